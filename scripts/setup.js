@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// Brings a checkout to a runnable state with no other step: installs npm dependencies when they
+// are missing or stale, compiles the TypeScript, writes the oclif manifest and builds the C helper.
+// Each step runs only when its inputs are newer than its outputs, so a second call costs ~50 ms.
+// Flags: --no-install (used by npm's prepare hook, which runs inside npm install), --force.
+import {spawnSync} from 'node:child_process'
+import {existsSync, readdirSync, statSync, mkdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)))
+const args = new Set(process.argv.slice(2))
+const force = args.has('--force')
+
+function run(cmd, argv, opts = {}) {
+  const r = spawnSync(cmd, argv, {cwd: root, stdio: 'inherit', ...opts})
+  if (r.error) throw new Error(`${cmd}: ${r.error.message}`)
+  return r.status === 0
+}
+
+function mtime(path) {
+  try {
+    return statSync(path).mtimeMs
+  } catch {
+    return 0
+  }
+}
+
+// Newest mtime of the files below dir whose name passes keep.
+function newest(dir, keep) {
+  let latest = 0
+  if (!existsSync(dir)) return 0
+  for (const entry of readdirSync(dir, {withFileTypes: true, recursive: true})) {
+    if (!entry.isFile() || !keep(entry.name)) continue
+    latest = Math.max(latest, mtime(join(entry.parentPath ?? entry.path, entry.name)))
+  }
+  return latest
+}
+
+function fail(message) {
+  console.error(`setup: ${message}`)
+  process.exit(1)
+}
+
+function installDependencies() {
+  const marker = join(root, 'node_modules', '.package-lock.json')
+  const stale = mtime(join(root, 'package.json')) > mtime(marker) || mtime(join(root, 'package-lock.json')) > mtime(marker)
+  if (existsSync(marker) && !stale && !force) return
+  console.error('setup: installing npm dependencies')
+  // --ignore-scripts: our own prepare hook would re-enter this script; the build follows below.
+  if (!run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'])) fail('npm install failed')
+}
+
+function buildTypeScript() {
+  const stamp = join(root, 'dist', '.build-stamp')
+  const sources = Math.max(
+    newest(join(root, 'src'), (n) => n.endsWith('.ts')),
+    newest(join(root, 'commands'), (n) => n.endsWith('.ts')),
+    mtime(join(root, 'tsconfig.json')),
+    mtime(join(root, 'package.json')),
+  )
+  if (!force && mtime(stamp) >= sources && existsSync(join(root, 'oclif.manifest.json'))) return
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
+  if (!existsSync(tsc)) fail('TypeScript is not installed; run `npm install` first')
+  console.error('setup: compiling TypeScript')
+  if (!run(process.execPath, [tsc, '-p', 'tsconfig.json'])) fail('TypeScript compilation failed')
+  console.error('setup: writing oclif.manifest.json')
+  if (!run(process.execPath, [join(root, 'scripts', 'manifest.js')])) fail('writing the oclif manifest failed')
+  writeFileSync(stamp, new Date().toISOString() + '\n')
+}
+
+function buildHelper() {
+  const sourceDir = join(root, 'src', 'helper')
+  const sources = existsSync(sourceDir) ? readdirSync(sourceDir).filter((n) => n.endsWith('.c')) : []
+  if (sources.length === 0) return
+  const output = join(root, 'dist', 'helper', 'ns-tool-helper')
+  const newestSource = newest(sourceDir, (n) => n.endsWith('.c') || n.endsWith('.h'))
+  if (!force && mtime(output) >= newestSource) return
+  const cc = process.env.CC || 'cc'
+  const probe = spawnSync(cc, ['--version'], {stdio: 'ignore'})
+  if (probe.error || probe.status !== 0) {
+    fail(`no C compiler (${cc}) to build the helper: install one (Debian/Ubuntu: apt-get install gcc libc6-dev; Fedora: dnf install gcc glibc-static)`)
+  }
+  mkdirSync(dirname(output), {recursive: true})
+  const tmp = `${output}.tmp-${process.pid}`
+  const common = ['-O2', '-Wall', '-Wextra', '-D_GNU_SOURCE', '-o', tmp, ...sources.map((s) => join(sourceDir, s))]
+  console.error('setup: compiling the C helper')
+  // Static where libc allows, so the helper has no run-time dependency; dynamic otherwise.
+  const built = spawnSync(cc, ['-static', ...common], {cwd: root, stdio: ['ignore', 'ignore', 'pipe']})
+  if (built.status !== 0) {
+    console.error('setup: static link unavailable (no libc.a); linking the helper dynamically')
+    if (!run(cc, common)) {
+      rmSync(tmp, {force: true})
+      fail('compiling src/helper failed (see the compiler output above)')
+    }
+  }
+  renameSync(tmp, output)
+}
+
+if (!args.has('--no-install')) installDependencies()
+buildTypeScript()
+buildHelper()

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// `npm test`: installs what the tests need when it can (test/support/bootstrap.js), then runs the
+// whole suite with mocha; the last line printed is `tests: N passed, N failed, N skipped`.
+// Extra arguments go to mocha (for example `npm test -- test/elf`).
+import {spawnSync} from 'node:child_process'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)))
+const boot = spawnSync(process.execPath, [join(root, 'test', 'support', 'bootstrap.js')], {cwd: root, stdio: 'inherit'})
+if (boot.status !== 0) process.exit(boot.status ?? 1)
+
+const extra = process.argv.slice(2)
+const mocha = join(root, 'node_modules', 'mocha', 'bin', 'mocha.js')
+const r = spawnSync(process.execPath, [mocha, ...(extra.length > 0 ? ['--spec', ...extra] : [])], {cwd: root, stdio: 'inherit'})
+process.exit(r.status ?? 1)

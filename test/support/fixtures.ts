@@ -1,0 +1,46 @@
+// Compiles fixture C sources from fixtures/ at test time, with the system C compiler, into a
+// per-process build dir (removed at exit). The same (sources, flags) pair is compiled once.
+import {spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {existsSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {repoRoot} from './cli.js'
+
+export const fixturesDir = join(repoRoot, 'fixtures')
+let buildDir: string | undefined
+
+function ensureBuildDir(): string {
+  if (!buildDir) {
+    buildDir = mkdtempSync(join(tmpdir(), 'ns-tool-fixtures-'))
+    const dir = buildDir
+    process.on('exit', () => rmSync(dir, {recursive: true, force: true}))
+  }
+  return buildDir
+}
+
+export function haveCompiler(): boolean {
+  const r = spawnSync('cc', ['--version'], {stdio: 'ignore'})
+  return r.status === 0
+}
+
+export interface CompileOptions {
+  // Paths relative to fixtures/, or absolute.
+  sources: string[]
+  // Output path; default: a cached file in the build dir.
+  output?: string
+  // Extra compiler/linker flags, e.g. ['-shared', '-fPIC', '-Wl,-soname,liba.so.1'].
+  flags?: string[]
+}
+
+export function compile(options: CompileOptions): string {
+  const sources = options.sources.map((s) => (s.startsWith('/') ? s : join(fixturesDir, s)))
+  const flags = options.flags ?? []
+  const key = createHash('sha256').update(JSON.stringify([sources, flags])).digest('hex').slice(0, 16)
+  const output = options.output ?? join(ensureBuildDir(), key)
+  if (!options.output && existsSync(output)) return output
+  mkdirSync(join(output, '..'), {recursive: true})
+  const r = spawnSync('cc', ['-o', output, ...sources, ...flags], {encoding: 'utf8'})
+  if (r.status !== 0) throw new Error(`cc ${sources.join(' ')} ${flags.join(' ')} failed:\n${r.stderr}`)
+  return output
+}

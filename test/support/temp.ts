@@ -1,0 +1,27 @@
+// Temp dirs that are removed after each test, pass or fail (root hook in hooks.ts). A test only
+// ever removes what it created here.
+import {mkdtempSync, rmSync, chmodSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+const created: string[] = []
+
+export function makeTempDir(prefix = 'ns-tool-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  created.push(dir)
+  return dir
+}
+
+// A temp dir the unprivileged test uid (65534) can enter and write.
+export function makeSharedTempDir(prefix = 'ns-tool-test-'): string {
+  const dir = makeTempDir(prefix)
+  chmodSync(dir, 0o777)
+  return dir
+}
+
+export function removeTempDirs(): void {
+  while (created.length > 0) {
+    const dir = created.pop()!
+    rmSync(dir, {recursive: true, force: true, maxRetries: 3})
+  }
+}
