@@ -12,8 +12,11 @@ export type FoundVia =
   | 'ld.so.conf' // no cache file: the directories of ld.so.conf (with includes) were searched
   | 'default-dirs'
   | 'already-loaded' // matched an object already loaded by SONAME (rule 6)
+  | 'ldd' // the ldd resolver: ldd printed the path but not the reason
 
-export type ProgramType = 'dynamic' | 'static' | 'static-pie' | 'script'
+// shared: an ELF object with a dynamic section and no PT_INTERP given as a program (a library, or
+// ld.so itself); its libraries are resolved with the default loader of its machine.
+export type ProgramType = 'dynamic' | 'static' | 'static-pie' | 'script' | 'shared'
 
 export interface ProgramInfo {
   // As the user gave it (a name looked up on PATH, or a path).
@@ -43,14 +46,36 @@ export interface ResolvedFile {
 export interface MissingLibrary {
   soname: string
   neededBy: string
-  // Every path the loader would have tried, in order.
+  // Every path the loader would have tried, in order (the ld.so.cache lookup appears as the
+  // cache file's path, /etc/ld.so.cache). Empty for the ldd resolver, which does not say.
   searched: string[]
+  // Set when the search stopped at a file the loader refuses outright (for example "invalid ELF
+  // header"): the program cannot start even though a file of that name exists.
+  error?: string
+}
+
+// One request in one program's process: an object asked for a name (a DT_NEEDED entry, its
+// PT_INTERP, or a #! interpreter) and the loader resolved it (or did not). Programs are separate
+// processes, so the same request can resolve differently for two programs (RPATH is inherited).
+export interface DependencyEdge {
+  // The program (path, as in ProgramInfo.path or a script interpreter) whose process this is.
+  program: string
+  // The object that asked.
+  from: string
+  // The name as written: a DT_NEEDED entry, a PT_INTERP path or a #! interpreter.
+  name: string
+  kind: 'interpreter' | 'library'
+  // Where it resolved; absent when missing.
+  path?: string
+  foundVia?: FoundVia
 }
 
 export interface Closure {
   programs: ProgramInfo[]
   files: ResolvedFile[]
   missing: MissingLibrary[]
+  // Every request, per program, in the loader's order (for tree and graph output).
+  edges?: DependencyEdge[]
 }
 
 export interface ResolveOptions {

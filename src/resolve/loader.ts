@@ -1,0 +1,200 @@
+// What one dynamic loader searches, read from the loader file itself where possible (so that a
+// Debian, Fedora or Arch loader, in a sysroot or not, answers for itself), else from a table per
+// architecture. The loader's `--help` prints the same facts: its "system search path" is the
+// SYSTEM_DIRS string compiled into it (Debian: /lib/<triplet> /usr/lib/<triplet> /lib /usr/lib —
+// not /lib64, which only the cache can point into), then the glibc-hwcaps subdirectories it knows,
+// in priority order, and (glibc 2.33-2.36) the legacy hwcap subdirectories.
+import {readFileSync} from 'node:fs'
+import {posix} from 'node:path'
+import type {Sysroot} from './sysroot.js'
+
+export interface LoaderProfile {
+  // The loader file (in-sysroot path) the profile was read from, when it could be.
+  interpreter?: string
+  machine: number
+  elfClass: 32 | 64
+  // Default directories, in order, without trailing slash.
+  systemDirs: string[]
+  source: 'loader' | 'table'
+  // glibc-hwcaps subdirectory names the loader knows, best first (x86-64-v4, x86-64-v3, ...).
+  hwcaps: string[]
+  // Those this CPU supports: the ones searched and chosen from the cache.
+  activeHwcaps: string[]
+  // Legacy hwcap subdirectories searched before each directory itself (glibc < 2.37), e.g.
+  // tls/x86_64/x86_64, in the loader's order (duplicates kept, as the loader tries them twice).
+  legacySubdirs: string[]
+  // $LIB and $PLATFORM.
+  lib: string
+  platform?: string
+  // ld.so.cache entry flags this loader accepts (_dl_cache_check_flags); undefined: any.
+  cacheFlags?: number[]
+}
+
+interface MachineFacts {
+  name: string
+  triplet: string
+  interpreter: string
+  platform?: string
+  cacheFlags: number[]
+  hwcaps: string[]
+  // Upstream glibc's slibdir/libdir for this ABI (Fedora, openSUSE, ...).
+  upstreamDirs: string[]
+}
+
+// e_machine numbers, with the facts glibc's sysdeps/ tree fixes for each.
+const MACHINES: Record<string, MachineFacts> = {
+  '62/64': {name: 'x86_64', triplet: 'x86_64-linux-gnu', interpreter: '/lib64/ld-linux-x86-64.so.2', platform: 'x86_64', cacheFlags: [0x0303], hwcaps: ['x86-64-v4', 'x86-64-v3', 'x86-64-v2'], upstreamDirs: ['/lib64', '/usr/lib64']},
+  '3/32': {name: 'i386', triplet: 'i386-linux-gnu', interpreter: '/lib/ld-linux.so.2', platform: 'i686', cacheFlags: [0x0001, 0x0003], hwcaps: [], upstreamDirs: ['/lib', '/usr/lib']},
+  '183/64': {name: 'aarch64', triplet: 'aarch64-linux-gnu', interpreter: '/lib/ld-linux-aarch64.so.1', platform: 'aarch64', cacheFlags: [0x0a03], hwcaps: [], upstreamDirs: ['/lib64', '/usr/lib64']},
+  '40/32': {name: 'arm', triplet: 'arm-linux-gnueabihf', interpreter: '/lib/ld-linux-armhf.so.3', platform: 'v7l', cacheFlags: [0x0903], hwcaps: [], upstreamDirs: ['/lib', '/usr/lib']},
+  '243/64': {name: 'riscv64', triplet: 'riscv64-linux-gnu', interpreter: '/lib/ld-linux-riscv64-lp64d.so.1', cacheFlags: [0x1003], hwcaps: [], upstreamDirs: ['/lib64/lp64d', '/usr/lib64/lp64d']},
+  '21/64': {name: 'ppc64le', triplet: 'powerpc64le-linux-gnu', interpreter: '/lib64/ld64.so.2', platform: 'power8', cacheFlags: [0x0503], hwcaps: ['power10', 'power9'], upstreamDirs: ['/lib64', '/usr/lib64']},
+  '22/64': {name: 's390x', triplet: 's390x-linux-gnu', interpreter: '/lib/ld64.so.1', platform: 'z13', cacheFlags: [0x0403], hwcaps: ['z16', 'z15', 'z14', 'z13'], upstreamDirs: ['/lib64', '/usr/lib64']},
+  '258/64': {name: 'loongarch64', triplet: 'loongarch64-linux-gnu', interpreter: '/lib64/ld-linux-loongarch-lp64d.so.1', platform: 'loongarch', cacheFlags: [0x1203], hwcaps: [], upstreamDirs: ['/lib64', '/usr/lib64']},
+}
+
+const MACHINE_NAMES: Record<number, string> = {3: 'i386', 8: 'mips', 20: 'ppc', 21: 'ppc64', 22: 's390', 40: 'arm', 43: 'sparc64', 62: 'x86_64', 183: 'aarch64', 243: 'riscv', 258: 'loongarch'}
+
+export function machineName(machine: number): string {
+  return MACHINE_NAMES[machine] ?? `machine ${machine}`
+}
+
+function facts(machine: number, elfClass: 32 | 64): MachineFacts | undefined {
+  return MACHINES[`${machine}/${elfClass}`]
+}
+
+// The loader a library of this machine would be loaded by, when no program tells us.
+export function defaultInterpreter(machine: number, elfClass: 32 | 64): string | undefined {
+  return facts(machine, elfClass)?.interpreter
+}
+
+// The host's own machine, to tell a foreign-architecture program from a native one.
+export function hostMachine(): number | undefined {
+  const byArch: Record<string, number> = {x64: 62, ia32: 3, arm64: 183, arm: 40, riscv64: 243, ppc64: 21, s390x: 22, loong64: 258}
+  return byArch[process.arch]
+}
+
+let cpuFlags: Set<string> | undefined
+function hostCpuFlags(): Set<string> {
+  if (!cpuFlags) {
+    cpuFlags = new Set()
+    try {
+      const line = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)
+      if (line) for (const flag of line[1].trim().split(/\s+/)) cpuFlags.add(flag)
+    } catch {
+      // No /proc: no hwcaps level is known to be supported; the base directories still are.
+    }
+  }
+  return cpuFlags
+}
+
+// The x86-64 ISA levels of sysdeps/x86/get-isa-level.h, as /proc/cpuinfo names the features.
+const X86_LEVELS: Record<string, string[]> = {
+  'x86-64-v2': ['cx16', 'lahf_lm', 'popcnt', 'pni', 'sse4_1', 'sse4_2', 'ssse3'],
+  'x86-64-v3': ['avx', 'avx2', 'bmi1', 'bmi2', 'f16c', 'fma', 'abm', 'movbe'],
+  'x86-64-v4': ['avx512f', 'avx512bw', 'avx512cd', 'avx512dq', 'avx512vl'],
+}
+
+function activeLevels(machine: number, known: string[]): string[] {
+  // Only the host CPU can be asked; for another architecture no subdirectory is known to work.
+  if (machine !== hostMachine() || machine !== 62) return []
+  const flags = hostCpuFlags()
+  const supported = (level: string): boolean => {
+    const order = ['x86-64-v2', 'x86-64-v3', 'x86-64-v4']
+    // Each level includes the ones below it.
+    return order.slice(0, order.indexOf(level) + 1).every((l) => X86_LEVELS[l].every((f) => flags.has(f)))
+  }
+  return known.filter((level) => level in X86_LEVELS && supported(level))
+}
+
+// _dl_important_hwcaps of glibc 2.33-2.36 for x86_64: the subsets of [hwcap names..., platform,
+// "tls"], largest mask first, each written from the last name to the first.
+function x86LegacySubdirs(platform: string): string[] {
+  const flags = hostCpuFlags()
+  const names = ['x86_64']
+  if (['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'].every((f) => flags.has(f))) names.push('avx512_1')
+  names.push(platform, 'tls')
+  const subdirs: string[] = []
+  for (let mask = (1 << names.length) - 1; mask > 0; mask--) {
+    const parts: string[] = []
+    for (let bit = names.length - 1; bit >= 0; bit--) if (mask & (1 << bit)) parts.push(names[bit])
+    subdirs.push(parts.join('/'))
+  }
+  return subdirs
+}
+
+// SYSTEM_DIRS in the loader's rodata: NUL-separated absolute directories, each ending in "/".
+function systemDirsFromLoader(bytes: Buffer): string[] | undefined {
+  const text = bytes.toString('latin1')
+  const run = /\0((?:\/[\x21-\x7e]*\/\0)+)\0/g
+  for (let match = run.exec(text); match; match = run.exec(text)) {
+    const dirs = match[1].split('\0').filter(Boolean)
+    if (dirs.every((d) => d.includes('lib') && d.length < 128)) return dirs.map((d) => (d === '/' ? d : d.replace(/\/+$/, '')))
+    run.lastIndex = match.index + 1
+  }
+  return undefined
+}
+
+const profiles = new Map<string, LoaderProfile>()
+
+// The profile of the loader at `interpreter` (in-sysroot path) for programs of this machine and
+// class. interpreter may be undefined (a library given alone): the machine's usual loader is used.
+export function loaderProfile(sysroot: Sysroot, machine: number, elfClass: 32 | 64, interpreter?: string): LoaderProfile {
+  const known = facts(machine, elfClass)
+  const loaderPath = interpreter ?? known?.interpreter
+  const key = `${sysroot.root}\0${machine}/${elfClass}\0${loaderPath ?? ''}`
+  const cached = profiles.get(key)
+  if (cached) return cached
+
+  let bytes: Buffer | undefined
+  let realLoader: string | undefined
+  if (loaderPath) {
+    const file = sysroot.openable(loaderPath)
+    if (file && file.stats.size < 64 * 1024 * 1024) {
+      try {
+        bytes = readFileSync(sysroot.hostPath(file.real))
+        realLoader = loaderPath
+      } catch {
+        bytes = undefined
+      }
+    }
+  }
+
+  let systemDirs = bytes && systemDirsFromLoader(bytes)
+  const source: LoaderProfile['source'] = systemDirs ? 'loader' : 'table'
+  if (!systemDirs) {
+    // Multiarch (Debian, Ubuntu) when the sysroot has the triplet directory, else upstream's.
+    const multiarch = known && sysroot.isDirectory(`/usr/lib/${known.triplet}`)
+    systemDirs = known ? (multiarch ? [`/lib/${known.triplet}`, `/usr/lib/${known.triplet}`, '/lib', '/usr/lib'] : known.upstreamDirs) : ['/lib', '/usr/lib']
+  }
+
+  // glibc-hwcaps exist since 2.33; a loader binary without the word predates them.
+  const hasHwcaps = bytes ? bytes.includes('glibc-hwcaps') : true
+  const hwcaps = hasHwcaps ? (known?.hwcaps ?? []).filter((level) => !bytes || bytes.includes(level)) : []
+  const legacy = bytes ? bytes.includes('Legacy HWCAP subdirectories') : false
+  const platform = known?.platform
+
+  // $LIB is DL_DST_LIB: the first system dir without its leading "/" (Debian: lib/x86_64-linux-gnu),
+  // or its last component (upstream: lib64) — whichever the loader holds.
+  const first = systemDirs[0].replace(/^\//, '')
+  const lastComponent = posix.basename(first)
+  let lib = lastComponent
+  if (bytes && bytes.includes(`\0${first}\0`)) lib = first
+  else if (!bytes && known && first === `lib/${known.triplet}`) lib = first
+
+  const profile: LoaderProfile = {
+    interpreter: realLoader,
+    machine,
+    elfClass,
+    systemDirs,
+    source,
+    hwcaps,
+    activeHwcaps: activeLevels(machine, hwcaps),
+    legacySubdirs: legacy && machine === 62 && platform ? x86LegacySubdirs(platform) : [],
+    lib,
+    platform,
+    cacheFlags: known?.cacheFlags,
+  }
+  profiles.set(key, profile)
+  return profile
+}
