@@ -89,7 +89,10 @@ export function parsePreloadList(text: string): string[] {
 
 // Runs ldd on files, in batches run side by side, and returns one section per file in order.
 // LD_PRELOAD is removed from ldd's environment so that only /etc/ld.so.preload can add noise.
-export async function runLdd(files: readonly string[], options: {batchSize?: number; parallel?: number} = {}): Promise<LddSection[]> {
+export async function runLdd(
+  files: readonly string[],
+  options: {batchSize?: number; parallel?: number; env?: Record<string, string | undefined>} = {},
+): Promise<LddSection[]> {
   if (files.length === 0) return []
   const {execa} = await import('execa')
   const {availableParallelism} = await import('node:os')
@@ -97,7 +100,8 @@ export async function runLdd(files: readonly string[], options: {batchSize?: num
   const parallel = options.parallel ?? Math.max(1, availableParallelism())
   const batches: string[][] = []
   for (let i = 0; i < files.length; i += batchSize) batches.push(files.slice(i, i + batchSize))
-  const env: Record<string, string | undefined> = {...process.env, LD_PRELOAD: undefined, LC_ALL: 'C', LANG: 'C', LANGUAGE: undefined}
+  // LD_LIBRARY_PATH only when the caller passes one (the user asked for it).
+  const env: Record<string, string | undefined> = {...process.env, LD_PRELOAD: undefined, LD_LIBRARY_PATH: undefined, LC_ALL: 'C', LANG: 'C', LANGUAGE: undefined, ...options.env}
   const results: LddSection[][] = new Array(batches.length)
   let nextBatch = 0
   const worker = async (): Promise<void> => {

@@ -61,7 +61,8 @@ export class Sysroot {
 
   // realpath(3) inside the sysroot. Throws SysrootLookupError.
   realpath(path: string): string {
-    const normalized = posix.resolve('/', path)
+    // No lexical clean-up: "link/.." must reach the link target's parent, as in the kernel.
+    const normalized = path.startsWith('/') ? path : `/${path}`
     const cached = this.realCache.get(normalized)
     if (cached !== undefined) {
       if (cached instanceof SysrootLookupError) throw cached
@@ -81,7 +82,7 @@ export class Sysroot {
   // The regular file at path (symlinks followed), or undefined when there is none: missing,
   // a dangling link, a directory. A symlink loop or EACCES throws SysrootLookupError.
   file(path: string): RealFile | undefined {
-    const normalized = posix.resolve('/', path)
+    const normalized = path.startsWith('/') ? path : `/${path}`
     let cached = this.fileCache.get(normalized)
     if (cached === undefined) {
       try {
@@ -107,6 +108,33 @@ export class Sysroot {
     } catch {
       return undefined
     }
+  }
+
+  // An absolute path without "." and ".." that the kernel resolves to the same file: ".." goes to
+  // the parent of the directory actually reached (through symlinks); other components, symlinks
+  // included, are kept as written. Relative paths are taken from cwd.
+  normalize(path: string, cwd = '/'): string {
+    const absolute = path.startsWith('/') ? path : `${cwd}/${path}`
+    const parts: string[] = []
+    for (const part of absolute.split('/')) {
+      if (part === '' || part === '.') continue
+      if (part !== '..') {
+        parts.push(part)
+        continue
+      }
+      let real: string
+      try {
+        real = this.realpath('/' + parts.join('/'))
+      } catch {
+        // A prefix that does not resolve fails any lookup below it anyway.
+        parts.pop()
+        continue
+      }
+      parts.length = 0
+      parts.push(...real.split('/').filter(Boolean))
+      parts.pop()
+    }
+    return '/' + parts.join('/')
   }
 
   isDirectory(path: string): boolean {

@@ -88,4 +88,8 @@ export interface ResolveOptions {
   ldLibraryPath?: string
   // Extra files (from --file) whose dependencies are wanted too; already absolute in the sysroot.
   extraFiles?: string[]
+  // Resolve as `ld.so PROGRAM` would (which is what ldd runs): a program's $ORIGIN is then the
+  // directory of the path it was given by, symlinks not resolved, instead of its real directory.
+  // Only useful to explain ldd's answers; a program started normally never sees this.
+  loaderInvocation?: boolean
 }

@@ -1,0 +1,36 @@
+// The dependency closure of a set of programs (design §1 deps, §3): the loader's search emulated
+// from ELF headers (resolver "elf", sysroot-aware), or the host's ldd parsed (resolver "ldd").
+import {ClosureBuilder} from './closure.js'
+import {defaultSearchPath, findProgramIn} from './program.js'
+import {Sysroot} from './sysroot.js'
+import type {Closure, ResolveOptions} from './types.js'
+
+export type * from './types.js'
+export {parseLddLine, parseLddOutput, parsePreloadList, runLdd, type LddLine, type LddSection} from './ldd.js'
+export {lookupLdCache, ldCacheVariants, parseLdCache, LdCacheError, type LdCache, type LdCacheEntry} from './ld-cache.js'
+export {parseLdConfText, readLdConf, type LdConf, type LdConfLine} from './ld-conf.js'
+export {loaderProfile, type LoaderProfile} from './loader.js'
+export {envCommand, parseShebang, type Shebang} from './program.js'
+export {expandTokens, searchDirs} from './tokens.js'
+export {Sysroot} from './sysroot.js'
+
+// Every file the programs need, why, and what is missing. programs: names looked up on PATH
+// (options.searchPath, in the sysroot) or paths. Throws NsToolError (exit 1) for a program that
+// cannot be resolved at all, UsageError (exit 2) for options that cannot work together. Missing
+// libraries are not errors here: they are in `missing`, for the caller to judge.
+export async function resolve(programs: string[], options: ResolveOptions = {}): Promise<Closure> {
+  if (options.resolver === 'ldd') {
+    const {resolveWithLdd} = await import('./ldd-resolver.js')
+    return resolveWithLdd(programs, options)
+  }
+  const builder = new ClosureBuilder(options)
+  for (const name of programs) await builder.addProgram(name)
+  for (const file of options.extraFiles ?? []) await builder.addExtraFile(file)
+  return builder.result()
+}
+
+// The in-sysroot path of a program: a name looked up on PATH as execvp would (inside the
+// sysroot), or a path. Throws NsToolError: `ls: not found on PATH (/usr/local/bin:/usr/bin:...)`.
+export function findProgram(name: string, options: ResolveOptions = {}): string {
+  return findProgramIn(new Sysroot(options.sysroot ?? '/'), name, options.searchPath ?? defaultSearchPath())
+}

@@ -1,0 +1,140 @@
+// Finding a program the way execvp(3) would, inside the sysroot, and reading a #! line the way the
+// kernel does (fs/binfmt_script.c).
+import {closeSync, openSync, readSync} from 'node:fs'
+import {posix} from 'node:path'
+import {NsToolError} from '../errors.js'
+import {Sysroot, SysrootLookupError} from './sysroot.js'
+
+// The kernel reads this much of a file to find the #! line (BINPRM_BUF_SIZE).
+const BINPRM_BUF_SIZE = 256
+
+export interface Shebang {
+  // The interpreter path as written.
+  interpreter: string
+  // The optional single argument (the kernel passes the rest of the line as one word).
+  argument?: string
+}
+
+// Parses the first bytes of a file; undefined when it does not start with "#!".
+export function parseShebang(head: Buffer): Shebang | undefined {
+  if (head.length < 2 || head[0] !== 0x23 || head[1] !== 0x21) return undefined
+  const window = head.subarray(0, BINPRM_BUF_SIZE)
+  const newline = window.indexOf(0x0a)
+  const line = window.toString('latin1', 2, newline === -1 ? window.length : newline)
+  const trimmed = line.replace(/^[ \t]+/, '').replace(/[ \t\r]+$/, '')
+  if (trimmed === '') return undefined
+  const split = trimmed.search(/[ \t]/)
+  if (split === -1) {
+    // The kernel refuses an interpreter path cut off by the end of its buffer.
+    if (newline === -1 && head.length >= BINPRM_BUF_SIZE) return undefined
+    return {interpreter: trimmed}
+  }
+  const argument = trimmed.slice(split).replace(/^[ \t]+/, '')
+  return {interpreter: trimmed.slice(0, split), argument: argument === '' ? undefined : argument}
+}
+
+// The program `env ARG` runs: options and NAME=VALUE assignments skipped, "-S" split.
+// undefined when env runs nothing (it then prints the environment).
+export function envCommand(argument: string | undefined): string | undefined {
+  if (argument === undefined) return undefined
+  let words: string[]
+  if (/^-S[ \t]?|^--split-string[= \t]/.test(argument)) words = argument.replace(/^(-S|--split-string=?)[ \t]*/, '').split(/[ \t]+/)
+  // Without -S the whole argument is one word, spaces included, as env receives it.
+  else words = [argument]
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]
+    if (word === '') continue
+    if (word === '--') return words[i + 1]
+    if (word === '-u' || word === '--unset' || word === '-C' || word === '--chdir') {
+      i++
+      continue
+    }
+    if (word.startsWith('-')) continue
+    if (/^[^=/]+=/.test(word)) continue
+    return word
+  }
+  return undefined
+}
+
+export function readHead(hostPath: string, length = BINPRM_BUF_SIZE): Buffer {
+  const fd = openSync(hostPath, 'r')
+  try {
+    const buffer = Buffer.alloc(length)
+    const read = readSync(fd, buffer, 0, length, 0)
+    return buffer.subarray(0, read)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+export function defaultSearchPath(): string {
+  return process.env.PATH || '/usr/local/bin:/usr/bin:/bin'
+}
+
+// A path the user typed, as an in-sysroot absolute path. Relative paths are relative to the
+// current directory, which must then be inside the sysroot.
+export function userPathInSysroot(sysroot: Sysroot, path: string): string | undefined {
+  if (path.startsWith('/')) return sysroot.normalize(path)
+  if (sysroot.isHost) return sysroot.normalize(path, process.cwd())
+  return sysroot.fromHostPath(posix.resolve(process.cwd(), path))
+}
+
+function describe(error: unknown): string {
+  if (error instanceof SysrootLookupError) {
+    if (error.code === 'ELOOP') return 'symlink loop (too many levels of symbolic links)'
+    if (error.code === 'EACCES') return 'permission denied'
+    if (error.code === 'ENOTDIR') return 'a component of the path is not a directory'
+    if (error.code === 'ENOENT') return 'no such file'
+  }
+  return (error as Error).message
+}
+
+// The in-sysroot path of a program: NAME looked up on PATH (execvp: the first executable regular
+// file wins), or a path. Throws NsToolError naming NAME when there is no such program.
+export function findProgramIn(sysroot: Sysroot, name: string, searchPath = defaultSearchPath()): string {
+  if (name === '') throw new NsToolError('an empty program name was given')
+  const where = sysroot.isHost ? '' : ` in ${sysroot.root}`
+  if (name.includes('/')) {
+    const path = userPathInSysroot(sysroot, name)
+    if (!path) throw new NsToolError(`${name}: outside the sysroot ${sysroot.root} (give its path inside the sysroot, e.g. /usr/bin/${posix.basename(name)})`)
+    checkExecutable(sysroot, name, path)
+    return path
+  }
+  let rejected: {path: string; reason: string} | undefined
+  for (const dir of searchPath.split(':')) {
+    // An empty PATH element is the current directory, which has no meaning inside a sysroot.
+    if (dir === '' || !dir.startsWith('/')) continue
+    const candidate = posix.join(dir, name)
+    try {
+      const file = sysroot.file(candidate)
+      if (!file) {
+        if (!rejected && sysroot.isDirectory(candidate)) rejected = {path: candidate, reason: 'is a directory'}
+        continue
+      }
+      if ((file.stats.mode & 0o111) === 0) {
+        rejected ??= {path: candidate, reason: 'is not executable'}
+        continue
+      }
+      return candidate
+    } catch (error) {
+      rejected ??= {path: candidate, reason: describe(error)}
+    }
+  }
+  if (rejected) throw new NsToolError(`${name}: ${rejected.path}${where} ${rejected.reason}, and no other ${name} is on PATH (${searchPath})`)
+  throw new NsToolError(`${name}: not found on PATH (${searchPath})${where}`)
+}
+
+function checkExecutable(sysroot: Sysroot, name: string, path: string): void {
+  const where = sysroot.isHost ? '' : ` (in ${sysroot.root})`
+  let file
+  try {
+    file = sysroot.file(path)
+  } catch (error) {
+    throw new NsToolError(`${name}: ${describe(error)}${where}`)
+  }
+  if (!file) {
+    if (sysroot.isDirectory(path)) throw new NsToolError(`${name}: is a directory, not a program${where}`)
+    throw new NsToolError(`${name}: no such file${where}`)
+  }
+  if ((file.stats.mode & 0o111) === 0) throw new NsToolError(`${name}: not executable (mode ${(file.stats.mode & 0o7777).toString(8).padStart(4, '0')}; chmod +x it if it is a program)${where}`)
+}
