@@ -223,7 +223,8 @@ export class ClosureBuilder {
       loaded,
       queue: [main],
       ldLibraryDirs:
-        this.ldLibraryPath === undefined ? [] : searchDirs(this.ldLibraryPath, {origin: main.origin, lib: profile.lib, platform: profile.platform}, /[:;]/),
+        // The loader ignores an empty LD_LIBRARY_PATH (it does not mean the current directory).
+        !this.ldLibraryPath ? [] : searchDirs(this.ldLibraryPath, {origin: main.origin, lib: profile.lib, platform: profile.platform}, /[:;]/),
     }
     for (let i = 0; i < process.queue.length; i++) {
       const object = process.queue[i]

@@ -1,0 +1,73 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../src/cli/base-command.js'
+import {UsageError} from '../src/errors.js'
+
+export default class Deps extends BaseCommand {
+  static override summary = 'Show every file programs need to run, and why.'
+
+  static override description = `Resolves each PROGRAM (a name looked up on PATH, or a path) the way the dynamic loader would:
+its interpreter, every library with the object that asked for it, where it was found (RPATH,
+RUNPATH, LD_LIBRARY_PATH, ld.so.cache, ld.so.conf, the loader's default directories, $ORIGIN),
+and, for a library that cannot be found, every path that was searched. A #! script needs its
+interpreter (and, for #!/usr/bin/env NAME, NAME found on PATH). Nothing is executed unless
+--resolver ldd is given. Exit status: 0 when everything was found, 1 when something is missing,
+2 for bad usage.`
+
+  static override strict = false
+
+  static override args = {
+    program: Args.string({description: 'programs: names looked up on PATH, or paths', required: true}),
+  }
+
+  static override flags = {
+    format: Flags.string({
+      description: 'tree (who needs what, found where), json (design §1 shape), dot (Graphviz)',
+      options: ['tree', 'json', 'dot'],
+      default: 'tree',
+    }),
+    json: Flags.boolean({description: 'same as --format json'}),
+    sysroot: Flags.string({description: 'look programs and libraries up inside DIR instead of / (implies --resolver elf)', helpValue: 'DIR'}),
+    resolver: Flags.string({
+      description: 'elf: read ELF headers and emulate the loader; ldd: run the host ldd and parse it',
+      options: ['elf', 'ldd'],
+    }),
+    'ld-library-path': Flags.boolean({description: 'honour $LD_LIBRARY_PATH as the loader would (host only; off by default)'}),
+  }
+
+  static override examples = [
+    {description: 'Why does ls need what it needs?', command: '<%= config.bin %> <%= command.id %> ls'},
+    {description: 'Several programs, as JSON', command: '<%= config.bin %> <%= command.id %> --json bash ls ps'},
+    {description: 'A graph', command: '<%= config.bin %> <%= command.id %> --format dot ssh | dot -Tsvg > ssh.svg'},
+    {description: 'Inside a debootstrap tree', command: '<%= config.bin %> <%= command.id %> --sysroot /srv/bookworm /usr/bin/apt'},
+    {description: "Compare with ldd's answer", command: '<%= config.bin %> <%= command.id %> --resolver ldd --json ls'},
+    {description: 'With the LD_LIBRARY_PATH of this shell', command: 'LD_LIBRARY_PATH=/opt/app/lib <%= config.bin %> <%= command.id %> --ld-library-path /opt/app/bin/app'},
+  ]
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(Deps)
+    const programs = argv as string[]
+    const format = flags.json ? 'json' : flags.format
+    if (flags.json && flags.format !== 'tree' && flags.format !== 'json') throw new UsageError(`--json and --format ${flags.format} contradict each other`)
+    if (flags.sysroot !== undefined && flags.resolver === 'ldd') throw new UsageError('--sysroot implies --resolver elf: ldd can only run host programs')
+    if (flags['ld-library-path'] && flags.sysroot !== undefined) throw new UsageError('--ld-library-path applies to the host only: it cannot be combined with --sysroot')
+    if (flags.sysroot !== undefined) {
+      const {statSync} = await import('node:fs')
+      if (!statSync(flags.sysroot, {throwIfNoEntry: false})?.isDirectory()) throw new UsageError(`--sysroot ${flags.sysroot}: no such directory`)
+    }
+
+    const {resolve} = await import('../src/resolve/index.js')
+    const closure = await resolve(programs, {
+      sysroot: flags.sysroot,
+      resolver: flags.resolver === 'ldd' ? 'ldd' : 'elf',
+      ldLibraryPath: flags['ld-library-path'] ? (process.env.LD_LIBRARY_PATH ?? '') : undefined,
+    })
+
+    const render = await import('../src/resolve/render.js')
+    const text = format === 'json' ? render.closureJson(closure) : format === 'dot' ? render.closureDot(closure) : render.closureTree(closure)
+    process.stdout.write(text)
+    if (closure.missing.length > 0) {
+      if (format !== 'tree') for (const entry of closure.missing) process.stderr.write(`ns-tool deps: ${render.missingLine(entry)}\n`)
+      process.exitCode = 1
+    }
+  }
+}
