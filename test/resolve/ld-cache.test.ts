@@ -1,0 +1,93 @@
+import {expect} from 'chai'
+import {spawnSync} from 'node:child_process'
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {LdCacheError, ldCacheVariants, lookupLdCache, parseLdCache} from '../../src/resolve/ld-cache.js'
+import {compile} from '../support/fixtures.js'
+import {skipBecause} from '../support/skip.js'
+import {makeTempDir} from '../support/temp.js'
+
+const X86_64_FLAGS = [0x0303]
+
+describe('resolve/ld-cache', () => {
+  it('reads the host cache exactly as `ldconfig -p` lists it', function () {
+    if (!existsSync('/etc/ld.so.cache')) skipBecause(this, 'this system has no /etc/ld.so.cache')
+    const listing = spawnSync('ldconfig', ['-p'], {encoding: 'utf8'})
+    if (listing.status !== 0) skipBecause(this, 'ldconfig -p is not available')
+    // "\tlibz.so.1 (libc6,x86-64) => /lib/x86_64-linux-gnu/libz.so.1", in cache order
+    const expected = [...listing.stdout.matchAll(/^\t(\S+) \(([^)]*)\) => (.+)$/gm)].map((m) => `${m[1]} => ${m[3]}`)
+    const cache = parseLdCache(readFileSync('/etc/ld.so.cache'))
+    expect(cache.format).to.equal('new')
+    expect(cache.entries.map((e) => `${e.key} => ${e.value}`)).to.deep.equal(expected)
+    expect(listing.stdout).to.include(`${cache.entries.length} libs found`)
+    if (process.arch === 'x64') {
+      const libc = lookupLdCache(cache, 'libc.so.6', X86_64_FLAGS, [])
+      expect(libc?.path).to.match(/\/libc\.so\.6$/)
+      // The loader's own answer for libc: ldd prints it.
+      const ldd = spawnSync('ldd', ['/bin/sh'], {encoding: 'utf8'}).stdout
+      expect(ldd).to.include(`libc.so.6 => ${libc?.path} `)
+    }
+  })
+
+  it('reads glibc-hwcaps entries that ldconfig writes, and picks the best active one', function () {
+    if (process.arch !== 'x64') skipBecause(this, 'the hwcaps names used here are x86-64 levels')
+    const root = makeTempDir()
+    const lib = join(root, 'opt/lib')
+    for (const [dir, name] of [
+      [lib, 'base'],
+      [join(lib, 'glibc-hwcaps/x86-64-v2'), 'v2'],
+      [join(lib, 'glibc-hwcaps/x86-64-v3'), 'v3'],
+    ]) {
+      mkdirSync(dir, {recursive: true})
+      compile({sources: ['resolve/name.c'], flags: ['-shared', '-fPIC', `-DNAME="${name}"`, '-Wl,-soname,libname.so.1'], output: join(dir, 'libname.so.1')})
+    }
+    mkdirSync(join(root, 'etc'))
+    writeFileSync(join(root, 'etc/ld.so.conf'), '/opt/lib\n')
+    const made = spawnSync('ldconfig', ['-r', root], {encoding: 'utf8'})
+    if (made.status !== 0) skipBecause(this, `ldconfig -r cannot build a cache here: ${made.stderr.trim()}`)
+
+    const cache = parseLdCache(readFileSync(join(root, 'etc/ld.so.cache')))
+    const entries = cache.byKey.get('libname.so.1') ?? []
+    expect(entries.map((e) => [e.hwcaps, e.value])).to.have.deep.members([
+      ['x86-64-v3', '/opt/lib/glibc-hwcaps/x86-64-v3/libname.so.1'],
+      ['x86-64-v2', '/opt/lib/glibc-hwcaps/x86-64-v2/libname.so.1'],
+      [undefined, '/opt/lib/libname.so.1'],
+    ])
+    expect(cache.generator).to.match(/ldconfig/)
+    expect(lookupLdCache(cache, 'libname.so.1', X86_64_FLAGS, ['x86-64-v3', 'x86-64-v2'])?.path).to.equal('/opt/lib/glibc-hwcaps/x86-64-v3/libname.so.1')
+    expect(lookupLdCache(cache, 'libname.so.1', X86_64_FLAGS, ['x86-64-v2'])?.path).to.equal('/opt/lib/glibc-hwcaps/x86-64-v2/libname.so.1')
+    expect(lookupLdCache(cache, 'libname.so.1', X86_64_FLAGS, [])?.path).to.equal('/opt/lib/libname.so.1')
+    // Another architecture's flags match nothing.
+    expect(lookupLdCache(cache, 'libname.so.1', [0x0a03], [])).to.equal(undefined)
+    expect(ldCacheVariants(cache, 'libname.so.1', X86_64_FLAGS)).to.have.members([
+      '/opt/lib/glibc-hwcaps/x86-64-v3/libname.so.1',
+      '/opt/lib/glibc-hwcaps/x86-64-v2/libname.so.1',
+      '/opt/lib/libname.so.1',
+    ])
+  })
+
+  it('rejects truncated and foreign files with LdCacheError', function () {
+    if (!existsSync('/etc/ld.so.cache')) skipBecause(this, 'this system has no /etc/ld.so.cache')
+    const real = readFileSync('/etc/ld.so.cache')
+    expect(() => parseLdCache(real.subarray(0, 40))).to.throw(LdCacheError)
+    expect(() => parseLdCache(real.subarray(0, 48 + 24 * 3))).to.throw(LdCacheError)
+    expect(() => parseLdCache(Buffer.from('#!/bin/sh\necho not a cache\n'))).to.throw(LdCacheError, /not a glibc-ld.so.cache1.1/)
+    const badEndian = Buffer.from(real)
+    badEndian[28] = 1
+    expect(() => parseLdCache(badEndian)).to.throw(LdCacheError, /endianness/)
+  })
+
+  it('reads the old ld.so-1.7.0 table when no new format follows it', () => {
+    // struct cache_file {"ld.so-1.7.0" + pad, nlibs}, 12-byte entries, then the strings.
+    const strings = Buffer.from('libfoo.so.1\0/usr/lib/libfoo.so.1\0')
+    const header = Buffer.alloc(16 + 12)
+    header.write('ld.so-1.7.0', 0, 'latin1')
+    header.writeUInt32LE(1, 12)
+    header.writeInt32LE(0x0303, 16)
+    header.writeUInt32LE(0, 20)
+    header.writeUInt32LE(12, 24)
+    const cache = parseLdCache(Buffer.concat([header, strings]))
+    expect(cache.format).to.equal('old')
+    expect(lookupLdCache(cache, 'libfoo.so.1', X86_64_FLAGS, [])?.path).to.equal('/usr/lib/libfoo.so.1')
+  })
+})
