@@ -1,0 +1,238 @@
+#!/usr/bin/env node
+// `npm run bench`: every row of design §6. Each row runs ns-tool and its reference tools
+// alternately (one run of each in turn, BENCH_RUNS rounds), reports medians and ratios, prints a
+// table and writes bench/results.json. A reference that is missing and cannot be installed is
+// reported as skipped, never faked. NODE_EXTRA_CA_CERTS is unset, as on a user's machine.
+import {spawnSync} from 'node:child_process'
+import {existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, statSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)))
+const env = {...process.env}
+delete env.NODE_EXTRA_CA_CERTS
+const smallRuns = Number(process.env.BENCH_RUNS ?? 11)
+const bigRuns = Number(process.env.BENCH_BIG_RUNS ?? 3)
+const work = mkdtempSync(join(tmpdir(), 'ns-tool-bench-'))
+const node = process.execPath
+const nsTool = [node, join(root, 'bin', 'run.js')]
+const isRoot = process.getuid() === 0
+
+function which(name) {
+  const r = spawnSync('sh', ['-c', `command -v ${name}`], {encoding: 'utf8'})
+  return r.status === 0 ? r.stdout.trim() : undefined
+}
+
+// Installs a reference tool with apt when root and missing; returns its path or undefined.
+function ensureTool(name, pkg) {
+  let path = which(name)
+  if (path || !isRoot) return path
+  const aptEnv = {...env, DEBIAN_FRONTEND: 'noninteractive'}
+  const install = () => spawnSync('apt-get', ['install', '-y', '-q', pkg], {stdio: 'ignore', env: aptEnv}).status === 0
+  if (!install()) {
+    spawnSync('apt-get', ['update', '-q'], {stdio: 'ignore', env: aptEnv})
+    install()
+  }
+  return which(name)
+}
+
+function rm(path) {
+  rmSync(path, {recursive: true, force: true})
+}
+
+// One timed run; returns milliseconds, or throws with the command's stderr.
+function timeOnce(argv, options = {}) {
+  const start = process.hrtime.bigint()
+  const r = spawnSync(argv[0], argv.slice(1), {env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20, ...options})
+  const ms = Number(process.hrtime.bigint() - start) / 1e6
+  if (r.status !== 0) throw new Error(`${argv.slice(0, 4).join(' ')} ... exited ${r.status}: ${String(r.stderr).slice(0, 400)}`)
+  return ms
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+// Runs every contender of a row in turn, `runs` rounds; returns {label: medianMs}.
+function alternate(contenders, runs) {
+  const samples = Object.fromEntries(contenders.map((c) => [c.label, []]))
+  for (const c of contenders) c.warmup?.()
+  for (let i = 0; i < runs; i++) {
+    for (const c of contenders) {
+      c.before?.()
+      samples[c.label].push(timeOnce(c.argv))
+    }
+  }
+  return Object.fromEntries(Object.entries(samples).map(([label, s]) => [label, median(s)]))
+}
+
+const rows = []
+function record(row) {
+  rows.push(row)
+  const status = row.skipped ? `skipped: ${row.skipped}` : row.targets.map((t) => `${t.met ? 'met' : 'NOT met'}: ${t.text}`).join('; ')
+  console.error(`bench: ${row.case} — ${status}`)
+}
+
+function target(text, ratio, limit, kind = 'max') {
+  const met = kind === 'max' ? ratio <= limit : ratio >= limit
+  return {text: `${text} (${ratio.toFixed(2)})`, ratio: Number(ratio.toFixed(3)), limit, met}
+}
+
+// The dynamic ELF programs of /usr/bin, through our own header reader.
+async function dynamicPrograms() {
+  const {readElfSync} = await import(pathToFileURL(join(root, 'dist', 'src', 'elf', 'index.js')).href)
+  const programs = []
+  for (const name of readdirSync('/usr/bin').sort()) {
+    const path = join('/usr/bin', name)
+    try {
+      if (!statSync(path).isFile()) continue
+      const elf = readElfSync(path)
+      if (elf.linkage === 'dynamic') programs.push(path)
+    } catch {
+      // not ELF, or unreadable: not part of this row
+    }
+  }
+  return programs
+}
+
+// Every file of the closure of `programs` (real paths), for the tar reference.
+function closureFiles(programs) {
+  const r = spawnSync(nsTool[0], [...nsTool.slice(1), 'deps', '--json', ...programs], {env, encoding: 'utf8', maxBuffer: 256 << 20})
+  const manifest = JSON.parse(r.stdout)
+  return [...new Set(manifest.files.map((f) => f.path))]
+}
+
+async function main() {
+  const lddtree = ensureTool('lddtree', 'pax-utils')
+  const bwrap = ensureTool('bwrap', 'bubblewrap')
+  const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : ensureTool('time', 'time')
+  const small = ['bash', 'ls', 'ps'].map((p) => which(p))
+
+  // Row 1: bash ls ps, cold.
+  {
+    const out = join(work, 'small')
+    const results = alternate(
+      [
+        {label: 'ns-tool', argv: [...nsTool, 'build-rootfs', '-o', join(out, 'ns'), ...small], before: () => rm(join(out, 'ns'))},
+        {label: 'copy_exe.sh', argv: [join(root, 'bench', 'copy_exe.sh'), join(out, 'sh'), ...small], before: () => rm(join(out, 'sh'))},
+        ...(lddtree ? [{label: 'lddtree', argv: [lddtree, '--copy-to-tree', join(out, 'ldd'), ...small], before: () => rm(join(out, 'ldd'))}] : []),
+        {label: 'node -e 0', argv: [node, '-e', '0']},
+      ],
+      smallRuns,
+    )
+    const targets = [target('≤ 1.5 × node -e 0', results['ns-tool'] / results['node -e 0'], 1.5)]
+    if (results.lddtree) targets.unshift(target('faster than lddtree (ns/lddtree < 1)', results['ns-tool'] / results.lddtree, 1))
+    record({case: 'build bash ls ps, cold', medians: results, targets, skippedReferences: lddtree ? [] : ['lddtree: not installed']})
+  }
+
+  // Rows 2-4: every dynamic ELF of /usr/bin.
+  const programs = await dynamicPrograms()
+  const files = closureFiles(programs)
+  const big = join(work, 'big')
+  const listFile = join(work, 'files.txt')
+  writeFileSync(listFile, files.map((f) => f.slice(1)).join('\n') + '\n')
+  const tarCopy = {
+    label: 'tar copy',
+    argv: ['sh', '-c', `mkdir -p "$1" && tar -C / -cf - -T "$2" | tar -C "$1" -xf -`, 'tar', join(big, 'tar'), listFile],
+    before: () => rm(join(big, 'tar')),
+  }
+  const nsCold = {label: 'ns-tool', argv: [...nsTool, 'build-rootfs', '-o', join(big, 'ns'), ...programs], before: () => rm(join(big, 'ns'))}
+  {
+    const contenders = [nsCold, tarCopy]
+    if (lddtree) contenders.push({label: 'lddtree', argv: [lddtree, '--copy-to-tree', join(big, 'ldd'), ...programs], before: () => rm(join(big, 'ldd'))})
+    if (!process.env.BENCH_SKIP_SCRIPT) contenders.push({label: 'copy_exe.sh', argv: [join(root, 'bench', 'copy_exe.sh'), join(big, 'sh'), ...programs], before: () => rm(join(big, 'sh'))})
+    const results = alternate(contenders, bigRuns)
+    const targets = [target('≤ 1.3 × tar', results['ns-tool'] / results['tar copy'], 1.3)]
+    if (results.lddtree) targets.push(target('≥ 4 × faster than lddtree (lddtree/ns)', results.lddtree / results['ns-tool'], 4, 'min'))
+    record({case: `build every dynamic ELF in /usr/bin (${programs.length} programs, ${files.length} files), cold`, medians: results, targets})
+  }
+  {
+    const results = alternate(
+      [
+        {label: 'ns-tool --copy-mode hardlink', argv: [...nsTool, 'build-rootfs', '--copy-mode', 'hardlink', '-o', join(big, 'hl'), ...programs], before: () => rm(join(big, 'hl'))},
+        tarCopy,
+      ],
+      bigRuns,
+    )
+    record({case: 'same, --copy-mode hardlink', medians: results, targets: [target('≤ 0.2 × tar', results['ns-tool --copy-mode hardlink'] / results['tar copy'], 0.2)]})
+  }
+  {
+    // The rebuild runs on the tree the previous round left; the cold build on its own directory.
+    const rebuildOut = join(big, 'rebuild')
+    timeOnce([...nsTool, 'build-rootfs', '-o', rebuildOut, ...programs])
+    const results = alternate(
+      [{label: 'ns-tool rebuild', argv: [...nsTool, 'build-rootfs', '-o', rebuildOut, ...programs]}, nsCold],
+      bigRuns,
+    )
+    record({case: 'rebuild when nothing changed', medians: results, targets: [target('≤ 0.15 × cold', results['ns-tool rebuild'] / results['ns-tool'], 0.15)]})
+  }
+  {
+    if (!gnuTime) {
+      record({case: 'peak memory, the /usr/bin build', skipped: 'GNU time not installed'})
+    } else {
+      rm(join(big, 'mem'))
+      const r = spawnSync(gnuTime, ['-f', '%M', ...nsTool, 'build-rootfs', '-o', join(big, 'mem'), ...programs], {env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe']})
+      const kb = Number(String(r.stderr).trim().split('\n').pop())
+      const mb = kb / 1024
+      record({case: 'peak memory, the /usr/bin build', medians: {'ns-tool peak RSS (MB)': Number(mb.toFixed(1))}, targets: [{text: `≤ 200 MB RSS (${mb.toFixed(1)} MB)`, ratio: mb, limit: 200, met: mb <= 200}]})
+    }
+  }
+  rm(big)
+
+  // Rows 5-6: entering a rootfs.
+  const runRoot = join(work, 'runroot')
+  timeOnce([...nsTool, 'build-rootfs', '-o', runRoot, 'bash', 'true'])
+  {
+    const contenders = [
+      {label: 'ns-tool run', argv: [...nsTool, 'run', runRoot, '/bin/true']},
+      {label: 'node -e 0', argv: [node, '-e', '0']},
+    ]
+    if (bwrap) contenders.push({label: 'bwrap --unshare-all', argv: [bwrap, '--unshare-all', '--die-with-parent', '--bind', runRoot, '/', '--proc', '/proc', '--dev', '/dev', '/bin/true']})
+    if (isRoot) contenders.push({label: 'unshare --pid --mount-proc', argv: ['unshare', '--fork', '--pid', '--mount', `--mount-proc=${runRoot}/proc`, `--root=${runRoot}`, '/bin/true']})
+    const results = alternate(contenders, smallRuns)
+    record({case: 'run R /bin/true', medians: results, targets: [target('≤ 1.5 × node -e 0', results['ns-tool run'] / results['node -e 0'], 1.5)]})
+  }
+  {
+    const {helperPath, helperArgv} = await import(pathToFileURL(join(root, 'dist', 'src', 'run', 'index.js')).href)
+    if (!bwrap) {
+      record({case: 'helper alone, /bin/true', skipped: 'bubblewrap not installed'})
+    } else {
+      const argv = [helperPath(), ...helperArgv({rootfs: runRoot, command: ['/bin/true']})]
+      const results = alternate(
+        [
+          {label: 'ns-tool-helper', argv},
+          {label: 'bwrap (same isolation)', argv: [bwrap, '--unshare-all', '--new-session', '--die-with-parent', '--bind', runRoot, '/', '--proc', '/proc', '--dev', '/dev', '--ro-bind', '/sys', '/sys', '--tmpfs', '/dev/shm', '--hostname', 'ns-tool', '/bin/true']},
+        ],
+        smallRuns,
+      )
+      record({case: 'helper alone, /bin/true', medians: results, targets: [target('≤ 1.0 × bwrap', results['ns-tool-helper'] / results['bwrap (same isolation)'], 1.0)]})
+    }
+  }
+}
+
+function render() {
+  const lines = ['| case | medians (ms) | target (ratio) |', '|---|---|---|']
+  for (const row of rows) {
+    if (row.skipped) {
+      lines.push(`| ${row.case} | skipped: ${row.skipped} | — |`)
+      continue
+    }
+    const medians = Object.entries(row.medians).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toFixed(1) : v}`).join('; ')
+    const targets = row.targets.map((t) => `${t.met ? '✔' : '✘'} ${t.text}`).join('; ')
+    lines.push(`| ${row.case} | ${medians} | ${targets} |`)
+  }
+  return lines.join('\n')
+}
+
+try {
+  await main()
+} finally {
+  rm(work)
+  const table = render()
+  console.log(table)
+  const results = {date: new Date().toISOString(), node: process.version, runs: {small: smallRuns, big: bigRuns}, rows}
+  writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n')
+}
