@@ -1,0 +1,127 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../src/cli/base-command.js'
+
+export default class BuildRootfs extends BaseCommand {
+  static override summary = 'Build or update a rootfs with programs and everything they load.'
+
+  static override description = `Each PROGRAM (a name looked up on PATH, or a path) is copied with its interpreter, every
+library the loader would load for it (found as glibc's loader finds them) and every symlink on
+the way. The tree also gets a skeleton (/proc /dev /sys /tmp /root /etc /run, /etc/passwd and
+/etc/group with root and nobody, /etc/ld.so.cache). The build happens beside DIR and replaces it
+in one rename: an interrupted build leaves the previous tree as it was. A rebuild copies only
+what changed.`
+
+  static override strict = false
+
+  static override args = {
+    program: Args.string({description: 'programs: names looked up on PATH, or paths'}),
+  }
+
+  static override flags = {
+    output: Flags.string({char: 'o', description: 'the rootfs directory', default: 'rootfs', helpValue: 'DIR'}),
+    file: Flags.string({char: 'f', description: 'add a file, directory (recursively) or symlink at DEST or its own path; ELF files get their dependencies', multiple: true, helpValue: 'SRC[:DEST]'}),
+    layout: Flags.string({description: 'host: files at their host paths (with /bin -> usr/bin etc.); flat: /bin and /lib64 plus an ld.so.cache', options: ['host', 'flat'], default: 'host'}),
+    resolver: Flags.string({description: 'elf: read ELF headers and emulate the loader; ldd: run ldd (host only)', options: ['elf', 'ldd'], default: 'elf'}),
+    sysroot: Flags.string({description: 'look programs and libraries up inside DIR instead of / (implies --resolver elf)', helpValue: 'DIR'}),
+    busybox: Flags.string({description: 'add a static busybox and one symlink per applet (PATH: that busybox; default: the one on PATH)', helpValue: 'PATH'}),
+    'copy-mode': Flags.string({description: 'auto: reflink where the filesystem can, else copy', options: ['auto', 'copy', 'reflink', 'hardlink'], default: 'auto'}),
+    clean: Flags.boolean({description: 'remove from DIR whatever this build would not produce'}),
+    force: Flags.boolean({description: 'build into a non-empty directory that ns-tool did not make'}),
+    'dry-run': Flags.boolean({description: 'print the plan, write nothing'}),
+    json: Flags.boolean({description: 'print the manifest (plan entries, programs, missing, stats) as JSON'}),
+    'allow-missing': Flags.boolean({description: 'a library that cannot be found is a warning instead of an error'}),
+    skeleton: Flags.boolean({description: 'add the skeleton directories and /etc files', default: true, allowNo: true}),
+    'keep-setuid': Flags.boolean({description: 'keep setuid/setgid bits (dropped by default)'}),
+    quiet: Flags.boolean({char: 'q', description: 'print nothing but errors'}),
+  }
+
+  static override examples = [
+    {description: 'bash, ls and ps in ./rootfs', command: '<%= config.bin %> <%= command.id %> bash ls ps'},
+    {description: 'The classic flat tree (/bin, /lib64, ld.so.cache)', command: '<%= config.bin %> <%= command.id %> --layout flat -o /tmp/jail bash'},
+    {description: 'Add a config file and a plugin directory loaded with dlopen', command: '<%= config.bin %> <%= command.id %> nginx -f /etc/nginx -f /usr/lib/nginx/modules'},
+    {description: 'A busybox userland plus the host\'s curl', command: '<%= config.bin %> <%= command.id %> --busybox curl'},
+    {description: 'What would be copied, and why', command: '<%= config.bin %> <%= command.id %> --dry-run ssh'},
+    {description: 'Hard links instead of copies (same filesystem)', command: '<%= config.bin %> <%= command.id %> --copy-mode hardlink -o /var/tmp/rootfs python3'},
+  ]
+
+  async run(): Promise<void> {
+    this.argv = optionalBusyboxValue(this.argv)
+    const {argv, flags} = await this.parse(BuildRootfs)
+    const programs = argv as string[]
+    const {UsageError} = await import('../src/errors.js')
+    if (flags.sysroot !== undefined && flags.resolver === 'ldd') throw new UsageError('--sysroot implies --resolver elf: ldd can only run host programs')
+    if (programs.length === 0 && !flags.file && flags.busybox === undefined) throw new UsageError('nothing to build: give programs, --file or --busybox')
+    const warn = (message: string) => {
+      if (!flags.quiet) process.stderr.write(`ns-tool build-rootfs: ${message}\n`)
+    }
+    const options = {
+      output: flags.output,
+      files: flags.file,
+      layout: flags.layout as 'host' | 'flat',
+      resolver: flags.resolver as 'elf' | 'ldd',
+      sysroot: flags.sysroot,
+      busybox: flags.busybox === undefined ? undefined : flags.busybox === '' ? true : flags.busybox,
+      copyMode: flags['copy-mode'] as 'auto' | 'copy' | 'reflink' | 'hardlink',
+      clean: flags.clean,
+      force: flags.force,
+      allowMissing: flags['allow-missing'],
+      skeleton: flags.skeleton,
+      keepSetuid: flags['keep-setuid'],
+      warn,
+    }
+    const rootfs = await import('../src/rootfs/index.js')
+    if (flags['dry-run']) {
+      const plan = await rootfs.plan(programs, options)
+      if (flags.json) process.stdout.write(JSON.stringify(plan, null, 2) + '\n')
+      else for (const entry of plan.entries) process.stdout.write(describe(entry) + '\n')
+      return
+    }
+    const progress = !flags.quiet && !flags.json && process.stderr.isTTY ? await progressBar() : undefined
+    const result = await rootfs.build(programs, {...options, progress: progress?.update})
+    progress?.stop()
+    if (flags.json) {
+      process.stdout.write(JSON.stringify(result, null, 2) + '\n')
+    } else if (!flags.quiet) {
+      const {stats} = result
+      process.stderr.write(`${result.output}: ${result.entries.length} entries; ${stats.copied} copied, ${stats.reused} unchanged, ${stats.linked} hard-linked${stats.kept ? `, ${stats.kept} kept` : ''}${stats.removed ? `, ${stats.removed} removed` : ''}\n`)
+    }
+  }
+}
+
+// --busybox takes an optional PATH: a bare --busybox (followed by a flag, the end, or a word that
+// is not a busybox file) means the one on PATH.
+function optionalBusyboxValue(argv: string[]): string[] {
+  const out = [...argv]
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] !== '--busybox') continue
+    const next = out[i + 1]
+    const isPath = next !== undefined && !next.startsWith('-') && /busybox/.test(next.split('/').pop() ?? '')
+    if (!isPath) out[i] = '--busybox='
+  }
+  return out
+}
+
+function describe(entry: {path: string; type: string; source?: string; target?: string; reason: string}): string {
+  const what = entry.type === 'symlink' ? `-> ${entry.target}` : entry.source ? `<- ${entry.source}` : ''
+  return `${entry.type.padEnd(7)} ${entry.path} ${what}  [${entry.reason}]`.replace(/ {2,}\[/, '  [')
+}
+
+// A progress line on a terminal, for builds long enough to need one.
+async function progressBar(): Promise<{update(done: number, total: number): void; stop(): void}> {
+  const {SingleBar, Presets} = (await import('cli-progress')).default
+  const bar = new SingleBar({format: 'copying {bar} {value}/{total} files', stream: process.stderr, clearOnComplete: true}, Presets.shades_classic)
+  let started = false
+  return {
+    update(done, total) {
+      if (total < 50) return
+      if (!started) {
+        bar.start(total, 0)
+        started = true
+      }
+      bar.update(done)
+    },
+    stop() {
+      if (started) bar.stop()
+    },
+  }
+}

@@ -1,0 +1,282 @@
+// From programs to a plan: resolve the closure, then place every file (layout host or flat), every
+// symlink on the way, the skeleton, --file additions and busybox applets. Reads the host (lstat,
+// readlink, a few header bytes) but writes nothing.
+import {spawnSync} from 'node:child_process'
+import type {Stats} from 'node:fs'
+import {lstatSync, openSync, readdirSync, readlinkSync, readSync, closeSync, statSync} from 'node:fs'
+import {basename, posix, resolve as resolvePath} from 'node:path'
+import {NsToolError, UsageError} from '../errors.js'
+import type {Closure, ResolvedFile} from '../resolve/types.js'
+import {skeletonEntries} from './skeleton.js'
+import type {BuildOptions, Layout, Plan, PlanEntry} from './types.js'
+
+const MAX_LINK_DEPTH = 40
+const MERGED_USR_LINKS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32']
+
+// A --file argument: SRC[:DEST]. DEST must stay inside the rootfs.
+export interface FileRequest {
+  source: string
+  dest: string
+}
+
+export function parseFileFlag(value: string): FileRequest {
+  const colon = value.indexOf(':')
+  const source = colon < 0 ? value : value.slice(0, colon)
+  const rawDest = colon < 0 ? resolvePath(source) : value.slice(colon + 1)
+  if (source === '') throw new UsageError(`--file ${value}: SRC is empty (expected SRC[:DEST])`)
+  if (rawDest === '') throw new UsageError(`--file ${value}: DEST is empty (expected SRC[:DEST])`)
+  if (rawDest.split('/').includes('..')) throw new UsageError(`--file ${value}: DEST may not contain ".." (it must stay inside the rootfs)`)
+  return {source: resolvePath(source), dest: posix.normalize(posix.join('/', rawDest))}
+}
+
+// Entries keyed by path; the first reason to add a path wins, directories merge.
+class EntryMap {
+  readonly entries = new Map<string, PlanEntry>()
+  // Symlinks already placed: in-rootfs path -> target, for making later paths canonical.
+  private readonly links = new Map<string, string>()
+
+  // The path with every symlink component already in the plan resolved (inside the rootfs), so
+  // the writer never has to follow a link.
+  canonical(path: string, depth = 0): string {
+    if (depth > MAX_LINK_DEPTH) throw new NsToolError(`${path}: too many levels of symbolic links in the rootfs`)
+    const parts = posix.normalize(path).split('/').filter(Boolean)
+    let current = '/'
+    for (let i = 0; i < parts.length; i++) {
+      const next = posix.join(current, parts[i])
+      const target = this.links.get(next)
+      if (target !== undefined && i < parts.length - 1) {
+        const resolved = target.startsWith('/') ? target : posix.join(current, target)
+        return this.canonical(posix.join(resolved, ...parts.slice(i + 1)), depth + 1)
+      }
+      current = next
+    }
+    return current
+  }
+
+  has(path: string): boolean {
+    return this.entries.has(path)
+  }
+
+  add(entry: PlanEntry): PlanEntry {
+    const existing = this.entries.get(entry.path)
+    if (existing) {
+      if (entry.neededBy) existing.neededBy = [...new Set([...(existing.neededBy ?? []), ...entry.neededBy])]
+      return existing
+    }
+    this.ensureParents(entry.path)
+    this.entries.set(entry.path, entry)
+    if (entry.type === 'symlink') this.links.set(entry.path, entry.target!)
+    return entry
+  }
+
+  private ensureParents(path: string): void {
+    const parent = posix.dirname(path)
+    if (parent === '/' || this.entries.has(parent)) return
+    this.ensureParents(parent)
+    this.entries.set(parent, {path: parent, type: 'dir', mode: 0o755, reason: 'parent'})
+  }
+}
+
+// Host layout: the path as on the host, with every symlink met on the way recreated (the link
+// and what it points to), so /bin/bash works whether /bin is a directory or a link to usr/bin.
+function placeHostPath(map: EntryMap, sysroot: string, path: string, entry: Omit<PlanEntry, 'path' | 'type' | 'source'>, depth = 0): void {
+  if (depth > MAX_LINK_DEPTH) throw new NsToolError(`${path}: too many levels of symbolic links`)
+  const parts = posix.normalize(path).split('/').filter(Boolean)
+  let current = '/'
+  for (let i = 0; i < parts.length; i++) {
+    const next = posix.join(current, parts[i])
+    const host = posix.join(sysroot, next)
+    const stat = lstatSync(host, {throwIfNoEntry: false})
+    if (!stat) throw new NsToolError(`${host}: no such file`)
+    const last = i === parts.length - 1
+    if (stat.isSymbolicLink()) {
+      const target = readlinkSync(host)
+      map.add({path: map.canonical(next), type: 'symlink', target, reason: last ? entry.reason : 'link on the way'})
+      const resolved = target.startsWith('/') ? target : posix.join(current, target)
+      placeHostPath(map, sysroot, posix.join(resolved, ...parts.slice(i + 1)), entry, depth + 1)
+      return
+    }
+    if (last) {
+      if (stat.isDirectory()) map.add({path: map.canonical(next), type: 'dir', mode: stat.mode & 0o7777, reason: entry.reason})
+      else map.add({...entry, path: map.canonical(next), type: 'file', source: host, mode: stat.mode & 0o7777})
+      return
+    }
+    if (!stat.isDirectory()) throw new NsToolError(`${host}: not a directory`)
+    current = next
+  }
+}
+
+function libraryReason(file: ResolvedFile): Omit<PlanEntry, 'path' | 'type' | 'source'> {
+  const reason = file.kind === 'library' ? `library${file.foundVia ? ` (${file.foundVia})` : ''}` : file.kind
+  return file.neededBy ? {reason, neededBy: file.neededBy} : {reason}
+}
+
+// Flat layout: programs in /bin, libraries in /lib64 under the name the loader asks for, the
+// interpreter at its PT_INTERP path; /etc/ld.so.cache makes the loader look in /lib64.
+function placeFlat(map: EntryMap, sysroot: string, closure: Closure): void {
+  for (const file of closure.files) {
+    const host = posix.join(sysroot, file.path)
+    const stat = statSync(host)
+    const mode = stat.mode & 0o7777
+    if (file.kind === 'program') {
+      map.add({path: posix.join('/bin', basename(file.path)), type: 'file', source: host, mode, reason: 'program'})
+    } else if (file.kind === 'interpreter') {
+      map.add({path: file.path, type: 'file', source: host, mode, ...libraryReason(file)})
+    } else {
+      const name = file.soname ?? basename(file.path)
+      map.add({path: posix.join('/lib64', name), type: 'file', source: host, mode, ...libraryReason(file)})
+      for (const variant of file.variants ?? []) {
+        const hwcaps = /\/glibc-hwcaps\/([^/]+)\//.exec(variant)
+        if (!hwcaps) continue
+        const variantHost = posix.join(sysroot, variant)
+        map.add({path: posix.join('/lib64/glibc-hwcaps', hwcaps[1], name), type: 'file', source: variantHost, mode: statSync(variantHost).mode & 0o7777, reason: 'library (hwcaps variant)'})
+      }
+    }
+  }
+}
+
+function isElfFile(path: string): boolean {
+  let fd: number | undefined
+  try {
+    fd = openSync(path, 'r')
+    const head = Buffer.alloc(4)
+    return readSync(fd, head, 0, 4, 0) === 4 && head.toString('latin1') === '\x7fELF'
+  } catch {
+    return false
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
+// --file: a file, a symlink (kept as a link) or a directory (recursively), at DEST. Returns the
+// ELF files among them (host paths) so that their dependencies are resolved too.
+function placeFileRequest(map: EntryMap, request: FileRequest): string[] {
+  const stat = lstatSync(request.source, {throwIfNoEntry: false})
+  if (!stat) throw new NsToolError(`--file ${request.source}: no such file or directory`)
+  const elfFiles: string[] = []
+  const visit = (source: string, dest: string, stat: Stats) => {
+    const path = map.canonical(dest)
+    if (stat.isSymbolicLink()) {
+      map.add({path, type: 'symlink', target: readlinkSync(source), reason: 'file'})
+    } else if (stat.isDirectory()) {
+      map.add({path, type: 'dir', mode: stat.mode & 0o7777, reason: 'file'})
+      for (const name of readdirSync(source).sort()) {
+        const child = posix.join(source, name)
+        const childStat = lstatSync(child, {throwIfNoEntry: false})
+        if (childStat) visit(child, posix.join(dest, name), childStat)
+      }
+    } else if (stat.isFile()) {
+      map.add({path, type: 'file', source, mode: stat.mode & 0o7777, reason: 'file'})
+      if (isElfFile(source)) elfFiles.push(source)
+    }
+    // Sockets, fifos and devices are not copied: a rootfs gets its own /dev at run time.
+  }
+  visit(request.source, request.dest, stat)
+  return elfFiles
+}
+
+// A static busybox: the given path, else the one on PATH when it is static.
+export function findBusybox(choice: true | string): string {
+  let path = typeof choice === 'string' ? resolvePath(choice) : undefined
+  if (!path) {
+    for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+      const candidate = posix.join(dir || '.', 'busybox')
+      if (statSync(candidate, {throwIfNoEntry: false})?.isFile()) {
+        path = candidate
+        break
+      }
+    }
+    if (!path) throw new NsToolError('busybox: not found on PATH; install a static one (Debian/Ubuntu: apt-get install busybox-static) or give --busybox PATH')
+  }
+  const head = statSync(path, {throwIfNoEntry: false})
+  if (!head?.isFile()) throw new NsToolError(`--busybox ${path}: no such file`)
+  return path
+}
+
+function busyboxApplets(busybox: string): string[] {
+  const listed = spawnSync(busybox, ['--list-full'], {encoding: 'utf8'})
+  if (listed.status !== 0) throw new NsToolError(`${busybox} --list-full failed: ${(listed.stderr || listed.error?.message || '').trim()}`)
+  return listed.stdout.split('\n').filter(Boolean).map((line) => posix.join('/', line))
+}
+
+// Where the libraries live in the rootfs, for /etc/ld.so.conf.
+function libraryDirs(entries: Iterable<PlanEntry>): string[] {
+  const dirs = new Set<string>()
+  for (const entry of entries) {
+    if (entry.type === 'file' && /^library/.test(entry.reason) && !entry.path.includes('/glibc-hwcaps/')) dirs.add(posix.dirname(entry.path))
+  }
+  return [...dirs].sort()
+}
+
+export async function plan(programs: string[], options: BuildOptions = {}): Promise<Plan> {
+  const layout: Layout = options.layout ?? 'host'
+  const sysroot = options.sysroot ? resolvePath(options.sysroot) : '/'
+  const output = resolvePath(options.output ?? 'rootfs')
+  const requests = (options.files ?? []).map(parseFileFlag)
+  for (const request of requests) {
+    if (!lstatSync(request.source, {throwIfNoEntry: false})) throw new NsToolError(`--file ${request.source}: no such file or directory`)
+  }
+  const map = new EntryMap()
+
+  // --file entries first would let them shadow programs; place them after, but learn their ELF
+  // files now so the resolver includes their dependencies.
+  const extraHost: string[] = []
+  const fileMap = new EntryMap()
+  for (const request of requests) extraHost.push(...placeFileRequest(fileMap, request))
+  const extraFiles = extraHost.map((host) => (sysroot === '/' ? host : host.startsWith(sysroot + '/') ? host.slice(sysroot.length) : host))
+
+  let closure: Closure = {programs: [], files: [], missing: []}
+  if (programs.length > 0 || extraFiles.length > 0) {
+    const {resolve} = await import('../resolve/index.js')
+    closure = await resolve(programs, {sysroot, resolver: options.sysroot ? 'elf' : options.resolver, extraFiles})
+  }
+  if (closure.missing.length > 0 && !options.allowMissing) {
+    const {missingLine} = await import('../resolve/render.js')
+    throw new NsToolError(closure.missing.map(missingLine).join('\n') + '\n(add the library with --file, or pass --allow-missing)')
+  }
+  for (const missing of closure.missing) {
+    const {missingLine} = await import('../resolve/render.js')
+    options.warn?.(`warning: ${missingLine(missing)}`)
+  }
+
+  if (layout === 'host') {
+    // Merged /usr: the host's top-level links (/bin -> usr/bin ...) come too, so /bin/bash works
+    // for a program found at /usr/bin/bash, as on the host.
+    for (const top of MERGED_USR_LINKS) {
+      const host = posix.join(sysroot, top)
+      if (lstatSync(host, {throwIfNoEntry: false})?.isSymbolicLink()) map.add({path: top, type: 'symlink', target: readlinkSync(host), reason: 'merged /usr link'})
+    }
+    for (const file of closure.files) {
+      placeHostPath(map, sysroot, file.path, libraryReason(file))
+      for (const variant of file.variants ?? []) if (variant !== file.path) placeHostPath(map, sysroot, variant, {reason: 'library (hwcaps variant)'})
+    }
+  } else {
+    placeFlat(map, sysroot, closure)
+  }
+  for (const request of requests) placeFileRequest(map, request)
+
+  if (options.busybox) {
+    const busybox = findBusybox(options.busybox)
+    const home = map.canonical('/bin/busybox')
+    map.add({path: home, type: 'file', source: busybox, mode: statSync(busybox).mode & 0o7777, reason: 'busybox'})
+    for (const applet of busyboxApplets(busybox)) {
+      const path = map.canonical(applet)
+      if (map.has(path) || path === home) continue
+      map.add({path, type: 'symlink', target: posix.relative(posix.dirname(path), home), reason: 'busybox applet'})
+    }
+  }
+
+  const dirs = libraryDirs(map.entries.values())
+  if (options.skeleton !== false) {
+    for (const entry of skeletonEntries(dirs)) {
+      const path = map.canonical(entry.path)
+      if (!map.has(path)) map.add({...entry, path})
+    }
+  }
+  // A flat tree cannot run without the cache that points the loader at /lib64.
+  if (layout === 'flat' && !map.has('/etc/ld.so.conf') && dirs.length > 0) {
+    map.add({path: '/etc/ld.so.conf', type: 'file', content: dirs.map((d) => `${d}\n`).join(''), mode: 0o644, reason: 'ld.so.cache'})
+  }
+  const entries = [...map.entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  return {output, layout, programs: closure.programs, entries, missing: closure.missing, libraryDirs: dirs}
+}

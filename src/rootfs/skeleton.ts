@@ -1,0 +1,37 @@
+// The skeleton every rootfs gets unless --no-skeleton: the directories programs expect, the users
+// they look up (`ls -l` prints "root", ssh wants uid 0 to exist), and the loader's configuration.
+import type {PlanEntry} from './types.js'
+
+const passwd = `root:x:0:0:root:/root:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
+`
+const group = `root:x:0:
+nogroup:x:65534:
+`
+// glibc reads /etc/passwd and /etc/group itself ("files"); no libnss_* module is needed.
+const nsswitch = `passwd: files
+group: files
+shadow: files
+hosts: files dns
+`
+
+export function skeletonEntries(libraryDirs: string[]): PlanEntry[] {
+  const dir = (path: string, mode = 0o755): PlanEntry => ({path, type: 'dir', mode, reason: 'skeleton'})
+  const file = (path: string, content: string, mode = 0o644): PlanEntry => ({path, type: 'file', content, mode, reason: 'skeleton'})
+  return [
+    dir('/proc', 0o555),
+    dir('/dev'),
+    dir('/sys', 0o555),
+    dir('/tmp', 0o1777),
+    dir('/root', 0o700),
+    dir('/etc'),
+    dir('/run'),
+    file('/etc/passwd', passwd),
+    file('/etc/group', group),
+    file('/etc/hostname', 'ns-tool\n'),
+    file('/etc/nsswitch.conf', nsswitch),
+    // The loader reads the cache made from this list (ldconfig -r), so libraries are found in any
+    // layout, including directories a distro's loader does not search by default (Debian: /lib64).
+    file('/etc/ld.so.conf', libraryDirs.map((d) => `${d}\n`).join('')),
+  ]
+}

@@ -1,0 +1,66 @@
+// The plan is the manifest: what goes where in the rootfs, and why. --dry-run prints it, --json
+// prints it, the writer executes it, tests assert on it.
+import type {MissingLibrary, ProgramInfo} from '../resolve/types.js'
+
+export type Layout = 'host' | 'flat'
+export type CopyMode = 'auto' | 'copy' | 'reflink' | 'hardlink'
+
+export interface PlanEntry {
+  // Absolute path inside the rootfs; no component of it is a symlink (the writer never follows one).
+  path: string
+  type: 'file' | 'dir' | 'symlink'
+  // file: the host file to copy (sysroot included), unless `content` is given.
+  source?: string
+  content?: string
+  // symlink: the link's target, as written.
+  target?: string
+  mode?: number
+  // Why it is there: program, interpreter, library, file, busybox, skeleton, ld.so.cache.
+  reason: string
+  // Who asked for it (library and interpreter entries).
+  neededBy?: string[]
+}
+
+export interface Plan {
+  output: string
+  layout: Layout
+  programs: ProgramInfo[]
+  entries: PlanEntry[]
+  missing: MissingLibrary[]
+  // Library directories the rootfs's /etc/ld.so.conf lists (an /etc/ld.so.cache is made from it).
+  libraryDirs: string[]
+}
+
+export interface BuildStats {
+  copied: number
+  reused: number
+  linked: number
+  removed: number
+  kept: number
+  bytesCopied: number
+}
+
+export interface BuildResult extends Plan {
+  stats: BuildStats
+}
+
+export interface BuildOptions {
+  output?: string
+  files?: string[]
+  layout?: Layout
+  resolver?: 'elf' | 'ldd'
+  sysroot?: string
+  // true: busybox from PATH; a string: that busybox.
+  busybox?: boolean | string
+  base?: string
+  copyMode?: CopyMode
+  clean?: boolean
+  force?: boolean
+  allowMissing?: boolean
+  skeleton?: boolean
+  keepSetuid?: boolean
+  // Called with (done, total) while files are written.
+  progress?: (done: number, total: number) => void
+  // Warnings (missing libraries with allowMissing, fallbacks) go here; default: ignored.
+  warn?: (message: string) => void
+}

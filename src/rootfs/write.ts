@@ -1,0 +1,322 @@
+// Executing a plan safely (design §4): the tree is built in a staging directory beside the output
+// and switched in by rename, under a lock; nothing is written through a symlink; a rebuild reuses
+// (hard-links) every unchanged file of the previous tree instead of copying it again.
+import {spawnSync} from 'node:child_process'
+import {constants, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync, lchownSync, chownSync, unlinkSync, type Stats} from 'node:fs'
+import {copyFile} from 'node:fs/promises'
+import {basename, dirname, join, posix} from 'node:path'
+import {NsToolError, UsageError} from '../errors.js'
+import type {BuildOptions, BuildResult, BuildStats, Plan, PlanEntry} from './types.js'
+
+export const MANIFEST_DIR = '.ns-tool'
+const MANIFEST = `${MANIFEST_DIR}/manifest.json`
+const COPY_CONCURRENCY = 8
+
+interface ManifestFile {
+  path: string
+  source: string
+  size: number
+  mtimeMs: number
+  ino: number
+}
+
+interface Manifest {
+  tool: 'ns-tool'
+  version: 1
+  layout: string
+  files: ManifestFile[]
+  entries: PlanEntry[]
+}
+
+function readManifest(output: string): Manifest | undefined {
+  try {
+    const manifest = JSON.parse(readFileSync(join(output, MANIFEST), 'utf8')) as Manifest
+    return manifest.tool === 'ns-tool' ? manifest : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export function isNsToolRootfs(dir: string): boolean {
+  return readManifest(dir) !== undefined
+}
+
+// Test hook: NS_TOOL_TEST_PAUSE=<point> stops the build there (so a test can SIGKILL it at a known
+// moment). Never set by users.
+function pausePoint(name: string): void {
+  if (process.env.NS_TOOL_TEST_PAUSE !== name) return
+  process.stderr.write(`ns-tool: paused at ${name}\n`)
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600_000)
+}
+
+function checkOutput(plan: Plan, options: BuildOptions): Manifest | undefined {
+  const output = plan.output
+  if (output === '/' || realpathOrSelf(output) === '/') throw new UsageError('--output /: refusing to build a rootfs over the host\'s root; give a new directory')
+  const stat = lstatSync(output, {throwIfNoEntry: false})
+  if (stat?.isSymbolicLink()) throw new UsageError(`--output ${output}: is a symbolic link; give the directory itself`)
+  if (stat && !stat.isDirectory()) throw new UsageError(`--output ${output}: exists and is not a directory`)
+  const real = realpathOrSelf(output)
+  for (const entry of plan.entries) {
+    if (entry.source && (entry.source === real || entry.source.startsWith(real + '/'))) {
+      throw new UsageError(`--output ${output}: contains ${entry.source}, one of the sources; choose an output outside the source tree`)
+    }
+  }
+  if (!stat) return undefined
+  const manifest = readManifest(output)
+  if (!manifest && readdirSync(output).length > 0 && !options.force) {
+    throw new NsToolError(`--output ${output}: is a non-empty directory that ns-tool did not make; pass --force to build into it, or choose another directory`)
+  }
+  return manifest
+}
+
+function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path)
+  } catch {
+    return path
+  }
+}
+
+// A previous build killed between the two renames of the switch left the old tree aside: put it
+// back. Staging dirs of killed builds are removed (we hold the lock, so none is live).
+function recover(output: string): void {
+  const parent = dirname(output)
+  const name = basename(output)
+  const aside = `${output}.ns-tool-old`
+  if (!existsSync(output) && existsSync(aside)) renameSync(aside, output)
+  else if (existsSync(aside)) rmSync(aside, {recursive: true, force: true})
+  for (const entry of readdirSync(parent)) {
+    if (entry.startsWith(`${name}.ns-tool-staging-`)) rmSync(join(parent, entry), {recursive: true, force: true})
+  }
+}
+
+async function withLock<T>(output: string, body: () => Promise<T>): Promise<T> {
+  const lockfile = (await import('proper-lockfile')).default
+  mkdirSync(dirname(output), {recursive: true})
+  let release: () => Promise<void>
+  try {
+    release = await lockfile.lock(output, {lockfilePath: `${output}.ns-tool.lock`, realpath: false, stale: 30_000, retries: {retries: 10, minTimeout: 100, maxTimeout: 1000}})
+  } catch (error) {
+    throw new NsToolError(`--output ${output}: another ns-tool build holds ${output}.ns-tool.lock; wait for it to finish (${(error as Error).message})`)
+  }
+  try {
+    return await body()
+  } finally {
+    await release().catch(() => undefined)
+  }
+}
+
+// Makes the parent directories of path inside root, refusing any component that is a symlink.
+function safeParent(root: string, path: string): string {
+  const parts = posix.dirname(path).split('/').filter(Boolean)
+  let current = root
+  for (const part of parts) {
+    current = join(current, part)
+    const stat = lstatSync(current, {throwIfNoEntry: false})
+    if (!stat) mkdirSync(current, {mode: 0o755})
+    else if (stat.isSymbolicLink()) throw new NsToolError(`${path}: refusing to write through the symbolic link ${current.slice(root.length)} in the tree`)
+    else if (!stat.isDirectory()) throw new NsToolError(`${path}: ${current.slice(root.length)} is not a directory`)
+  }
+  return join(root, path)
+}
+
+interface CopyJob {
+  entry: PlanEntry
+  dest: string
+  source: Stats
+}
+
+export async function writePlan(plan: Plan, options: BuildOptions = {}): Promise<BuildResult> {
+  const output = plan.output
+  return withLock(output, async () => {
+    recover(output)
+    const previous = checkOutput(plan, options)
+    const staging = `${output}.ns-tool-staging-${process.pid}`
+    const stats: BuildStats = {copied: 0, reused: 0, linked: 0, removed: 0, kept: 0, bytesCopied: 0}
+    mkdirSync(staging, {mode: 0o755})
+    try {
+      if (options.base) {
+        const specifier = './base.js'
+        const {extractBase} = (await import(specifier)) as {extractBase(source: string, target: string, options: {root: boolean}): Promise<void>}
+        await extractBase(options.base, staging, {root: process.getuid?.() === 0})
+      }
+      const files = await writeEntries(plan, staging, previous, options, stats)
+      if (!options.clean && previous) stats.kept = carryOver(output, staging, plan)
+      else if (previous) stats.removed = countRemoved(output, plan)
+      makeLdCache(plan, staging, options)
+      const manifest: Manifest = {tool: 'ns-tool', version: 1, layout: plan.layout, files, entries: plan.entries}
+      mkdirSync(join(staging, MANIFEST_DIR), {recursive: true, mode: 0o755})
+      writeFileSync(join(staging, MANIFEST), JSON.stringify(manifest) + '\n')
+      pausePoint('staged')
+      switchIn(staging, output)
+    } catch (error) {
+      rmSync(staging, {recursive: true, force: true})
+      throw error
+    }
+    return {...plan, stats}
+  })
+}
+
+function switchIn(staging: string, output: string): void {
+  if (!existsSync(output)) {
+    renameSync(staging, output)
+    return
+  }
+  const aside = `${output}.ns-tool-old`
+  renameSync(output, aside)
+  pausePoint('switch')
+  renameSync(staging, output)
+  rmSync(aside, {recursive: true, force: true})
+}
+
+async function writeEntries(plan: Plan, staging: string, previous: Manifest | undefined, options: BuildOptions, stats: BuildStats): Promise<ManifestFile[]> {
+  const isRoot = process.getuid?.() === 0
+  const before = new Map((previous?.files ?? []).map((f) => [f.path, f]))
+  const jobs: CopyJob[] = []
+  const files: ManifestFile[] = []
+  const dirModes: Array<[string, number]> = []
+  for (const entry of plan.entries) {
+    const dest = safeParent(staging, entry.path)
+    const existing = lstatSync(dest, {throwIfNoEntry: false})
+    if (entry.type === 'dir') {
+      if (!existing) mkdirSync(dest, {mode: 0o755})
+      else if (!existing.isDirectory()) throw new NsToolError(`${entry.path}: the base has a file where a directory is needed`)
+      if (entry.mode !== undefined) dirModes.push([dest, entry.mode])
+      continue
+    }
+    if (existing?.isDirectory()) {
+      // A base tree's real directory stands where the host has a link (Alpine's /bin): keep it.
+      if (entry.type === 'symlink') continue
+      throw new NsToolError(`${entry.path}: the base has a directory where a file is needed`)
+    }
+    if (existing) unlinkSync(dest)
+    if (entry.type === 'symlink') {
+      symlinkSync(entry.target!, dest)
+      continue
+    }
+    if (entry.content !== undefined) {
+      writeFileSync(dest, entry.content, {mode: entry.mode ?? 0o644})
+      continue
+    }
+    const source = statSync(entry.source!)
+    const record = {path: entry.path, source: entry.source!, size: source.size, mtimeMs: source.mtimeMs, ino: source.ino}
+    files.push(record)
+    const old = before.get(entry.path)
+    // Unchanged since the last build (size, mtime, inode): link the previous copy, read nothing.
+    if (old && old.source === record.source && old.size === record.size && old.mtimeMs === record.mtimeMs && old.ino === record.ino) {
+      try {
+        linkSync(join(plan.output, entry.path), dest)
+        stats.reused++
+        continue
+      } catch {
+        // The previous copy is gone or elsewhere: copy again.
+      }
+    }
+    jobs.push({entry, dest, source})
+  }
+  const total = jobs.length
+  let done = 0
+  const worker = async () => {
+    for (let job = jobs.shift(); job; job = jobs.shift()) {
+      await copyOne(job, options, isRoot, stats)
+      options.progress?.(++done, total)
+    }
+  }
+  await Promise.all(Array.from({length: COPY_CONCURRENCY}, worker))
+  // Directory modes last: a 0555 /proc must not stop us from creating what goes below it.
+  for (const [dest, mode] of dirModes.reverse()) chmodSync(dest, mode)
+  return files
+}
+
+async function copyOne(job: CopyJob, options: BuildOptions, isRoot: boolean, stats: BuildStats): Promise<void> {
+  const {entry, dest, source} = job
+  const mode = options.keepSetuid ? source.mode & 0o7777 : source.mode & 0o1777
+  const copyMode = options.copyMode ?? 'auto'
+  if (copyMode === 'hardlink' && mode === (source.mode & 0o7777)) {
+    try {
+      linkSync(entry.source!, dest)
+      stats.linked++
+      return
+    } catch {
+      // Another filesystem, or protected_hardlinks: fall back to a copy.
+    }
+  }
+  const flag = copyMode === 'reflink' ? constants.COPYFILE_FICLONE_FORCE : copyMode === 'copy' ? 0 : constants.COPYFILE_FICLONE
+  try {
+    await copyFile(entry.source!, dest, flag)
+  } catch (error) {
+    if (copyMode === 'reflink') throw new NsToolError(`--copy-mode reflink: ${entry.source} cannot be cloned here (${(error as NodeJS.ErrnoException).code}); use --copy-mode auto`)
+    throw new NsToolError(`${entry.source}: cannot copy (${(error as Error).message})`)
+  }
+  chmodSync(dest, mode)
+  if (isRoot) chownSync(dest, source.uid, source.gid)
+  stats.copied++
+  stats.bytesCopied += source.size
+}
+
+// Without --clean, what the user (or an earlier build) put in the tree stays: linked, not copied.
+function carryOver(output: string, staging: string, plan: Plan): number {
+  const planned = new Set(plan.entries.map((e) => e.path))
+  // The cache is remade from the new ld.so.conf, never carried over.
+  planned.add('/etc/ld.so.cache')
+  let kept = 0
+  const walk = (dir: string) => {
+    for (const name of readdirSync(join(output, dir))) {
+      const path = posix.join(dir, name)
+      if (path === `/${MANIFEST_DIR}`) continue
+      const from = join(output, path)
+      const to = join(staging, path)
+      const stat = lstatSync(from)
+      const exists = lstatSync(to, {throwIfNoEntry: false})
+      if (stat.isDirectory()) {
+        if (!exists) {
+          mkdirSync(to, {mode: stat.mode & 0o7777})
+          if (process.getuid?.() === 0) lchownSync(to, stat.uid, stat.gid)
+        }
+        if (!exists || exists.isDirectory()) walk(path)
+        continue
+      }
+      if (planned.has(path) || exists) continue
+      if (stat.isSymbolicLink()) symlinkSync(readlinkSync(from), to)
+      else linkSync(from, to)
+      kept++
+    }
+  }
+  walk('/')
+  return kept
+}
+
+function countRemoved(output: string, plan: Plan): number {
+  const planned = new Set(plan.entries.map((e) => e.path))
+  let removed = 0
+  const walk = (dir: string) => {
+    for (const name of readdirSync(join(output, dir))) {
+      const path = posix.join(dir, name)
+      if (path === `/${MANIFEST_DIR}`) continue
+      const stat = lstatSync(join(output, path))
+      if (stat.isDirectory()) walk(path)
+      if (!planned.has(path)) removed++
+    }
+  }
+  walk('/')
+  return removed
+}
+
+// /etc/ld.so.cache from the tree's own /etc/ld.so.conf, made by the host's ldconfig chrooted into
+// the staging tree (-X: leave the library links as planned). ldconfig -r needs chroot(): as a
+// normal user it runs in a user namespace where it is root.
+function makeLdCache(plan: Plan, staging: string, options: BuildOptions): void {
+  if (plan.libraryDirs.length === 0 || !plan.entries.some((e) => e.path === '/etc/ld.so.conf')) return
+  const ldconfig = ['/sbin/ldconfig', '/usr/sbin/ldconfig'].find((p) => existsSync(p))
+  if (!ldconfig) {
+    options.warn?.('warning: no ldconfig on this host: the rootfs has no /etc/ld.so.cache (libraries outside the loader\'s default directories will not be found)')
+    return
+  }
+  const argv = ['-X', '-r', staging]
+  const run = process.getuid?.() === 0 ? spawnSync(ldconfig, argv, {encoding: 'utf8'}) : spawnSync('unshare', ['--user', '--map-root-user', ldconfig, ...argv], {encoding: 'utf8'})
+  if (run.status !== 0 || !existsSync(join(staging, 'etc', 'ld.so.cache'))) {
+    const detail = (run.stderr || run.error?.message || '').trim().split('\n')[0]
+    if (plan.layout === 'flat') throw new NsToolError(`ldconfig could not make /etc/ld.so.cache for the flat layout (${detail}); run as root or enable user namespaces, or use --layout host`)
+    options.warn?.(`warning: ldconfig could not make /etc/ld.so.cache (${detail})`)
+  }
+}
