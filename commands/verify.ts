@@ -1,0 +1,45 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../src/cli/base-command.js'
+
+export default class Verify extends BaseCommand {
+  static override summary = 'Check that every program in a rootfs finds its interpreter and libraries there.'
+
+  static override description = `Walks ROOTFS (without following symlinks out of it; /proc, /dev and /sys are skipped) and,
+for every ELF executable and shared library, resolves its interpreter and libraries the way the
+dynamic loader would inside ROOTFS alone: ROOTFS's own /etc/ld.so.cache and ld.so.conf, the loader's
+default directories, RPATH, RUNPATH and $ORIGIN; files of another class or machine are skipped as
+the loader skips them. Every executable #! script's interpreter must exist in ROOTFS too (and, for
+#!/usr/bin/env NAME, NAME must be on the usual PATH). Only headers are read; nothing is executed.
+Exit status: 0 when everything resolves, 1 with a list of what is missing and who needs it,
+2 when ROOTFS is not a directory.`
+
+  static override args = {
+    rootfs: Args.string({description: 'the rootfs directory to check', required: true}),
+  }
+
+  static override flags = {
+    json: Flags.boolean({description: 'print {ok, checked, problems: [{path, kind, name, searched?, error?}]}'}),
+  }
+
+  static override examples = [
+    {description: 'Check a tree made by build-rootfs', command: '<%= config.bin %> <%= command.id %> ./rootfs'},
+    {description: 'In a script: rebuild when something is missing', command: '<%= config.bin %> <%= command.id %> ./rootfs || <%= config.bin %> build-rootfs -o ./rootfs bash ls ps'},
+    {description: 'The problems as JSON', command: "<%= config.bin %> <%= command.id %> --json ./rootfs | jq '.problems[] | .name'"},
+  ]
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Verify)
+    const {verify, problemLine} = await import('../src/verify/index.js')
+    const result = await verify(args.rootfs)
+    if (flags.json) {
+      process.stdout.write(JSON.stringify(result, null, 2) + '\n')
+    } else if (result.ok) {
+      process.stdout.write(`${args.rootfs}: ok, ${result.checked} file${result.checked === 1 ? '' : 's'} checked, every interpreter and library resolves\n`)
+    } else {
+      for (const problem of result.problems) process.stdout.write(`${problemLine(problem)}\n`)
+      const n = result.problems.length
+      process.stderr.write(`ns-tool verify: ${args.rootfs}: ${n} problem${n === 1 ? '' : 's'} in ${result.checked} file${result.checked === 1 ? '' : 's'} checked\n`)
+    }
+    if (!result.ok) process.exitCode = 1
+  }
+}

@@ -1,0 +1,214 @@
+// verify ROOTFS: every ELF file's interpreter and libraries, and every executable script's
+// interpreter, must resolve inside ROOTFS alone — the loader's search emulated by src/resolve with
+// ROOTFS as the sysroot (its own ld.so.cache, ld.so.conf and default directories).
+import {closeSync, openSync, readdirSync, readSync, statSync} from 'node:fs'
+import {posix} from 'node:path'
+import type {ElfObject} from '../elf/types.js'
+import {NsToolError, UsageError} from '../errors.js'
+import {ClosureBuilder} from '../resolve/closure.js'
+import {ElfSource} from '../resolve/elf-source.js'
+import {machineName} from '../resolve/loader.js'
+import {envCommand, findProgramIn, parseShebang} from '../resolve/program.js'
+import {Sysroot, SysrootLookupError} from '../resolve/sysroot.js'
+import type {VerifyOptions, VerifyProblem, VerifyResult} from './types.js'
+
+export type * from './types.js'
+
+// The PATH a root shell inside the rootfs starts with (Debian's /etc/profile for uid 0).
+const ROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+// Kernel-provided trees: their contents are not the rootfs's.
+const SKIPPED_DIRS = new Set(['/proc', '/dev', '/sys'])
+// Enough for the ELF magic and a #! line (the kernel's BINPRM_BUF_SIZE).
+const HEAD_SIZE = 256
+
+interface Candidate {
+  path: string
+  head: Buffer
+  mode: number
+}
+
+// Checks ROOTFS; never throws for what is inside it (each fault is a problem). Throws UsageError
+// when ROOTFS is not a directory.
+export async function verify(rootfs: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const stats = statSync(rootfs, {throwIfNoEntry: false})
+  if (!stats) throw new UsageError(`${rootfs}: no such directory (give the rootfs directory to check)`)
+  if (!stats.isDirectory()) throw new UsageError(`${rootfs}: not a directory (give the rootfs directory to check)`)
+
+  const sysroot = new Sysroot(rootfs)
+  const elfSource = new ElfSource()
+  const builder = new ClosureBuilder({sysroot: sysroot.root, searchPath: options.searchPath ?? ROOT_PATH}, elfSource)
+  const problems: VerifyProblem[] = []
+  let checked = 0
+
+  for (const candidate of walk(sysroot)) {
+    const {path, head} = candidate
+    if (isElfHead(head)) {
+      const outcome = await checkElf(sysroot, elfSource, builder, path)
+      if (outcome === 'ignored') continue
+      checked++
+      if (outcome) problems.push(outcome)
+    } else if (head[0] === 0x23 && head[1] === 0x21 && (candidate.mode & 0o111) !== 0) {
+      // The kernel honours #! only on execve: a non-executable file with one is just text.
+      checked++
+      problems.push(...checkScript(sysroot, path, head, options.searchPath ?? ROOT_PATH))
+    }
+  }
+
+  for (const entry of builder.result().missing) {
+    const problem: VerifyProblem = {path: entry.neededBy, kind: 'library', name: entry.soname, searched: entry.searched}
+    if (entry.error !== undefined) problem.error = entry.error
+    problems.push(problem)
+  }
+  problems.sort((a, b) => compare(a.path, b.path) || compare(a.name, b.name))
+  return {ok: problems.length === 0, checked, problems}
+}
+
+// The one-line form of design §1 for one problem.
+export function problemLine(problem: VerifyProblem): string {
+  const searched = problem.searched && problem.searched.length > 0 ? ` (searched: ${problem.searched.join(' ')})` : ''
+  if (problem.kind === 'elf') return `${problem.path}: not a usable ELF file (${problem.error ?? 'unreadable'})`
+  const what = problem.kind === 'interpreter' ? `interpreter ${problem.name}` : problem.name
+  const reason = problem.error ? `cannot be used: ${problem.error}` : 'not found'
+  return `${what} needed by ${problem.path}: ${reason}${searched}`
+}
+
+// Regular files under the root with their first bytes, in sorted order; symlinks are not
+// followed (whatever they reach inside the rootfs is walked at its own path).
+function* walk(sysroot: Sysroot): Generator<Candidate> {
+  const pending: string[] = ['/']
+  const head = Buffer.alloc(HEAD_SIZE)
+  while (pending.length > 0) {
+    const dir = pending.pop()!
+    let entries
+    try {
+      entries = readdirSync(sysroot.hostPath(dir), {withFileTypes: true})
+    } catch {
+      // An unreadable directory holds nothing the loader could open either.
+      continue
+    }
+    entries.sort((a, b) => compare(b.name, a.name))
+    for (const entry of entries) {
+      const path = dir === '/' ? `/${entry.name}` : `${dir}/${entry.name}`
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRS.has(path)) pending.push(path)
+        continue
+      }
+      if (!entry.isFile()) continue
+      let fd: number
+      try {
+        fd = openSync(sysroot.hostPath(path), 'r')
+      } catch {
+        continue
+      }
+      try {
+        const read = readSync(fd, head, 0, HEAD_SIZE, 0)
+        if (read < 4) continue
+        const isElf = isElfHead(head)
+        const isScript = head[0] === 0x23 && head[1] === 0x21
+        if (!isElf && !isScript) continue
+        yield {path, head: Buffer.from(head.subarray(0, read)), mode: isScript ? statSync(sysroot.hostPath(path)).mode : 0}
+      } finally {
+        closeSync(fd)
+      }
+    }
+  }
+}
+
+// One ELF file: a problem, undefined when it resolves, 'ignored' when it is not a loadable object
+// (a relocatable .o, a core dump) and so has nothing to resolve.
+async function checkElf(sysroot: Sysroot, elfSource: ElfSource, builder: ClosureBuilder, path: string): Promise<VerifyProblem | undefined | 'ignored'> {
+  const elf = await elfSource.read(sysroot.hostPath(path))
+  if (!('identity' in elf)) return {path, kind: 'elf', name: path, error: `${elf.code}: ${stripPrefix(elf.message, sysroot.hostPath(path))}`}
+  const {fileType} = elf.identity
+  if (fileType !== 'executable' && fileType !== 'shared') return 'ignored'
+  if (elf.linkage === 'static' || elf.linkage === 'static-pie') return undefined
+  if (elf.linkage === 'dynamic' && elf.interpreter !== undefined) {
+    const problem = await checkInterpreter(sysroot, elfSource, path, elf, elf.interpreter)
+    if (problem) return problem
+  }
+  try {
+    // Each executable and each library is its own process: its whole link map is resolved, so
+    // a library's own needs are checked even when no program in the tree loads it.
+    await builder.addExtraFile(path)
+  } catch (error) {
+    if (!(error instanceof NsToolError)) throw error
+    return {path, kind: 'elf', name: path, error: stripPrefix(error.message, path)}
+  }
+  return undefined
+}
+
+// PT_INTERP must be a loader of the program's own class and machine (the kernel runs it as is).
+async function checkInterpreter(sysroot: Sysroot, elfSource: ElfSource, path: string, elf: ElfObject, interpreter: string): Promise<VerifyProblem | undefined> {
+  const wanted = sysroot.normalize(interpreter)
+  let file
+  try {
+    file = sysroot.file(wanted)
+  } catch (error) {
+    return {path, kind: 'interpreter', name: interpreter, error: describeLookup(error)}
+  }
+  if (!file) return {path, kind: 'interpreter', name: interpreter, searched: [wanted]}
+  const loader = await elfSource.read(sysroot.hostPath(file.real))
+  const arch = `${elf.identity.elfClass}-bit ${machineName(elf.identity.machine)}`
+  if (!('identity' in loader)) return {path, kind: 'interpreter', name: interpreter, error: `not a valid ELF file (${loader.code})`}
+  const {elfClass, machine, endian} = loader.identity
+  if (elfClass !== elf.identity.elfClass || machine !== elf.identity.machine || endian !== elf.identity.endian) {
+    return {path, kind: 'interpreter', name: interpreter, error: `it is a ${elfClass}-bit ${machineName(machine)} file, the program is ${arch}`}
+  }
+  return undefined
+}
+
+// A #! script: its interpreter must be an executable file in the rootfs, and for
+// `#!/usr/bin/env NAME`, NAME must be on the rootfs's PATH.
+function checkScript(sysroot: Sysroot, path: string, head: Buffer, searchPath: string): VerifyProblem[] {
+  const shebang = parseShebang(head)
+  if (!shebang) return [{path, kind: 'interpreter', name: '', error: 'its #! line names no interpreter'}]
+  const interpreter = shebang.interpreter
+  const wanted = sysroot.normalize(interpreter)
+  let file
+  try {
+    file = sysroot.file(wanted)
+  } catch (error) {
+    return [{path, kind: 'interpreter', name: interpreter, error: describeLookup(error)}]
+  }
+  if (!file) return [{path, kind: 'interpreter', name: interpreter, searched: [wanted]}]
+  if ((file.stats.mode & 0o111) === 0) return [{path, kind: 'interpreter', name: interpreter, error: 'not executable'}]
+
+  if (posix.basename(interpreter) !== 'env') return []
+  const command = envCommand(shebang.argument)
+  if (command === undefined) return []
+  if (command.includes('/')) {
+    const commandFile = sysroot.openable(sysroot.normalize(command))
+    return commandFile ? [] : [{path, kind: 'interpreter', name: command, searched: [sysroot.normalize(command)]}]
+  }
+  try {
+    findProgramIn(sysroot, command, searchPath)
+    return []
+  } catch (error) {
+    const searched = searchPath.split(':').filter((dir) => dir.startsWith('/')).map((dir) => posix.join(dir, command))
+    const problem: VerifyProblem = {path, kind: 'interpreter', name: command, searched}
+    // "not found on PATH" is what `searched` says; anything else (not executable, a loop) is news.
+    if (!/not found on PATH/.test((error as Error).message)) problem.error = stripPrefix((error as Error).message, command)
+    return [problem]
+  }
+}
+
+function isElfHead(head: Buffer): boolean {
+  return head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46
+}
+
+function describeLookup(error: unknown): string {
+  if (error instanceof SysrootLookupError) {
+    if (error.code === 'ELOOP') return 'symlink loop (too many levels of symbolic links)'
+    if (error.code === 'EACCES') return 'permission denied'
+    return error.code
+  }
+  return (error as Error).message
+}
+
+function stripPrefix(message: string, prefix: string): string {
+  return message.startsWith(`${prefix}: `) ? message.slice(prefix.length + 2) : message
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}

@@ -1,0 +1,31 @@
+// What `verify ROOTFS` reports: one consistent shape for the text and the --json output.
+
+// library: a DT_NEEDED name that does not resolve inside the rootfs (or resolves to a file the
+// loader refuses). interpreter: a PT_INTERP or #! interpreter (or the NAME of `#!/usr/bin/env NAME`)
+// that is absent or unusable. elf: a file with the ELF magic that the reader cannot parse
+// (truncated, corrupt, unsupported), so nothing about its needs can be said.
+export type ProblemKind = 'library' | 'interpreter' | 'elf'
+
+export interface VerifyProblem {
+  // The file (in-rootfs path) that needs `name`: a program, a library, a script.
+  path: string
+  kind: ProblemKind
+  // The soname, the interpreter as written, or (kind elf) the file's own path.
+  name: string
+  // Every path the loader (or execvp, for `env NAME`) would have tried, in order.
+  searched?: string[]
+  // Why a file that exists is refused (wrong class, not executable, corrupt ELF, ...).
+  error?: string
+}
+
+export interface VerifyResult {
+  ok: boolean
+  // ELF files and #! scripts examined.
+  checked: number
+  problems: VerifyProblem[]
+}
+
+export interface VerifyOptions {
+  // PATH inside the rootfs for `#!/usr/bin/env NAME` (default: the usual root PATH).
+  searchPath?: string
+}
