@@ -1,0 +1,35 @@
+// The public API of ns-tool (`import {build, verify} from 'ns-tool'`): what the commands do, as
+// functions. Each loads its module on first call, so importing the package costs next to nothing.
+// Errors meant for users are NsToolError (exitCode 1) or UsageError (exitCode 2), with one clear message.
+import type {Closure, ResolveOptions} from './resolve/types.js'
+import type {BuildOptions, BuildResult, Plan} from './rootfs/types.js'
+import type {VerifyOptions, VerifyResult} from './verify/types.js'
+
+export {NsToolError, UsageError} from './errors.js'
+export type {Closure, DependencyEdge, FileKind, FoundVia, MissingLibrary, ProgramInfo, ProgramType, ResolvedFile, ResolveOptions} from './resolve/types.js'
+export type {BuildOptions, BuildResult, BuildStats, CopyMode, Layout, Plan, PlanEntry} from './rootfs/types.js'
+export type {ProblemKind, VerifyOptions, VerifyProblem, VerifyResult} from './verify/types.js'
+
+/** Every file the programs need (interpreter, libraries, #! interpreters), why, and what is missing; nothing is executed. */
+export async function resolve(programs: string[], options: ResolveOptions = {}): Promise<Closure> {
+  const module = await import('./resolve/index.js')
+  return module.resolve(programs, options)
+}
+
+/** What a build would write (the manifest): every entry with its reason; writes nothing. */
+export async function plan(programs: string[], options: BuildOptions = {}): Promise<Plan> {
+  const module = await import('./rootfs/index.js')
+  return module.plan(programs, options)
+}
+
+/** Builds or updates the rootfs at options.output (default ./rootfs) with the programs and all they load. */
+export async function build(programs: string[], options: BuildOptions = {}): Promise<BuildResult> {
+  const module = await import('./rootfs/index.js')
+  return module.build(programs, options)
+}
+
+/** Checks that every ELF file and script in a rootfs finds its interpreter and libraries inside it alone. */
+export async function verify(rootfs: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const module = await import('./verify/index.js')
+  return module.verify(rootfs, options)
+}

@@ -1,0 +1,68 @@
+import {expect} from 'chai'
+import {spawnSync} from 'node:child_process'
+import {existsSync, mkdirSync, symlinkSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {repoRoot} from '../support/cli.js'
+import {isRoot, skipBecause} from '../support/skip.js'
+import {makeTempDir} from '../support/temp.js'
+
+// A consumer's script that knows ns-tool only by its package name, as `npm install ns-tool` gives it.
+const CONSUMER = `
+import {build, plan, resolve, verify, NsToolError} from 'ns-tool'
+
+const output = process.argv[2]
+const closure = await resolve(['ls'])
+const planned = await plan(['bash', 'ls'], {output})
+const built = await build(['bash', 'ls'], {output, layout: 'flat'})
+const checked = await verify(output)
+let refused
+try {
+  await build(['no-such-program-anywhere'], {output})
+} catch (error) {
+  refused = {isNsToolError: error instanceof NsToolError, exitCode: error.exitCode, message: error.message}
+}
+console.log(JSON.stringify({
+  closureFiles: closure.files.map((file) => file.path),
+  plannedPaths: planned.entries.map((entry) => entry.path),
+  builtLayout: built.layout,
+  copied: built.stats.copied,
+  verify: checked,
+  refused,
+}))
+`
+
+describe('public API (import from "ns-tool")', function () {
+  it('builds a rootfs through the package API alone, and the program runs in it', function () {
+    if (!existsSync(join(repoRoot, 'dist', 'src', 'index.js'))) skipBecause(this, 'dist/ is not built (run node scripts/setup.js)')
+    const consumer = makeTempDir('ns-tool-api-')
+    mkdirSync(join(consumer, 'node_modules'))
+    symlinkSync(repoRoot, join(consumer, 'node_modules', 'ns-tool'))
+    writeFileSync(join(consumer, 'consumer.mjs'), CONSUMER)
+    const output = join(consumer, 'rootfs')
+
+    const r = spawnSync(process.execPath, ['consumer.mjs', output], {cwd: consumer, encoding: 'utf8', env: {...process.env, NODE_EXTRA_CA_CERTS: ''}})
+    expect(r.status, r.stderr).to.equal(0)
+    const report = JSON.parse(r.stdout)
+    expect(report.closureFiles).to.include('/lib64/ld-linux-x86-64.so.2')
+    expect(report.plannedPaths).to.include('/usr/bin/ls')
+    expect(report.builtLayout).to.equal('flat')
+    expect(report.copied).to.be.greaterThan(2)
+    expect(report.verify).to.deep.include({ok: true, problems: []})
+    expect(report.refused).to.deep.include({isNsToolError: true, exitCode: 1})
+    expect(report.refused.message).to.contain('no-such-program-anywhere')
+    // The failed build left the rootfs as it was.
+    expect(existsSync(join(output, 'bin', 'bash'))).to.equal(true)
+
+    if (!isRoot) skipBecause(this, 'running the built program needs chroot (root); the build and verify above were checked')
+    const ran = spawnSync('chroot', [output, '/bin/bash', '-c', 'ls /bin'], {encoding: 'utf8'})
+    expect(ran.status, ran.stderr).to.equal(0)
+    expect(ran.stdout.split('\n')).to.include.members(['bash', 'ls'])
+  })
+
+  it('declares its types next to its code', function () {
+    const declarations = join(repoRoot, 'dist', 'src', 'index.d.ts')
+    if (!existsSync(declarations)) skipBecause(this, 'dist/ is not built (run node scripts/setup.js)')
+    const r = spawnSync(process.execPath, ['-e', `const p = require(${JSON.stringify(join(repoRoot, 'package.json'))}); console.log(p.exports['.'].types)`], {encoding: 'utf8'})
+    expect(existsSync(join(repoRoot, r.stdout.trim()))).to.equal(true)
+  })
+})
