@@ -6,6 +6,7 @@ import {constants, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, read
 import {copyFile} from 'node:fs/promises'
 import {basename, dirname, join, posix} from 'node:path'
 import {NsToolError, UsageError} from '../errors.js'
+import {optionalHelperPath} from '../run/helper-path.js'
 import type {BuildOptions, BuildResult, BuildStats, Plan, PlanEntry} from './types.js'
 
 export const MANIFEST_DIR = '.ns-tool'
@@ -95,7 +96,9 @@ async function withLock<T>(output: string, body: () => Promise<T>): Promise<T> {
   mkdirSync(dirname(output), {recursive: true})
   let release: () => Promise<void>
   try {
-    release = await lockfile.lock(output, {lockfilePath: `${output}.ns-tool.lock`, realpath: false, stale: 30_000, retries: {retries: 10, minTimeout: 100, maxTimeout: 1000}})
+    // A short staleness window: a build killed with SIGKILL cannot release its lock, and the next
+    // build takes it over after 5 s instead of failing.
+    release = await lockfile.lock(output, {lockfilePath: `${output}.ns-tool.lock`, realpath: false, stale: 5_000, update: 1_000, retries: {retries: 20, minTimeout: 200, maxTimeout: 1000}})
   } catch (error) {
     throw new NsToolError(`--output ${output}: another ns-tool build holds ${output}.ns-tool.lock; wait for it to finish (${(error as Error).message})`)
   }
@@ -162,6 +165,16 @@ function switchIn(staging: string, output: string): void {
     renameSync(staging, output)
     return
   }
+  // renameat2(RENAME_EXCHANGE) swaps the two trees in one step: at every instant the output is
+  // either the old tree or the new one. Node has no binding for it; the C helper does.
+  const helper = optionalHelperPath()
+  if (helper && spawnSync(helper, ['--rename-exchange', staging, output], {stdio: 'ignore'}).status === 0) {
+    pausePoint('switch')
+    rmSync(staging, {recursive: true, force: true})
+    return
+  }
+  // Without the helper: two renames; a kill between them leaves the old tree aside, and the next
+  // build puts it back (recover()).
   const aside = `${output}.ns-tool-old`
   renameSync(output, aside)
   pausePoint('switch')

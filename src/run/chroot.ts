@@ -1,0 +1,22 @@
+// The busybox rootfs of `ns-tool chroot`, made once in the user's cache directory.
+import {homedir} from 'node:os'
+import {join} from 'node:path'
+import {NsToolError} from '../errors.js'
+
+export function defaultChrootDir(): string {
+  const cache = process.env.XDG_CACHE_HOME || join(homedir(), '.cache')
+  return join(cache, 'ns-tool', 'chroot')
+}
+
+export async function ensureBusyboxRootfs(dir = defaultChrootDir(), busybox?: string): Promise<string> {
+  const {isNsToolRootfs, findBusybox, build} = await import('../rootfs/index.js')
+  if (isNsToolRootfs(dir)) return dir
+  const path = findBusybox(busybox ?? true)
+  const {readElfSync} = await import('../elf/index.js')
+  const elf = readElfSync(path)
+  if (elf.linkage !== 'static' && elf.linkage !== 'static-pie') {
+    throw new NsToolError(`${path} is dynamically linked; chroot needs a static busybox: apt-get install busybox-static (or give --busybox PATH)`)
+  }
+  await build([], {output: dir, busybox: path})
+  return dir
+}

@@ -1,0 +1,230 @@
+// build-rootfs end to end: real programs, real fixtures, the real loader (through chroot) as oracle.
+import {expect} from 'chai'
+import {spawn, spawnSync} from 'node:child_process'
+import {chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {binRun, cli} from '../support/cli.js'
+import {compile} from '../support/fixtures.js'
+import {isRoot, skipBecause} from '../support/skip.js'
+import {makeTempDir} from '../support/temp.js'
+
+// A recursive listing with what matters for "unchanged": type, mode, size, mtime, link target.
+function listing(dir: string): string[] {
+  if (!existsSync(dir)) return ['<absent>']
+  const out: string[] = []
+  const walk = (rel: string) => {
+    for (const name of readdirSync(join(dir, rel)).sort()) {
+      const path = join(dir, rel, name)
+      const stat = lstatSync(path)
+      out.push(`${join(rel, name)} ${stat.mode} ${stat.size} ${stat.mtimeMs} ${stat.isSymbolicLink() ? readlinkSync(path) : ''}`)
+      if (stat.isDirectory()) walk(join(rel, name))
+    }
+  }
+  walk('.')
+  return out
+}
+
+// Runs a command chrooted into the tree, with its own /proc (ps needs one).
+function inRootfs(rootfs: string, command: string): ReturnType<typeof spawnSync> {
+  return spawnSync('unshare', ['--mount', '--pid', '--fork', `--mount-proc=${join(rootfs, 'proc')}`, 'chroot', rootfs, '/bin/bash', '-c', command], {encoding: 'utf8'})
+}
+
+function build(args: string[], env: Record<string, string> = {}) {
+  return cli(['build-rootfs', ...args], {env})
+}
+
+describe('build-rootfs', function () {
+  let work: string
+  beforeEach(() => {
+    work = makeTempDir()
+  })
+
+  for (const layout of ['host', 'flat']) {
+    it(`builds bash ls ps in the ${layout} layout: they run in the tree and ls shows root as owner`, function () {
+      if (!isRoot) skipBecause(this, 'chroot needs root')
+      const out = join(work, 'rootfs')
+      const r = build(['--layout', layout, '-o', out, 'bash', 'ls', 'ps'])
+      expect(r.status, r.stderr).to.equal(0)
+      const run = inRootfs(out, 'ls -l /bin/ls; ps --version')
+      expect(run.status, String(run.stderr)).to.equal(0)
+      expect(String(run.stdout)).to.match(/root root .* \/bin\/ls/)
+      expect(String(run.stdout)).to.match(/procps-ng/)
+      expect(lstatSync(join(out, 'tmp')).mode & 0o7777).to.equal(0o1777)
+      expect(verify(out).status).to.equal(0)
+    })
+  }
+
+  it('recreates the host\'s links on the way (merged /usr, the interpreter link)', function () {
+    const out = join(work, 'rootfs')
+    expect(build(['-o', out, 'bash']).status).to.equal(0)
+    for (const top of ['/bin', '/lib', '/lib64']) {
+      const host = lstatSync(top)
+      if (host.isSymbolicLink()) expect(readlinkSync(join(out, top))).to.equal(readlinkSync(top))
+    }
+    expect(existsSync(join(out, '/lib64/ld-linux-x86-64.so.2'))).to.equal(true)
+    expect(lstatSync(join(out, '/usr/bin/bash')).isFile()).to.equal(true)
+  })
+
+  it('--resolver ldd and --resolver elf give the same plan for bash ls ps', function () {
+    const elf = build(['--dry-run', '--json', '-o', join(work, 'a'), 'bash', 'ls', 'ps'])
+    const ldd = build(['--dry-run', '--json', '--resolver', 'ldd', '-o', join(work, 'a'), 'bash', 'ls', 'ps'])
+    expect(elf.status, elf.stderr).to.equal(0)
+    expect(ldd.status, ldd.stderr).to.equal(0)
+    const paths = (text: string) => (JSON.parse(text).entries as Array<{path: string; type: string}>).map((e) => `${e.type} ${e.path}`).sort()
+    expect(paths(ldd.stdout)).to.deep.equal(paths(elf.stdout))
+    expect(existsSync(join(work, 'a')), '--dry-run wrote nothing').to.equal(false)
+  })
+
+  it('runs fixtures in their rootfs: RPATH chain, $ORIGIN through a symlink, static, static-pie, #!/usr/bin/env', function () {
+    if (!isRoot) skipBecause(this, 'chroot needs root')
+    const app = join(work, 'opt', 'app')
+    mkdirSync(join(app, 'lib'), {recursive: true})
+    mkdirSync(join(app, 'bin'), {recursive: true})
+    const lib = compile({sources: ['elf/lib.c'], flags: ['-shared', '-fPIC', '-Wl,-soname,libelffix.so.1'], output: join(app, 'lib', 'libelffix.so.1')})
+    const prog = compile({sources: ['elf/main.c', lib], flags: ['-Wl,--disable-new-dtags', '-Wl,-rpath,$ORIGIN/../lib'], output: join(app, 'bin', 'prog')})
+    symlinkSync(prog, join(work, 'prog-link'))
+    const statik = compile({sources: ['resolve/plain.c'], flags: ['-static'], output: join(work, 'static')})
+    const pie = compile({sources: ['resolve/plain.c'], flags: ['-static-pie'], output: join(work, 'static-pie')})
+    const script = join(work, 'hello.sh')
+    writeFileSync(script, '#!/usr/bin/env bash\necho "hello from $BASH_VERSION"\n')
+    chmodSync(script, 0o755)
+    // On the host first: each runs.
+    for (const p of [join(work, 'prog-link'), statik, pie, script]) expect(spawnSync(p).status, p).to.equal(0)
+    const out = join(work, 'rootfs')
+    const r = build(['-o', out, join(work, 'prog-link'), statik, pie, script])
+    expect(r.status, r.stderr).to.equal(0)
+    for (const p of [prog, statik, pie, script]) {
+      const run = spawnSync('chroot', [out, p], {encoding: 'utf8'})
+      expect(run.status, `${p}: ${run.stderr}`).to.equal(0)
+    }
+  })
+
+  it('fails naming the missing soname and who needs it, unless --allow-missing', function () {
+    const dir = join(work, 'm')
+    mkdirSync(dir)
+    const lib = compile({sources: ['elf/lib.c'], flags: ['-shared', '-fPIC', '-Wl,-soname,libgone.so.1'], output: join(dir, 'libgone.so.1')})
+    const prog = compile({sources: ['elf/main.c', lib], output: join(dir, 'needs-gone')})
+    rmSync(lib)
+    expect(spawnSync(prog).status, 'the host loader refuses it too').to.not.equal(0)
+    const out = join(work, 'rootfs')
+    const r = build(['-o', out, prog])
+    expect(r.status).to.equal(1)
+    expect(r.stderr).to.contain('libgone.so.1').and.to.contain(prog)
+    expect(r.stderr).to.not.match(/\n\s+at /)
+    expect(existsSync(out)).to.equal(false)
+    const allowed = build(['-o', out, '--allow-missing', prog])
+    expect(allowed.status, allowed.stderr).to.equal(0)
+    expect(allowed.stderr).to.contain('libgone.so.1')
+  })
+
+  it('rejects bad input with one clear line and leaves the output exactly as it was', function () {
+    const out = join(work, 'rootfs')
+    expect(build(['-o', out, 'true']).status).to.equal(0)
+    const before = listing(out)
+    const garbage = join(work, 'garbage')
+    writeFileSync(garbage, Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01'), Buffer.alloc(20, 0xff)]))
+    chmodSync(garbage, 0o755)
+    const loop = join(work, 'loop')
+    symlinkSync(loop, loop)
+    const script = join(work, 'orphan.sh')
+    writeFileSync(script, '#!/nonexistent/interp\n')
+    chmodSync(script, 0o755)
+    const cases: Array<[string[], string]> = [
+      [['no-such-program-xyz'], 'no-such-program-xyz'],
+      [[work], work],
+      [[garbage], garbage],
+      [[loop], loop],
+      [[script], '/nonexistent/interp'],
+      [['--file', join(work, 'absent-file'), 'true'], 'absent-file'],
+      [['--file', '/etc/hostname:../../escape', 'true'], '..'],
+    ]
+    for (const [args, named] of cases) {
+      const r = build(['-o', out, ...args])
+      expect([1, 2], `${args.join(' ')}: ${r.stderr}`).to.include(r.status)
+      expect(r.stderr, args.join(' ')).to.contain(named)
+      expect(r.stderr.trim().split('\n').length, r.stderr).to.be.lessThan(4)
+      expect(r.stderr).to.not.match(/\n\s+at /)
+      expect(listing(out), args.join(' ')).to.deep.equal(before)
+    }
+    const file = join(work, 'a-file')
+    writeFileSync(file, 'x')
+    expect(build(['-o', file, 'true']).status).to.equal(2)
+    expect(build(['-o', '/', 'true']).status).to.equal(2)
+  })
+
+  it('never writes through a symlink in the output that points outside', function () {
+    const out = join(work, 'rootfs')
+    expect(build(['-o', out, 'true']).status).to.equal(0)
+    const outside = join(work, 'outside')
+    mkdirSync(outside)
+    // A hostile link where the build will want a directory of its own.
+    rmSync(join(out, 'etc'), {recursive: true})
+    symlinkSync(outside, join(out, 'etc'))
+    const r = build(['-o', out, 'true'])
+    expect(readdirSync(outside)).to.deep.equal([])
+    if (r.status === 0) expect(lstatSync(join(out, 'etc')).isDirectory()).to.equal(true)
+  })
+
+  it('a rebuild of an unchanged tree copies nothing; --clean removes what is no longer planned', function () {
+    const out = join(work, 'rootfs')
+    const first = build(['--json', '-o', out, 'bash', 'ls'])
+    expect(first.status, first.stderr).to.equal(0)
+    expect(JSON.parse(first.stdout).stats.copied).to.be.greaterThan(3)
+    const again = build(['--json', '-o', out, 'bash', 'ls'])
+    const stats = JSON.parse(again.stdout).stats
+    expect(stats.copied).to.equal(0)
+    expect(stats.reused).to.equal(JSON.parse(first.stdout).stats.copied)
+    writeFileSync(join(out, 'root', 'note'), 'mine')
+    expect(build(['-o', out, 'bash']).status).to.equal(0)
+    expect(existsSync(join(out, 'root', 'note')), 'kept without --clean').to.equal(true)
+    expect(existsSync(join(out, 'usr/bin/ls'))).to.equal(true)
+    expect(build(['--clean', '-o', out, 'bash']).status).to.equal(0)
+    expect(existsSync(join(out, 'root', 'note'))).to.equal(false)
+    expect(existsSync(join(out, 'usr/bin/ls'))).to.equal(false)
+  })
+
+  it('a build killed with SIGKILL at several points leaves the previous tree intact', async function () {
+    const out = join(work, 'rootfs')
+    expect(build(['-o', out, 'true']).status).to.equal(0)
+    for (const point of ['staged', 'switch']) {
+      const before = listing(out)
+      const child = spawn(process.execPath, [binRun, 'build-rootfs', '-o', out, 'bash'], {env: {...process.env, NODE_EXTRA_CA_CERTS: '', NS_TOOL_TEST_PAUSE: point}, stdio: ['ignore', 'ignore', 'pipe']})
+      await new Promise<void>((resolve, reject) => {
+        let seen = ''
+        child.stderr!.on('data', (chunk) => {
+          seen += chunk
+          if (seen.includes(`paused at ${point}`)) resolve()
+        })
+        child.on('exit', () => reject(new Error(`build exited before ${point}: ${seen}`)))
+      })
+      child.kill('SIGKILL')
+      await new Promise((resolve) => child.once('exit', resolve))
+      // Right after the kill, before any other build: the previous tree is in place, unchanged.
+      expect(listing(out), `after a kill at ${point}`).to.deep.equal(before)
+      const next = build(['-o', out, 'true', '--json'])
+      expect(next.status, next.stderr).to.equal(0)
+      expect(JSON.parse(next.stdout).stats.copied, `after a kill at ${point}`).to.equal(0)
+      expect(readdirSync(work).filter((n) => n.includes('.ns-tool-'))).to.deep.equal([])
+    }
+  })
+
+  it('--busybox adds busybox and its applet links; --file adds directories and the dependencies of ELF files in them', function () {
+    if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed')
+    const extra = join(work, 'extra')
+    mkdirSync(join(extra, 'bin'), {recursive: true})
+    writeFileSync(join(extra, 'README'), 'hi')
+    spawnSync('cp', ['/usr/bin/ls', join(extra, 'bin', 'my-ls')])
+    const out = join(work, 'rootfs')
+    const r = build(['-o', out, '--busybox', '--file', `${extra}:/opt/extra`])
+    expect(r.status, r.stderr).to.equal(0)
+    expect(statSync(join(out, 'bin/busybox')).isFile()).to.equal(true)
+    expect(readlinkSync(join(out, 'bin/sh'))).to.match(/busybox$/)
+    expect(existsSync(join(out, 'opt/extra/README'))).to.equal(true)
+    expect(existsSync(join(out, 'lib/x86_64-linux-gnu/libselinux.so.1')), 'my-ls brought its libraries').to.equal(true)
+    if (isRoot) expect(spawnSync('chroot', [out, '/opt/extra/bin/my-ls', '/']).status).to.equal(0)
+  })
+})
+
+function verify(rootfs: string) {
+  return cli(['verify', rootfs])
+}
