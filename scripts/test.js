@@ -12,5 +12,6 @@ if (boot.status !== 0) process.exit(boot.status ?? 1)
 
 const extra = process.argv.slice(2)
 const mocha = join(root, 'node_modules', 'mocha', 'bin', 'mocha.js')
-const r = spawnSync(process.execPath, [mocha, ...(extra.length > 0 ? ['--spec', ...extra] : [])], {cwd: root, stdio: 'inherit'})
+const env = extra.length > 0 ? {...process.env, NS_TOOL_SPEC: extra.join(',')} : process.env
+const r = spawnSync(process.execPath, [mocha], {cwd: root, stdio: 'inherit', env})
 process.exit(r.status ?? 1)

@@ -199,9 +199,15 @@ describe('build-rootfs', function () {
       })
       child.kill('SIGKILL')
       await new Promise((resolve) => child.once('exit', resolve))
-      // Right after the kill, before any other build: the previous tree is in place, unchanged.
-      expect(listing(out), `after a kill at ${point}`).to.deep.equal(before)
-      const next = build(['-o', out, 'true', '--json'])
+      // Right after the kill, before any other build: before the switch the previous tree is in
+      // place, unchanged; after the (atomic) exchange, the new tree is, complete.
+      if (point === 'staged') expect(listing(out), `after a kill at ${point}`).to.deep.equal(before)
+      else {
+        expect(existsSync(join(out, 'usr/bin/bash')), 'the new tree').to.equal(true)
+        expect(verify(out).status, 'the new tree is complete').to.equal(0)
+      }
+      // The tree now in place is reused as is: nothing to copy again.
+      const next = build(['-o', out, point === 'staged' ? 'true' : 'bash', '--json'])
       expect(next.status, next.stderr).to.equal(0)
       expect(JSON.parse(next.stdout).stats.copied, `after a kill at ${point}`).to.equal(0)
       expect(readdirSync(work).filter((n) => n.includes('.ns-tool-'))).to.deep.equal([])

@@ -25,3 +25,18 @@ export function removeTempDirs(): void {
     rmSync(dir, {recursive: true, force: true, maxRetries: 3})
   }
 }
+
+const suiteCreated: string[] = []
+
+// A temp dir that lives until the end of the run (for trees a whole describe block shares),
+// readable and writable by uid 65534. Removed by the root afterAll hook.
+export function makeSuiteTempDir(prefix = 'ns-tool-suite-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  chmodSync(dir, 0o777)
+  suiteCreated.push(dir)
+  return dir
+}
+
+export function removeSuiteTempDirs(): void {
+  while (suiteCreated.length > 0) rmSync(suiteCreated.pop()!, {recursive: true, force: true, maxRetries: 3})
+}
