@@ -3,11 +3,13 @@
 // Errors meant for users are NsToolError (exitCode 1) or UsageError (exitCode 2), with one clear message.
 import type {Closure, ResolveOptions} from './resolve/types.js'
 import type {BuildOptions, BuildResult, Plan} from './rootfs/types.js'
+import type {RunSpec} from './run/index.js'
 import type {VerifyOptions, VerifyResult} from './verify/types.js'
 
 export {NsToolError, UsageError} from './errors.js'
 export type {Closure, DependencyEdge, FileKind, FoundVia, MissingLibrary, ProgramInfo, ProgramType, ResolvedFile, ResolveOptions} from './resolve/types.js'
 export type {BuildOptions, BuildResult, BuildStats, CopyMode, Layout, Plan, PlanEntry} from './rootfs/types.js'
+export type {Bind, RunSpec} from './run/index.js'
 export type {ProblemKind, VerifyOptions, VerifyProblem, VerifyResult} from './verify/types.js'
 
 /** Every file the programs need (interpreter, libraries, #! interpreters), why, and what is missing; nothing is executed. */
@@ -32,4 +34,10 @@ export async function build(programs: string[], options: BuildOptions = {}): Pro
 export async function verify(rootfs: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   const module = await import('./verify/index.js')
   return module.verify(rootfs, options)
+}
+
+/** Runs spec.command (default /bin/sh) with spec.rootfs as / in fresh namespaces; resolves with its exit status. */
+export async function run(spec: RunSpec): Promise<number> {
+  const module = await import('./run/index.js')
+  return module.run(spec)
 }

@@ -8,7 +8,7 @@ import {makeTempDir} from '../support/temp.js'
 
 // A consumer's script that knows ns-tool only by its package name, as `npm install ns-tool` gives it.
 const CONSUMER = `
-import {build, plan, resolve, verify, NsToolError} from 'ns-tool'
+import {build, plan, resolve, run, verify, NsToolError} from 'ns-tool'
 
 const output = process.argv[2]
 const closure = await resolve(['ls'])
@@ -21,7 +21,10 @@ try {
 } catch (error) {
   refused = {isNsToolError: error instanceof NsToolError, exitCode: error.exitCode, message: error.message}
 }
+// The command's own exit status comes back; its output goes to our stdout (none here).
+const status = await run({rootfs: output, command: '/bin/bash', args: ['-c', 'test -x /bin/ls && exit 7']})
 console.log(JSON.stringify({
+  status,
   closureFiles: closure.files.map((file) => file.path),
   plannedPaths: planned.entries.map((entry) => entry.path),
   builtLayout: built.layout,
@@ -32,7 +35,7 @@ console.log(JSON.stringify({
 `
 
 describe('public API (import from "ns-tool")', function () {
-  it('builds a rootfs through the package API alone, and the program runs in it', function () {
+  it('builds a rootfs through the package API alone, runs a program in it with run(), and it runs under chroot too', function () {
     if (!existsSync(join(repoRoot, 'dist', 'src', 'index.js'))) skipBecause(this, 'dist/ is not built (run node scripts/setup.js)')
     const consumer = makeTempDir('ns-tool-api-')
     mkdirSync(join(consumer, 'node_modules'))
@@ -50,6 +53,8 @@ describe('public API (import from "ns-tool")', function () {
     expect(report.verify).to.deep.include({ok: true, problems: []})
     expect(report.refused).to.deep.include({isNsToolError: true, exitCode: 1})
     expect(report.refused.message).to.contain('no-such-program-anywhere')
+    // run() through the package: bash ran inside the rootfs (root or rootless) and its status came back.
+    expect(report.status).to.equal(7)
     // The failed build left the rootfs as it was.
     expect(existsSync(join(output, 'bin', 'bash'))).to.equal(true)
 
