@@ -1,7 +1,7 @@
 // build-rootfs end to end: real programs, real fixtures, the real loader (through chroot) as oracle.
 import {expect} from 'chai'
 import {spawn, spawnSync} from 'node:child_process'
-import {chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {binRun, cli} from '../support/cli.js'
 import {compile} from '../support/fixtures.js'
@@ -131,7 +131,16 @@ describe('build-rootfs', function () {
     const script = join(work, 'orphan.sh')
     writeFileSync(script, '#!/nonexistent/interp\n')
     chmodSync(script, 0o755)
+    // An aarch64 program (e_machine and PT_INTERP patched) whose interpreter this host lacks.
+    const foreign = join(work, 'foreign')
+    const elf = readFileSync('/usr/bin/true')
+    elf.writeUInt16LE(183, 18)
+    const interp = elf.indexOf('/lib64/ld-linux-x86-64.so.2\0')
+    Buffer.from('/lib/ld-linux-aarch64.so.1\0\0').copy(elf, interp)
+    writeFileSync(foreign, elf)
+    chmodSync(foreign, 0o755)
     const cases: Array<[string[], string]> = [
+      [[foreign], '/lib/ld-linux-aarch64.so.1'],
       [['no-such-program-xyz'], 'no-such-program-xyz'],
       [[work], work],
       [[garbage], garbage],
