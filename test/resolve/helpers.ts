@@ -80,6 +80,15 @@ export function retagDynamic(file: string, from: number, to: number): void {
   writeFileSync(file, bytes)
 }
 
+// ORs bits into DT_FLAGS_1 (this binutils ignores -z nodeflib, so DF_1_NODEFLIB is set by hand).
+export function addFlags1(file: string, bits: number): void {
+  const bytes = readFileSync(file)
+  const entry = dynamicEntries(bytes).find((e) => e.tag === 0x6ffffffbn)
+  if (!entry) throw new Error(`${file}: no DT_FLAGS_1`)
+  bytes.writeBigUInt64LE(bytes.readBigUInt64LE(entry.offset + 8) | BigInt(bits), entry.offset + 8)
+  writeFileSync(file, bytes)
+}
+
 export function setMachine(file: string, machine: number): void {
   const bytes = readFileSync(file)
   bytes.writeUInt16LE(machine, 18)

@@ -1,4 +1,5 @@
 // One fixture per rule of design §3. Each asserts the closure, then asks the real loader: the
+import {spawnSync} from 'node:child_process'
 // objects it loads (LD_TRACE_LOADED_OBJECTS) are exactly the closure's, the paths it tries for a
 // missing library are exactly `searched`, and the program runs in a rootfs made of the closure
 // alone exactly when it runs on the host, printing the same thing.
@@ -13,7 +14,7 @@ import type {Closure, ResolveOptions} from '../../src/resolve/types.js'
 import {compile} from '../support/fixtures.js'
 import {isRoot, skipBecause} from '../support/skip.js'
 import {makeTempDir} from '../support/temp.js'
-import {closureLoads, copyClosure, libchain, libname, loaderLoads, loaderSearch, program, requireFixtureTools, retagDynamic, run, runInRoot, setClass, setMachine, type RunResult} from './helpers.js'
+import {addFlags1, closureLoads, copyClosure, libchain, libname, loaderLoads, loaderSearch, program, requireFixtureTools, retagDynamic, run, runInRoot, setClass, setMachine, type RunResult} from './helpers.js'
 
 const DT_SONAME = 14
 const DT_RUNPATH = 29
@@ -194,5 +195,78 @@ describe('resolve: the rules of design §3 against the real loader', function ()
     expect(fromCache.files.find((f) => f.soname === 'libname.so')).to.deep.include({path: expected, foundVia: 'ld.so.cache'})
     expect(runInRoot(this, root, ['/usr/bin/prog']).stdout).to.equal(v2 ? 'x86-64-v2\n' : 'from-conf\n')
     expect(realpathSync(prog)).to.equal(prog)
+  })
+  it('rule 2: DF_1_NODEFLIB skips the default directories and cache entries inside them', async function () {
+    const dir = makeTempDir()
+    const lib = libname(join(dir, 'lib/libname.so'), {name: 'nodeflib'})
+    const refused = program(join(dir, 'refused'), [lib], {flags: ['-Wl,--enable-new-dtags', `-Wl,-rpath,${dir}/lib`]})
+    addFlags1(refused, 0x800)
+    const closure = await closureOf([refused])
+    // libc is in the cache, but in a default directory: refused.
+    expect(closure.missing.map((m) => [m.soname, m.neededBy])).to.deep.equal([['libc.so.6', refused]])
+    const profile = loaderProfile(new Sysroot('/'), 62, 64, closure.programs[0].interpreter)
+    for (const searched of closure.missing[0].searched) expect(profile.systemDirs.some((d) => searched.startsWith(`${d}/`))).to.equal(false, searched)
+    // (The loader's trace stops at the error, before it lists itself: compare the libraries only.)
+    expect(loaderLoads(refused).notFound).to.deep.equal(['libc.so.6'])
+    expect(expectSameRun(this, closure, [refused]).status).to.equal(127)
+
+    // Naming libc's directory in the RUNPATH brings it back.
+    const libcDir = dirname((await closureOf(['/bin/sh'])).files.find((f) => f.soname === 'libc.so.6')!.path)
+    const allowed = program(join(dir, 'allowed'), [lib], {flags: ['-Wl,--enable-new-dtags', `-Wl,-rpath,${dir}/lib:${libcDir}`]})
+    addFlags1(allowed, 0x800)
+    const fixed = await closureOf([allowed])
+    expect(fixed.missing).to.deep.equal([])
+    expect(file(fixed, join(libcDir, 'libc.so.6'))).to.deep.include({foundVia: 'runpath'})
+    expectLoaderAgrees(fixed, allowed)
+    expect(expectSameRun(this, fixed, [allowed]).stdout).to.equal('nodeflib\n')
+  })
+
+  it('rule 5: a candidate of another ELF class or machine is skipped; a non-ELF one stops the loader', async function () {
+    const dir = makeTempDir()
+    const good = libname(join(dir, 'ok/libname.so'), {name: 'right-machine'})
+    for (const [sub, patch] of [
+      ['machine', (f: string) => setMachine(f, 183)],
+      ['class', (f: string) => setClass(f, 1)],
+    ] as const) {
+      mkdirSync(join(dir, sub))
+      copyFileSync(good, join(dir, sub, 'libname.so'))
+      patch(join(dir, sub, 'libname.so'))
+    }
+    const prog = program(join(dir, 'prog'), [good], {flags: ['-Wl,--enable-new-dtags', `-Wl,-rpath,${dir}/machine:${dir}/class:${dir}/ok`]})
+    const closure = await closureOf([prog])
+    expect(file(closure, good)).to.deep.include({foundVia: 'runpath'})
+    expectLoaderAgrees(closure, prog)
+    expect(expectSameRun(this, closure, [prog]).stdout).to.equal('right-machine\n')
+
+    mkdirSync(join(dir, 'text'))
+    // Longer than an ELF header, so the loader reads it and says why it refuses it.
+    writeFileSync(join(dir, 'text/libname.so'), 'INPUT(-lname)\n'.padEnd(256, '#'))
+    const stopped = program(join(dir, 'stopped'), [good], {flags: ['-Wl,--enable-new-dtags', `-Wl,-rpath,${dir}/text:${dir}/ok`]})
+    const refused = await closureOf([stopped])
+    expect(refused.missing).to.have.length(1)
+    expect(refused.missing[0]).to.deep.include({soname: 'libname.so', error: `${dir}/text/libname.so: invalid ELF header`})
+    const host = run(stopped)
+    expect(host.stderr).to.include('invalid ELF header')
+    expect(expectSameRun(this, refused, [stopped]).status).to.equal(127)
+  })
+
+  it('rule 6: a name already loaded (by SONAME) is not searched again', async function () {
+    const dir = makeTempDir()
+    // The program needs libname by path; libchain needs it by SONAME, which no search would find.
+    const byPath = join(dir, 'p/libname.so')
+    libname(byPath, {soname: null})
+    const sonamed = libname(join(dir, 'build/libname.so.1'), {name: 'loaded-by-path', soname: 'libname.so.1'})
+    const chain = libchain(join(dir, 'c/libchain.so'), sonamed)
+    // The libraries go after --no-as-needed (the compiler's default --as-needed would drop byPath).
+    const prog = program(join(dir, 'prog'), [], {chain: true, flags: [byPath, chain, '-Wl,--enable-new-dtags', `-Wl,-rpath,${dir}/c`, `-Wl,-rpath-link,${dir}/build`]})
+    copyFileSync(sonamed, byPath)
+    rmSync(join(dir, 'build'), {recursive: true})
+    const closure = await closureOf([prog])
+    expect(closure.missing).to.deep.equal([])
+    expect(closure.edges).to.deep.include({program: prog, from: chain, name: 'libname.so.1', kind: 'library', path: byPath, foundVia: 'already-loaded'})
+    expect(file(closure, byPath)?.neededBy).to.deep.equal([prog, chain])
+    expect(run(prog, [], {LD_DEBUG: 'libs'}).stderr).to.not.include('find library=libname.so.1')
+    expectLoaderAgrees(closure, prog)
+    expect(expectSameRun(this, closure, [prog]).stdout).to.equal('loaded-by-path\n')
   })
 })
