@@ -4,7 +4,7 @@
 // table and writes bench/results.json. A reference that is missing and cannot be installed is
 // reported as skipped, never faked. NODE_EXTRA_CA_CERTS is unset, as on a user's machine.
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, statSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
@@ -106,7 +106,10 @@ function closureFiles(programs) {
 }
 
 async function main() {
-  const lddtree = ensureTool('lddtree', 'pax-utils')
+  const lddtreePath = ensureTool('lddtree', 'pax-utils')
+  // pax-utils' lddtree is a Python script (#!/usr/bin/env python3) that needs pyelftools; a
+  // python3 earlier on PATH (pyenv) may lack it, so run it with the system's python3.
+  const lddtree = lddtreePath && existsSync('/usr/bin/python3') && readFileSync(lddtreePath, 'utf8').slice(0, 80).includes('python') ? ['/usr/bin/python3', lddtreePath] : lddtreePath ? [lddtreePath] : undefined
   const bwrap = ensureTool('bwrap', 'bubblewrap')
   const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : ensureTool('time', 'time')
   const small = ['bash', 'ls', 'ps'].map((p) => which(p))
@@ -118,7 +121,7 @@ async function main() {
       [
         {label: 'ns-tool', argv: [...nsTool, 'build-rootfs', '-o', join(out, 'ns'), ...small], before: () => rm(join(out, 'ns'))},
         {label: 'copy_exe.sh', argv: [join(root, 'bench', 'copy_exe.sh'), join(out, 'sh'), ...small], before: () => rm(join(out, 'sh'))},
-        ...(lddtree ? [{label: 'lddtree', argv: [lddtree, '--copy-to-tree', join(out, 'ldd'), ...small], before: () => rm(join(out, 'ldd'))}] : []),
+        ...(lddtree ? [{label: 'lddtree', argv: [...lddtree, '--copy-to-tree', join(out, 'ldd'), ...small], before: () => rm(join(out, 'ldd'))}] : []),
         {label: 'node -e 0', argv: [node, '-e', '0']},
       ],
       smallRuns,
@@ -142,7 +145,7 @@ async function main() {
   const nsCold = {label: 'ns-tool', argv: [...nsTool, 'build-rootfs', '-o', join(big, 'ns'), ...programs], before: () => rm(join(big, 'ns'))}
   {
     const contenders = [nsCold, tarCopy]
-    if (lddtree) contenders.push({label: 'lddtree', argv: [lddtree, '--copy-to-tree', join(big, 'ldd'), ...programs], before: () => rm(join(big, 'ldd'))})
+    if (lddtree) contenders.push({label: 'lddtree', argv: [...lddtree, '--copy-to-tree', join(big, 'ldd'), ...programs], before: () => rm(join(big, 'ldd'))})
     if (!process.env.BENCH_SKIP_SCRIPT) contenders.push({label: 'copy_exe.sh', argv: [join(root, 'bench', 'copy_exe.sh'), join(big, 'sh'), ...programs], before: () => rm(join(big, 'sh'))})
     const results = alternate(contenders, bigRuns)
     const targets = [target('≤ 1.3 × tar', results['ns-tool'] / results['tar copy'], 1.3)]
@@ -191,7 +194,7 @@ async function main() {
       {label: 'node -e 0', argv: [node, '-e', '0']},
     ]
     if (bwrap) contenders.push({label: 'bwrap --unshare-all', argv: [bwrap, '--unshare-all', '--die-with-parent', '--bind', runRoot, '/', '--proc', '/proc', '--dev', '/dev', '/bin/true']})
-    if (isRoot) contenders.push({label: 'unshare --pid --mount-proc', argv: ['unshare', '--fork', '--pid', '--mount', `--mount-proc=${runRoot}/proc`, `--root=${runRoot}`, '/bin/true']})
+    if (isRoot) contenders.push({label: 'unshare --pid --mount-proc', argv: ['unshare', '--fork', '--pid', '--mount', `--root=${runRoot}`, `--mount-proc=/proc`, '/bin/true']})
     const results = alternate(contenders, smallRuns)
     record({case: 'run R /bin/true', medians: results, targets: [target('≤ 1.5 × node -e 0', results['ns-tool run'] / results['node -e 0'], 1.5)]})
   }

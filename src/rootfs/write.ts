@@ -25,6 +25,8 @@ interface Manifest {
   tool: 'ns-tool'
   version: 1
   layout: string
+  // How the files were written: a rebuild with other settings rewrites them.
+  settings?: string
   files: ManifestFile[]
   entries: PlanEntry[]
 }
@@ -134,6 +136,11 @@ export async function writePlan(plan: Plan, options: BuildOptions = {}): Promise
   return withLock(output, async () => {
     recover(output)
     const previous = checkOutput(plan, options)
+    // Nothing changed (same plan, same settings, every source as it was, every file still there):
+    // leave the tree alone, without even a new staging directory.
+    if (previous && !options.clean && !options.base && unchanged(previous, plan, settingsOf(options))) {
+      return {...plan, stats: {copied: 0, reused: previous.files.length, linked: 0, removed: 0, kept: 0, bytesCopied: 0}}
+    }
     const staging = `${output}.ns-tool-staging-${process.pid}`
     const stats: BuildStats = {copied: 0, reused: 0, linked: 0, removed: 0, kept: 0, bytesCopied: 0}
     mkdirSync(staging, {mode: 0o755})
@@ -147,7 +154,7 @@ export async function writePlan(plan: Plan, options: BuildOptions = {}): Promise
       if (!options.clean && previous) stats.kept = carryOver(output, staging, plan)
       else if (previous) stats.removed = countRemoved(output, plan)
       makeLdCache(plan, staging, options)
-      const manifest: Manifest = {tool: 'ns-tool', version: 1, layout: plan.layout, files, entries: plan.entries}
+      const manifest: Manifest = {tool: 'ns-tool', version: 1, layout: plan.layout, settings: settingsOf(options), files, entries: plan.entries}
       mkdirSync(join(staging, MANIFEST_DIR), {recursive: true, mode: 0o755})
       writeFileSync(join(staging, MANIFEST), JSON.stringify(manifest) + '\n')
       pausePoint('staged')
@@ -158,6 +165,24 @@ export async function writePlan(plan: Plan, options: BuildOptions = {}): Promise
     }
     return {...plan, stats}
   })
+}
+
+function settingsOf(options: BuildOptions): string {
+  return JSON.stringify({copyMode: options.copyMode ?? 'auto', keepSetuid: options.keepSetuid ?? false, root: process.getuid?.() === 0})
+}
+
+function unchanged(previous: Manifest, plan: Plan, settings: string): boolean {
+  if (previous.settings !== settings || previous.layout !== plan.layout) return false
+  if (JSON.stringify(previous.entries) !== JSON.stringify(plan.entries)) return false
+  for (const file of previous.files) {
+    const source = statSync(file.source, {throwIfNoEntry: false})
+    if (!source || source.size !== file.size || source.mtimeMs !== file.mtimeMs || source.ino !== file.ino) return false
+    if (!lstatSync(join(plan.output, file.path), {throwIfNoEntry: false})?.isFile()) return false
+  }
+  for (const entry of plan.entries) {
+    if (!lstatSync(join(plan.output, entry.path), {throwIfNoEntry: false})) return false
+  }
+  return true
 }
 
 function switchIn(staging: string, output: string): void {
