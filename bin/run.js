@@ -1,15 +1,33 @@
 #!/usr/bin/env node
 // The oclif entry point: commands and their flags come from oclif.manifest.json, so start-up
 // imports only the command that runs.
-import {execute} from '@oclif/core'
-
 let args = process.argv.slice(2)
-// `run`: everything after COMMAND belongs to COMMAND, but oclif looks for --help anywhere before a
-// `--`. Put the `--` where COMMAND starts, so `run R /bin/ls --help` reaches ls.
+
+// `run` is called in loops: its common path skips oclif (~100 ms of imports) and goes straight to
+// the runner. Anything unusual (help, a bad flag, an error) takes the oclif path below, which also
+// puts a `--` where COMMAND starts, so `run R /bin/ls --help` reaches ls.
 if (args[0] === 'run') {
-  const {default: Run, splitArgv} = await import('../dist/commands/run.js')
-  const {flagWords, rootfs, command} = splitArgv(args.slice(1), Run.flags)
+  const {fastRunSpec, splitRunArgv} = await import('../dist/src/run/argv.js')
+  let spec
+  try {
+    spec = await fastRunSpec(args.slice(1))
+  } catch {
+    spec = undefined
+  }
+  if (spec) {
+    const {run} = await import('../dist/src/run/index.js')
+    try {
+      process.exitCode = await run(spec)
+    } catch (error) {
+      process.stderr.write(`ns-tool run: ${error.message}\n`)
+      process.exitCode = error.exitCode ?? 1
+    }
+    spec = 'done'
+  }
+  if (spec === 'done') process.exit()
+  const {flagWords, rootfs, command} = splitRunArgv(args.slice(1))
   if (rootfs !== undefined && command.length > 0) args = ['run', ...flagWords, rootfs, '--', ...command]
 }
 
+const {execute} = await import('@oclif/core')
 await execute({args, dir: import.meta.url})

@@ -42,7 +42,8 @@ be executed; 127 when it does not exist.`
   ]
 
   async run(): Promise<void> {
-    const {flagWords, rootfs, command} = splitArgv(this.argv, Run.flags)
+    const {splitRunArgv} = await import('../src/run/argv.js')
+    const {flagWords, rootfs, command} = splitRunArgv(this.argv)
     const {flags} = await this.parse(Run, [...flagWords, '--', rootfs ?? ''])
     const {UsageError} = await import('../src/errors.js')
     if (!rootfs) throw new UsageError('missing ROOTFS (usage: ns-tool run [FLAGS] ROOTFS [COMMAND [ARG...]])')
@@ -67,62 +68,4 @@ be executed; 127 when it does not exist.`
     })
     process.exitCode = status
   }
-}
-
-interface FlagShape {
-  type: string
-  char?: string
-  allowNo?: boolean
-}
-
-// Splits the raw argv (oclif reorders duplicate words): flags, then ROOTFS, then an optional
-// `--`, then COMMAND and everything after it, verbatim.
-export function splitArgv(argv: string[], flags: Record<string, FlagShape>): {flagWords: string[]; rootfs?: string; command: string[]} {
-  const takesValue = new Set<string>()
-  const known = new Set<string>()
-  const longName = new Map<string, string>()
-  for (const [name, flag] of Object.entries(flags)) {
-    known.add(`--${name}`)
-    longName.set(`--${name}`, `--${name}`)
-    if (flag.allowNo) known.add(`--no-${name}`)
-    if (flag.char) {
-      known.add(`-${flag.char}`)
-      longName.set(`-${flag.char}`, `--${name}`)
-    }
-    if (flag.type === 'option') {
-      takesValue.add(`--${name}`)
-      if (flag.char) takesValue.add(`-${flag.char}`)
-    }
-  }
-  known.add('--help')
-  const flagWords: string[] = []
-  let rootfs: string | undefined
-  let i = 0
-  for (; i < argv.length; i++) {
-    const word = argv[i]
-    if (word === '--') {
-      i++
-      if (rootfs === undefined) rootfs = argv[i++]
-      break
-    }
-    const name = word.includes('=') ? word.slice(0, word.indexOf('=')) : word
-    if (word.startsWith('-') && known.has(name)) {
-      // One word per flag (--name=value): oclif lets a multiple-value flag swallow the words after it.
-      if (takesValue.has(name) && !word.includes('=') && i + 1 < argv.length) flagWords.push(`${longName.get(name)}=${argv[++i]}`)
-      else if (takesValue.has(name) && word.includes('=')) flagWords.push(`${longName.get(name)}${word.slice(name.length)}`)
-      else flagWords.push(word)
-      continue
-    }
-    if (word.startsWith('-') && rootfs === undefined) {
-      // Unknown flag: let oclif report it.
-      flagWords.push(word)
-      continue
-    }
-    if (rootfs === undefined) {
-      rootfs = word
-      continue
-    }
-    break
-  }
-  return {flagWords, rootfs, command: argv.slice(i)}
 }
