@@ -1,7 +1,8 @@
 // Building a rootfs: plan (what goes where, and why) then write (staging, copies, atomic switch).
 import {plan} from './plan.js'
 import type {BuildOptions, BuildResult} from './types.js'
-import {writePlan} from './write.js'
+import {resolve as resolvePath} from 'node:path'
+import {cachedPlan, writePlan} from './write.js'
 
 export type * from './types.js'
 export {plan, parseFileFlag, findBusybox} from './plan.js'
@@ -10,5 +11,13 @@ export {isNsToolRootfs, MANIFEST_DIR} from './write.js'
 // Plans and writes the rootfs at options.output (default ./rootfs). Throws NsToolError (exit 1)
 // for a missing library (unless allowMissing), UsageError (exit 2) for unusable options.
 export async function build(programs: string[], options: BuildOptions = {}): Promise<BuildResult> {
-  return writePlan(await plan(programs, options), options)
+  const output = resolvePath(options.output ?? 'rootfs')
+  // The request, in the terms that decide the plan; with unchanged inputs its plan is reused.
+  const request = JSON.stringify({programs, files: options.files ?? [], layout: options.layout ?? 'host', resolver: options.resolver ?? 'elf', sysroot: options.sysroot ?? '/', busybox: options.busybox ?? false, skeleton: options.skeleton ?? true, allowMissing: options.allowMissing ?? false, path: process.env.PATH ?? '', cwd: process.cwd()})
+  const reused = options.base ? undefined : cachedPlan(output, request)
+  if (reused && reused.missing.length > 0) {
+    const {missingLine} = await import('../resolve/render.js')
+    for (const missing of reused.missing) options.warn?.(`warning: ${missingLine(missing)}`)
+  }
+  return writePlan(reused ?? (await plan(programs, options)), {...options, request})
 }

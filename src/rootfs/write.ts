@@ -29,6 +29,53 @@ interface Manifest {
   settings?: string
   files: ManifestFile[]
   entries: PlanEntry[]
+  // The request and what its plan was read from, so that an unchanged rebuild can skip resolving.
+  cache?: PlanCache
+}
+
+export interface PlanCache {
+  request: string
+  plan: Omit<Plan, 'output'>
+  inputs: ManifestInput[]
+}
+
+interface ManifestInput {
+  path: string
+  size: number
+  mtimeMs: number
+  ino: number
+}
+
+function statInput(path: string): ManifestInput | undefined {
+  const stat = statSync(path, {throwIfNoEntry: false})
+  return stat ? {path, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino} : undefined
+}
+
+// What a plan depends on, cheaply checkable: every source file, the directories they and the
+// programs' PATH live in (a new file there changes the directory's mtime), and the loader's cache
+// and configuration. Not covered: a library dropped into a search directory that provides nothing
+// yet, without ldconfig being run.
+export function planInputs(plan: Plan, sysroot = '/'): ManifestInput[] {
+  const paths = new Set<string>([join(sysroot, 'etc/ld.so.cache'), join(sysroot, 'etc/ld.so.conf')])
+  for (const dir of (process.env.PATH ?? '').split(':')) if (dir) paths.add(join(sysroot, dir))
+  for (const entry of plan.entries) {
+    if (!entry.source) continue
+    paths.add(entry.source)
+    paths.add(dirname(entry.source))
+  }
+  return [...paths].sort().flatMap((path) => statInput(path) ?? [])
+}
+
+// The plan of the previous build, when it was made for the same request and none of its inputs
+// changed since; undefined otherwise.
+export function cachedPlan(output: string, request: string): Plan | undefined {
+  const cache = readManifest(output)?.cache
+  if (!cache || cache.request !== request) return undefined
+  for (const input of cache.inputs) {
+    const now = statInput(input.path)
+    if (!now || now.size !== input.size || now.mtimeMs !== input.mtimeMs || now.ino !== input.ino) return undefined
+  }
+  return {...cache.plan, output}
 }
 
 function readManifest(output: string): Manifest | undefined {
@@ -131,7 +178,7 @@ interface CopyJob {
   source: Stats
 }
 
-export async function writePlan(plan: Plan, options: BuildOptions = {}): Promise<BuildResult> {
+export async function writePlan(plan: Plan, options: BuildOptions & {request?: string} = {}): Promise<BuildResult> {
   const output = plan.output
   return withLock(output, async () => {
     recover(output)
@@ -154,7 +201,9 @@ export async function writePlan(plan: Plan, options: BuildOptions = {}): Promise
       if (!options.clean && previous) stats.kept = carryOver(output, staging, plan)
       else if (previous) stats.removed = countRemoved(output, plan)
       makeLdCache(plan, staging, options)
-      const manifest: Manifest = {tool: 'ns-tool', version: 1, layout: plan.layout, settings: settingsOf(options), files, entries: plan.entries}
+      const {output: _output, ...planBody} = plan
+      const cache = options.request ? {request: options.request, plan: planBody, inputs: planInputs(plan, options.sysroot)} : undefined
+      const manifest: Manifest = {tool: 'ns-tool', version: 1, layout: plan.layout, settings: settingsOf(options), files, entries: plan.entries, cache}
       mkdirSync(join(staging, MANIFEST_DIR), {recursive: true, mode: 0o755})
       writeFileSync(join(staging, MANIFEST), JSON.stringify(manifest) + '\n')
       pausePoint('staged')

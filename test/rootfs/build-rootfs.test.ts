@@ -194,6 +194,27 @@ describe('build-rootfs', function () {
     expect(existsSync(join(out, 'usr/bin/ls'))).to.equal(false)
   })
 
+  it('a rebuild notices a changed source and a new program on PATH (the reused plan is checked, not trusted)', function () {
+    const dir = join(work, 'bin')
+    mkdirSync(dir)
+    const tool = join(dir, 'tool')
+    compile({sources: ['resolve/plain.c'], output: tool})
+    const env = {PATH: `${dir}:${process.env.PATH}`}
+    const out = join(work, 'rootfs')
+    expect(build(['-o', out, 'tool'], env).status).to.equal(0)
+    expect(JSON.parse(build(['--json', '-o', out, 'tool'], env).stdout).stats.copied).to.equal(0)
+    // A new build of the program (new inode, size or mtime) is copied again.
+    rmSync(tool)
+    compile({sources: ['resolve/plain.c'], flags: ['-O2', '-DUNUSED=1'], output: tool})
+    expect(JSON.parse(build(['--json', '-o', out, 'tool'], env).stdout).stats.copied).to.equal(1)
+    // A program of the same name earlier on PATH wins, as the shell would pick it.
+    const early = join(work, 'early')
+    mkdirSync(early)
+    compile({sources: ['resolve/plain.c'], output: join(early, 'tool')})
+    const again = JSON.parse(build(['--json', '-o', out, 'tool'], {PATH: `${early}:${env.PATH}`}).stdout)
+    expect(again.programs[0].path).to.equal(join(early, 'tool'))
+  })
+
   it('a build killed with SIGKILL at several points leaves the previous tree intact', async function () {
     const out = join(work, 'rootfs')
     expect(build(['-o', out, 'true']).status).to.equal(0)
