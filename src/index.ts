@@ -5,12 +5,14 @@ import type {Closure, ResolveOptions} from './resolve/types.js'
 import type {BuildOptions, BuildResult, Plan} from './rootfs/types.js'
 import type {RunSpec} from './run/index.js'
 import type {VerifyOptions, VerifyResult} from './verify/types.js'
+import type {ExportOptions, ExportResult} from './export/index.js'
 
 export {NsToolError, UsageError} from './errors.js'
 export type {Closure, DependencyEdge, FileKind, FoundVia, MissingLibrary, ProgramInfo, ProgramType, ResolvedFile, ResolveOptions} from './resolve/types.js'
 export type {BuildOptions, BuildResult, BuildStats, CopyMode, Layout, Plan, PlanEntry} from './rootfs/types.js'
 export type {Bind, RunSpec} from './run/index.js'
 export type {ProblemKind, VerifyOptions, VerifyProblem, VerifyResult} from './verify/types.js'
+export type {ExportFormat, ExportOptions, ExportResult} from './export/index.js'
 
 /** Every file the programs need (interpreter, libraries, #! interpreters), why, and what is missing; nothing is executed. */
 export async function resolve(programs: string[], options: ResolveOptions = {}): Promise<Closure> {
@@ -40,4 +42,10 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
 export async function run(spec: RunSpec): Promise<number> {
   const module = await import('./run/index.js')
   return module.run(spec)
+}
+
+/** Writes a rootfs as a reproducible tarball, an OCI image layout or an OCI runtime bundle. */
+export async function exportRootfs(rootfs: string, options: ExportOptions): Promise<ExportResult> {
+  const module = await import('./export/index.js')
+  return module.exportRootfs(rootfs, options)
 }

@@ -8,7 +8,7 @@ import {makeTempDir} from '../support/temp.js'
 
 // A consumer's script that knows ns-tool only by its package name, as `npm install ns-tool` gives it.
 const CONSUMER = `
-import {build, plan, resolve, run, verify, NsToolError} from 'ns-tool'
+import {build, exportRootfs, plan, resolve, run, verify, NsToolError} from 'ns-tool'
 
 const output = process.argv[2]
 const closure = await resolve(['ls'])
@@ -23,7 +23,9 @@ try {
 }
 // The command's own exit status comes back; its output goes to our stdout (none here).
 const status = await run({rootfs: output, command: '/bin/bash', args: ['-c', 'test -x /bin/ls && exit 7']})
+const exported = await exportRootfs(output, {format: 'tar', output: output + '.tar'})
 console.log(JSON.stringify({
+  exportedEntries: exported.entries,
   status,
   closureFiles: closure.files.map((file) => file.path),
   plannedPaths: planned.entries.map((entry) => entry.path),
@@ -55,6 +57,7 @@ describe('public API (import from "ns-tool")', function () {
     expect(report.refused.message).to.contain('no-such-program-anywhere')
     // run() through the package: bash ran inside the rootfs (root or rootless) and its status came back.
     expect(report.status).to.equal(7)
+    expect(report.exportedEntries, "exportRootfs wrote the tree as a tarball").to.be.greaterThan(10)
     // The failed build left the rootfs as it was.
     expect(existsSync(join(output, 'bin', 'bash'))).to.equal(true)
 

@@ -12,6 +12,10 @@ const wanted = [
   ['pax-utils', '/usr/bin/lddtree'],
   ['gcc', '/usr/bin/gcc'],
   ['libc6-dev', '/usr/lib/x86_64-linux-gnu/libc.a'],
+  // export: the OCI tools that check what it writes
+  ['skopeo', '/usr/bin/skopeo'],
+  ['umoci', '/usr/bin/umoci'],
+  ['runc', '/usr/sbin/runc'],
 ]
 
 const missing = wanted.filter(([, file]) => !existsSync(file)).map(([pkg]) => pkg)
