@@ -33,6 +33,7 @@ what changed.`
     skeleton: Flags.boolean({description: 'add the skeleton directories and /etc files', default: true, allowNo: true}),
     'keep-setuid': Flags.boolean({description: 'keep setuid/setgid bits (dropped by default)'}),
     quiet: Flags.boolean({char: 'q', description: 'print nothing but errors'}),
+    config: Flags.string({description: 'read options from a JSON or YAML file (keys: the long flag names, and "programs"); flags given here win', helpValue: 'FILE'}),
   }
 
   static override examples = [
@@ -41,13 +42,22 @@ what changed.`
     {description: 'Add a config file and a plugin directory loaded with dlopen', command: '<%= config.bin %> <%= command.id %> nginx -f /etc/nginx -f /usr/lib/nginx/modules'},
     {description: 'A busybox userland plus the host\'s curl', command: '<%= config.bin %> <%= command.id %> --busybox curl'},
     {description: 'What would be copied, and why', command: '<%= config.bin %> <%= command.id %> --dry-run ssh'},
+    {description: 'From a config file (JSON or YAML), with one option overridden', command: '<%= config.bin %> <%= command.id %> --config rootfs.yaml --layout flat'},
     {description: 'Hard links instead of copies (same filesystem)', command: '<%= config.bin %> <%= command.id %> --copy-mode hardlink -o /var/tmp/rootfs python3'},
   ]
 
   async run(): Promise<void> {
     this.argv = optionalBusyboxValue(this.argv)
-    const {argv, flags} = await this.parse(BuildRootfs)
-    const programs = argv as string[]
+    const parsed = await this.parse(BuildRootfs)
+    let flags = parsed.flags
+    let programs = parsed.argv as string[]
+    if (flags.config) {
+      const {loadConfig, mergeConfig} = await import('../src/config/index.js')
+      const config = await loadConfig(flags.config)
+      const given = parsed.metadata.flags as Record<string, {setFromDefault?: boolean} | undefined>
+      const explicit = (name: string) => (flags as Record<string, unknown>)[name] !== undefined && !given[name]?.setFromDefault
+      ;({flags, programs} = mergeConfig(config, flags, explicit, programs))
+    }
     const {UsageError} = await import('../src/errors.js')
     if (flags.sysroot !== undefined && flags.resolver === 'ldd') throw new UsageError('--sysroot implies --resolver elf: ldd can only run host programs')
     if (programs.length === 0 && !flags.file && flags.busybox === undefined) throw new UsageError('nothing to build: give programs, --file or --busybox')

@@ -1,0 +1,61 @@
+// build-rootfs --config: a JSON or YAML file gives exactly the tree the same flags give; a bad one
+// is refused with its location and nothing is written.
+import {expect} from 'chai'
+import {existsSync, lstatSync, readdirSync, readlinkSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {cli} from '../support/cli.js'
+import {makeTempDir} from '../support/temp.js'
+
+function listing(root: string): string[] {
+  const out: string[] = []
+  const walk = (rel: string) => {
+    for (const name of readdirSync(join(root, rel)).sort()) {
+      const path = join(rel, name)
+      if (path === '.ns-tool') continue
+      const stat = lstatSync(join(root, path))
+      out.push(`${path} ${stat.mode.toString(8)} ${stat.isFile() ? stat.size : ''} ${stat.isSymbolicLink() ? readlinkSync(join(root, path)) : ''}`)
+      if (stat.isDirectory()) walk(path)
+    }
+  }
+  walk('')
+  return out
+}
+
+describe('build-rootfs --config', function () {
+  it('a JSON and a YAML file give exactly the tree the same flags give; flags given on the command line win', function () {
+    const work = makeTempDir()
+    writeFileSync(join(work, 'c.json'), JSON.stringify({programs: ['bash', 'ls'], layout: 'flat', file: ['/etc/hostname:/etc/host-name'], 'allow-missing': false}))
+    writeFileSync(join(work, 'c.yaml'), 'programs:\n  - bash\n  - ls\nlayout: flat\nfile: ["/etc/hostname:/etc/host-name"]\n')
+    const byFlags = cli(['build-rootfs', '-q', '--layout', 'flat', '-f', '/etc/hostname:/etc/host-name', '-o', join(work, 'flags'), 'bash', 'ls'])
+    expect(byFlags.status, byFlags.stderr).to.equal(0)
+    for (const config of ['c.json', 'c.yaml']) {
+      const out = join(work, config.replace('.', '-'))
+      const r = cli(['build-rootfs', '-q', '--config', join(work, config), '-o', out])
+      expect(r.status, r.stderr).to.equal(0)
+      expect(listing(out), config).to.deep.equal(listing(join(work, 'flags')))
+    }
+    const override = cli(['build-rootfs', '--dry-run', '--json', '--config', join(work, 'c.yaml'), '--layout', 'host', '-o', join(work, 'o'), 'ps'])
+    const planned = JSON.parse(override.stdout)
+    expect(planned.layout).to.equal('host')
+    expect(planned.programs.map((p: {name: string}) => p.name)).to.deep.equal(['bash', 'ls', 'ps'])
+  })
+
+  it('an invalid file gets one line naming the file, the key and what was expected, exit 2, and nothing is written', function () {
+    const work = makeTempDir()
+    const cases: Array<[string, string, string]> = [
+      ['unknown.json', '{"programs": ["bash"], "layot": "flat"}', '/layot'],
+      ['enum.yaml', 'layout: sideways\n', 'one of host, flat'],
+      ['type.yaml', 'programs: bash\n', '/programs'],
+      ['broken.json', '{"programs": [', 'not valid JSON'],
+    ]
+    for (const [name, text, expected] of cases) {
+      writeFileSync(join(work, name), text)
+      const out = join(work, `out-${name}`)
+      const r = cli(['build-rootfs', '--config', join(work, name), '-o', out])
+      expect(r.status, name).to.equal(2)
+      expect(r.stderr, name).to.contain(join(work, name)).and.to.contain(expected)
+      expect(r.stderr.trim().split('\n'), r.stderr).to.have.length(1)
+      expect(existsSync(out)).to.equal(false)
+    }
+  })
+})
