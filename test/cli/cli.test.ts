@@ -13,4 +13,10 @@ describe('cli', () => {
     expect(r.status).to.not.equal(0)
     expect(r.stderr).to.include('no-such-command')
   })
+
+  it('suggests the closest command for a typo, without prompting', () => {
+    const r = cli(['buld-rootfs'], {input: ''})
+    expect(r.status).to.equal(2)
+    expect(r.stderr.trim()).to.equal('ns-tool: buld-rootfs is not a command; did you mean build-rootfs? (ns-tool --help lists them)')
+  })
 })
