@@ -23,6 +23,7 @@ what changed.`
     layout: Flags.string({description: 'host: files at their host paths (with /bin -> usr/bin etc.); flat: /bin and /lib64 plus an ld.so.cache', options: ['host', 'flat'], default: 'host'}),
     resolver: Flags.string({description: 'elf: read ELF headers and emulate the loader; ldd: run ldd (host only)', options: ['elf', 'ldd'], default: 'elf'}),
     sysroot: Flags.string({description: 'look programs and libraries up inside DIR instead of / (implies --resolver elf)', helpValue: 'DIR'}),
+    base: Flags.string({description: 'start from an existing rootfs: a .tar, .tar.gz, .tar.xz, .tar.zst or a directory', helpValue: 'TARBALL|DIR'}),
     busybox: Flags.string({description: 'add a static busybox and one symlink per applet (PATH: that busybox; default: the one on PATH)', helpValue: 'PATH'}),
     'copy-mode': Flags.string({description: 'auto: reflink where the filesystem can, else copy', options: ['auto', 'copy', 'reflink', 'hardlink'], default: 'auto'}),
     clean: Flags.boolean({description: 'remove from DIR whatever this build would not produce'}),
@@ -41,6 +42,7 @@ what changed.`
     {description: 'The classic flat tree (/bin, /lib64, ld.so.cache)', command: '<%= config.bin %> <%= command.id %> --layout flat -o /tmp/jail bash'},
     {description: 'Add a config file and a plugin directory loaded with dlopen', command: '<%= config.bin %> <%= command.id %> nginx -f /etc/nginx -f /usr/lib/nginx/modules'},
     {description: 'A busybox userland plus the host\'s curl', command: '<%= config.bin %> <%= command.id %> --busybox curl'},
+    {description: 'An Alpine mini root filesystem plus the host\'s strace', command: '<%= config.bin %> <%= command.id %> --base alpine-minirootfs-3.20.0-x86_64.tar.gz strace'},
     {description: 'What would be copied, and why', command: '<%= config.bin %> <%= command.id %> --dry-run ssh'},
     {description: 'From a config file (JSON or YAML), with one option overridden', command: '<%= config.bin %> <%= command.id %> --config rootfs.yaml --layout flat'},
     {description: 'Hard links instead of copies (same filesystem)', command: '<%= config.bin %> <%= command.id %> --copy-mode hardlink -o /var/tmp/rootfs python3'},
@@ -60,7 +62,7 @@ what changed.`
     }
     const {UsageError} = await import('../src/errors.js')
     if (flags.sysroot !== undefined && flags.resolver === 'ldd') throw new UsageError('--sysroot implies --resolver elf: ldd can only run host programs')
-    if (programs.length === 0 && !flags.file && flags.busybox === undefined) throw new UsageError('nothing to build: give programs, --file or --busybox')
+    if (programs.length === 0 && !flags.file && flags.busybox === undefined && !flags.base) throw new UsageError('nothing to build: give programs, --file or --busybox')
     const warn = (message: string) => {
       if (!flags.quiet) process.stderr.write(`ns-tool build-rootfs: ${message}\n`)
     }
@@ -70,6 +72,7 @@ what changed.`
       layout: flags.layout as 'host' | 'flat',
       resolver: flags.resolver as 'elf' | 'ldd',
       sysroot: flags.sysroot,
+      base: flags.base,
       busybox: flags.busybox === undefined ? undefined : flags.busybox === '' ? true : flags.busybox,
       copyMode: flags['copy-mode'] as 'auto' | 'copy' | 'reflink' | 'hardlink',
       clean: flags.clean,

@@ -11,6 +11,7 @@ export interface BuildConfig {
   layout?: 'host' | 'flat'
   resolver?: 'elf' | 'ldd'
   sysroot?: string
+  base?: string
   busybox?: string | boolean
   'copy-mode'?: 'auto' | 'copy' | 'reflink' | 'hardlink'
   clean?: boolean
@@ -34,6 +35,7 @@ export const CONFIG_SCHEMA = {
     layout: {enum: ['host', 'flat']},
     resolver: {enum: ['elf', 'ldd']},
     sysroot: {type: 'string', minLength: 1},
+    base: {type: 'string', minLength: 1},
     busybox: {type: ['string', 'boolean']},
     'copy-mode': {enum: ['auto', 'copy', 'reflink', 'hardlink']},
     clean: {type: 'boolean'},

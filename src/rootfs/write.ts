@@ -193,8 +193,7 @@ export async function writePlan(plan: Plan, options: BuildOptions & {request?: s
     mkdirSync(staging, {mode: 0o755})
     try {
       if (options.base) {
-        const specifier = './base.js'
-        const {extractBase} = (await import(specifier)) as {extractBase(source: string, target: string, options: {root: boolean}): Promise<void>}
+        const {extractBase} = await import('./base.js')
         await extractBase(options.base, staging, {root: process.getuid?.() === 0})
       }
       const files = await writeEntries(plan, staging, previous, options, stats)
