@@ -89,7 +89,7 @@ what changed.`
       else for (const entry of plan.entries) process.stdout.write(describe(entry) + '\n')
       return
     }
-    const progress = !flags.quiet && !flags.json && process.stderr.isTTY ? await progressBar() : undefined
+    const progress = !flags.quiet && !flags.json && process.stderr.isTTY ? await (await import('../src/cli/progress.js')).progressBar('copying', 'files', 50) : undefined
     const result = await rootfs.build(programs, {...options, progress: progress?.update})
     progress?.stop()
     if (flags.json) {
@@ -117,24 +117,4 @@ function optionalBusyboxValue(argv: string[]): string[] {
 function describe(entry: {path: string; type: string; source?: string; target?: string; reason: string}): string {
   const what = entry.type === 'symlink' ? `-> ${entry.target}` : entry.source ? `<- ${entry.source}` : ''
   return `${entry.type.padEnd(7)} ${entry.path} ${what}  [${entry.reason}]`.replace(/ {2,}\[/, '  [')
-}
-
-// A progress line on a terminal, for builds long enough to need one.
-async function progressBar(): Promise<{update(done: number, total: number): void; stop(): void}> {
-  const {SingleBar, Presets} = (await import('cli-progress')).default
-  const bar = new SingleBar({format: 'copying {bar} {value}/{total} files', stream: process.stderr, clearOnComplete: true}, Presets.shades_classic)
-  let started = false
-  return {
-    update(done, total) {
-      if (total < 50) return
-      if (!started) {
-        bar.start(total, 0)
-        started = true
-      }
-      bar.update(done)
-    },
-    stop() {
-      if (started) bar.stop()
-    },
-  }
 }

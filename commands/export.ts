@@ -33,7 +33,9 @@ directory (/.ns-tool) is left out.`
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Export)
     const {exportRootfs} = await import('../src/export/index.js')
-    const result = await exportRootfs(args.rootfs, {format: flags.format as 'tar' | 'oci' | 'bundle', output: flags.output, tag: flags.tag, entrypoint: flags.entrypoint, force: flags.force})
+    const bar = !flags.quiet && !flags.json && process.stderr.isTTY ? await (await import('../src/cli/progress.js')).progressBar('exporting', 'entries', 500) : undefined
+    const result = await exportRootfs(args.rootfs, {format: flags.format as 'tar' | 'oci' | 'bundle', output: flags.output, tag: flags.tag, entrypoint: flags.entrypoint, force: flags.force, progress: bar?.update})
+    bar?.stop()
     if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n')
     else if (!flags.quiet) process.stderr.write(`${result.output}: ${result.format}, ${result.entries} entries${result.digest ? `, manifest ${result.digest}` : ''}\n`)
   }

@@ -20,6 +20,8 @@ export interface ExportOptions {
   force?: boolean
   // Seconds since the epoch; default: SOURCE_DATE_EPOCH, else 0.
   sourceDateEpoch?: number
+  // Called with (entries written, total) while a tar stream is written.
+  progress?: (done: number, total: number) => void
 }
 
 export interface ExportResult {
@@ -68,7 +70,9 @@ async function writeTar(rootfs: string, sink: NodeJS.WritableStream, options: Ex
   const entries = walk(rootfs)
   const firstPath = new Map<string, string>()
   const done = pipeline(pack, sink)
+  let written = 0
   for (const {path, stat} of entries) {
+    options.progress?.(written++, entries.length)
     const name = path.slice(1)
     const mtime = stat.mtime < clamp ? stat.mtime : clamp
     const header = {name, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid, uname: '', gname: '', mtime}
