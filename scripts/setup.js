@@ -63,6 +63,9 @@ function buildTypeScript() {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
   if (!existsSync(tsc)) fail('TypeScript is not installed; run `npm install` first')
   console.error('setup: compiling TypeScript')
+  // A command file removed from the sources must not survive in dist/ (the manifest lists dist/commands).
+  // (The incremental build info goes too, or tsc would think the removed outputs are current.)
+  for (const entry of ['commands', 'src', '.tsbuildinfo']) rmSync(join(root, 'dist', entry), {recursive: true, force: true})
   if (!run(process.execPath, [tsc, '-p', 'tsconfig.json'])) fail('TypeScript compilation failed')
   console.error('setup: writing oclif.manifest.json')
   if (!run(process.execPath, [join(root, 'scripts', 'manifest.js')])) fail('writing the oclif manifest failed')

@@ -1,6 +1,8 @@
 import {expect} from 'chai'
-import {spawnSync} from 'node:child_process'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {cli} from '../support/cli.js'
+import {makeTempDir} from '../support/temp.js'
 
 describe('cli', () => {
   it('prints its version', () => {
@@ -21,12 +23,14 @@ describe('cli', () => {
     expect(r.stderr.trim()).to.equal('ns-tool: buld-rootfs is not a command; did you mean build-rootfs? (ns-tool --help lists them)')
   })
 
-  it('prints a bash completion script that completes commands and their flags', () => {
-    const script = cli(['autocomplete', 'bash']).stdout
-    const complete = (words: string[]) =>
-      spawnSync('bash', ['-c', `${script}\nCOMP_WORDS=(${words.join(' ')}); COMP_CWORD=${words.length - 1}; _ns_tool_complete; echo "\${COMPREPLY[@]}"`], {encoding: 'utf8'}).stdout.trim()
-    expect(complete(['ns-tool', 'bui'])).to.equal('build-rootfs')
-    expect(complete(['ns-tool', 'run', '--eph'])).to.equal('--ephemeral')
-    expect(complete(['ns-tool', 'export', '--fo'])).to.equal('--force --format')
+  it('shell completion (the oclif autocomplete plugin) completes commands and their flags', () => {
+    const home = makeTempDir()
+    const setup = cli(['autocomplete', 'bash'], {env: {HOME: home}})
+    expect(setup.status, setup.stderr).to.equal(0)
+    const functions = join(home, '.cache', 'ns-tool', 'autocomplete', 'functions', 'bash', 'ns-tool.bash')
+    const script = readFileSync(functions, 'utf8')
+    expect(script).to.contain('build-rootfs')
+    expect(script).to.match(/run .*--ephemeral/)
+    expect(cli(['autocomplete', 'script', 'bash'], {env: {HOME: home}}).stdout).to.contain('autocomplete setup')
   })
 })
