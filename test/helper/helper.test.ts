@@ -1,0 +1,112 @@
+// ns-tool-helper black-box, against its command line (/work/helper-spec.md): real namespaces,
+// a busybox rootfs, as root and as uid 65534 with --userns.
+import {expect} from 'chai'
+import {spawnSync} from 'node:child_process'
+import {chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, symlinkSync, writeFileSync} from 'node:fs'
+import {join, resolve} from 'node:path'
+import {isRoot, skipBecause} from '../support/skip.js'
+import {makeSharedTempDir} from '../support/temp.js'
+
+const helper = resolve('dist/helper/ns-tool-helper')
+const applets = ['sh', 'echo', 'cat', 'ls', 'hostname', 'ps', 'sleep', 'wc', 'true', 'grep', 'kill']
+
+function makeRootfs(): string {
+  const root = makeSharedTempDir()
+  for (const dir of ['bin', 'proc', 'dev', 'sys', 'tmp']) mkdirSync(join(root, dir), {mode: 0o755})
+  copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'))
+  chmodSync(join(root, 'bin', 'busybox'), 0o755)
+  for (const applet of applets) symlinkSync('busybox', join(root, 'bin', applet))
+  return root
+}
+
+// The helper copied to a place uid 65534 can reach (the checkout may not be).
+function sharedHelper(): string {
+  const dir = makeSharedTempDir()
+  copyFileSync(helper, join(dir, 'ns-tool-helper'))
+  chmodSync(join(dir, 'ns-tool-helper'), 0o755)
+  return join(dir, 'ns-tool-helper')
+}
+
+const modes = [
+  {name: 'root', rootless: false},
+  {name: 'rootless (uid 65534)', rootless: true},
+]
+
+for (const mode of modes) {
+  describe(`ns-tool-helper, ${mode.name}`, function () {
+    this.timeout(30_000)
+    let root = ''
+    let bin = ''
+
+    beforeEach(function () {
+      if (!existsSync(helper)) skipBecause(this, 'dist/helper/ns-tool-helper is missing (run node scripts/setup.js)')
+      if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed')
+      if (!isRoot) skipBecause(this, 'the helper tests switch to uid 65534 and run rootful mode: they need root')
+      root = makeRootfs()
+      bin = sharedHelper()
+    })
+
+    function helperRun(args: string[], stdio: Array<'pipe' | 'ignore' | number> = ['ignore', 'pipe', 'pipe']) {
+      const argv = [bin, ...(mode.rootless ? ['--userns'] : []), '--no-pty', ...args]
+      const full = mode.rootless ? ['setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups', ...argv] : argv
+      const r = spawnSync(full[0], full.slice(1), {encoding: 'utf8', timeout: 20_000, cwd: '/', stdio})
+      return {status: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '')}
+    }
+
+    it('runs COMMAND as PID 1 with the hostname applied and few pids visible', function () {
+      const r = helperRun(['--hostname', 'box', root, '/bin/sh', '-c', 'echo $$; hostname; ls /proc | grep -c "^[0-9]"'])
+      expect(r.stderr).to.equal('')
+      const [pid, name, count] = r.stdout.trim().split('\n')
+      expect(pid).to.equal('1')
+      expect(name).to.equal('box')
+      expect(Number(count)).to.be.at.most(3)
+      expect(readFileSync('/proc/sys/kernel/hostname', 'utf8').trim()).to.not.equal('box')
+    })
+
+    it('returns the command status, 127 for a missing and 126 for a non-executable command', function () {
+      expect(helperRun([root, '/bin/sh', '-c', 'exit 42']).status).to.equal(42)
+      // a PID 1 ignores signals it has no handler for: under --init COMMAND is PID 2 and can die of one
+      expect(helperRun(['--init', root, '/bin/sh', '-c', 'kill -TERM $$']).status).to.equal(143)
+      expect(helperRun(['--init', root, '/bin/sh', '-c', 'echo $$; kill -KILL $$']).status).to.equal(137)
+      const missing = helperRun([root, '/bin/absent'])
+      expect(missing.status).to.equal(127)
+      expect(missing.stderr).to.contain('/bin/absent')
+      writeFileSync(join(root, 'bin', 'plain'), 'not a program\n', {mode: 0o644})
+      const plain = helperRun([root, '/bin/plain'])
+      expect(plain.status).to.equal(126)
+      expect(plain.stderr).to.contain('/bin/plain')
+    })
+
+    it('sets no_new_privs, shows only lo, and closes the fds the caller left open', function () {
+      const r = helperRun([root, '/bin/sh', '-c', 'grep NoNewPrivs /proc/self/status; ls /sys/class/net; ls /proc/self/fd'],
+        ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'])
+      expect(r.stdout).to.match(/NoNewPrivs:\s+1/)
+      const lines = r.stdout.trim().split('\n').slice(1)
+      expect(lines[0]).to.equal('lo')
+      // 0 1 2 and the fd ls itself opened on the directory
+      expect(lines.slice(1).map(Number).sort()).to.deep.equal([0, 1, 2, 3])
+    })
+
+    it('fails closed (125) when the rootfs has proc symlinked to a host dir, touching nothing there', function () {
+      const host = makeSharedTempDir()
+      writeFileSync(join(host, 'marker'), 'x')
+      const before = readdirSync(host)
+      const evil = makeRootfs()
+      // replace proc by a symlink to the host dir
+      rmdirSync(join(evil, 'proc'))
+      symlinkSync(host, join(evil, 'proc'))
+      const r = helperRun([evil, '/bin/true'])
+      expect(r.status).to.equal(125)
+      expect(r.stderr).to.match(/^ns-tool-helper: /)
+      expect(readdirSync(host)).to.deep.equal(before)
+    })
+
+    it('applies --setenv, --clearenv, --chdir and --read-only', function () {
+      mkdirSync(join(root, 'work'), {mode: 0o777})
+      const r = helperRun(['--clearenv', '--setenv', 'GREETING', 'hi', '--chdir', '/work', '--read-only', root,
+        '/bin/sh', '-c', 'echo $GREETING; pwd; touch /x 2>/dev/null && echo writable || echo read-only'])
+      expect(r.stdout.trim().split('\n')).to.deep.equal(['hi', '/work', 'read-only'])
+      expect(existsSync(join(root, 'x'))).to.equal(false)
+    })
+  })
+}
