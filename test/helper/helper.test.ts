@@ -101,6 +101,15 @@ for (const mode of modes) {
       expect(readdirSync(host)).to.deep.equal(before)
     })
 
+    it('keeps core_pattern and sysrq-trigger unwritable, and 20 runs leave host mountinfo unchanged', function () {
+      const r = helperRun([root, '/bin/sh', '-c',
+        'echo x > /proc/sys/kernel/core_pattern 2>/dev/null && echo core-writable; echo h > /proc/sysrq-trigger 2>/dev/null && echo sysrq-writable; echo done'])
+      expect(r.stdout.trim()).to.equal('done')
+      const before = readFileSync('/proc/self/mountinfo', 'utf8')
+      for (let i = 0; i < 20; i++) expect(helperRun([root, '/bin/true']).status).to.equal(0)
+      expect(readFileSync('/proc/self/mountinfo', 'utf8')).to.equal(before)
+    })
+
     it('applies --setenv, --clearenv, --chdir and --read-only', function () {
       mkdirSync(join(root, 'work'), {mode: 0o777})
       const r = helperRun(['--clearenv', '--setenv', 'GREETING', 'hi', '--chdir', '/work', '--read-only', root,
