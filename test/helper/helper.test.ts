@@ -2,7 +2,7 @@
 // a busybox rootfs, as root and as uid 65534 with --userns.
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
-import {chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, closeSync, copyFileSync, openSync, existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {isRoot, skipBecause} from '../support/skip.js'
 import {makeSharedTempDir} from '../support/temp.js'
@@ -108,6 +108,20 @@ for (const mode of modes) {
       const before = readFileSync('/proc/self/mountinfo', 'utf8')
       for (let i = 0; i < 20; i++) expect(helperRun([root, '/bin/true']).status).to.equal(0)
       expect(readFileSync('/proc/self/mountinfo', 'utf8')).to.equal(before)
+    })
+
+    it('gives a leaked directory fd no way to read host files', function () {
+      const host = makeSharedTempDir()
+      writeFileSync(join(host, 'secret'), 'host-secret\n', {mode: 0o644})
+      const fd = openSync(host, 'r')
+      try {
+        const r = helperRun([root, '/bin/sh', '-c', 'cat /proc/self/fd/5/secret; cat /proc/1/fd/5/secret; echo end'],
+          ['ignore', 'pipe', 'pipe', 'ignore', 'ignore', fd])
+        expect(r.stdout).to.not.contain('host-secret')
+        expect(r.stdout.trim()).to.equal('end')
+      } finally {
+        closeSync(fd)
+      }
     })
 
     it('applies --setenv, --clearenv, --chdir and --read-only', function () {
