@@ -29,5 +29,21 @@ if (args[0] === 'run') {
   if (rootfs !== undefined && command.length > 0) args = ['run', ...flagWords, rootfs, '--', ...command]
 }
 
+// build-rootfs, called in loops by scripts, takes the same kind of path for plain invocations.
+if (args[0] === 'build-rootfs' && !args.includes('--help') && !args.includes('-h')) {
+  const {fastBuildArgs, buildRootfsMain} = await import('../dist/src/cli/build-rootfs.js')
+  const parsed = fastBuildArgs(args.slice(1))
+  if (parsed) {
+    try {
+      await buildRootfsMain(parsed.flags, parsed.programs)
+    } catch (error) {
+      if (typeof error?.exitCode !== 'number') throw error
+      process.stderr.write(`ns-tool build-rootfs: ${error.message}\n`)
+      process.exitCode = error.exitCode
+    }
+    process.exit()
+  }
+}
+
 const {execute} = await import('@oclif/core')
 await execute({args, dir: import.meta.url})

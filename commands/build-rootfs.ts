@@ -49,6 +49,7 @@ what changed.`
   ]
 
   async run(): Promise<void> {
+    const {optionalBusyboxValue} = await import('../src/cli/build-rootfs.js')
     this.argv = optionalBusyboxValue(this.argv)
     const parsed = await this.parse(BuildRootfs)
     let flags = parsed.flags
@@ -60,61 +61,7 @@ what changed.`
       const explicit = (name: string) => (flags as Record<string, unknown>)[name] !== undefined && !given[name]?.setFromDefault
       ;({flags, programs} = mergeConfig(config, flags, explicit, programs))
     }
-    const {UsageError} = await import('../src/errors.js')
-    if (flags.sysroot !== undefined && flags.resolver === 'ldd') throw new UsageError('--sysroot implies --resolver elf: ldd can only run host programs')
-    if (programs.length === 0 && !flags.file && flags.busybox === undefined && !flags.base) throw new UsageError('nothing to build: give programs, --file or --busybox')
-    const warn = (message: string) => {
-      if (!flags.quiet) process.stderr.write(`ns-tool build-rootfs: ${message}\n`)
-    }
-    const options = {
-      output: flags.output,
-      files: flags.file,
-      layout: flags.layout as 'host' | 'flat',
-      resolver: flags.resolver as 'elf' | 'ldd',
-      sysroot: flags.sysroot,
-      base: flags.base,
-      busybox: flags.busybox === undefined ? undefined : flags.busybox === '' ? true : flags.busybox,
-      copyMode: flags['copy-mode'] as 'auto' | 'copy' | 'reflink' | 'hardlink',
-      clean: flags.clean,
-      force: flags.force,
-      allowMissing: flags['allow-missing'],
-      skeleton: flags.skeleton,
-      keepSetuid: flags['keep-setuid'],
-      warn,
-    }
-    const rootfs = await import('../src/rootfs/index.js')
-    if (flags['dry-run']) {
-      const plan = await rootfs.plan(programs, options)
-      if (flags.json) process.stdout.write(JSON.stringify(plan, null, 2) + '\n')
-      else for (const entry of plan.entries) process.stdout.write(describe(entry) + '\n')
-      return
-    }
-    const progress = !flags.quiet && !flags.json && process.stderr.isTTY ? await (await import('../src/cli/progress.js')).progressBar('copying', 'files', 50) : undefined
-    const result = await rootfs.build(programs, {...options, progress: progress?.update})
-    progress?.stop()
-    if (flags.json) {
-      process.stdout.write(JSON.stringify(result, null, 2) + '\n')
-    } else if (!flags.quiet) {
-      const {stats} = result
-      process.stderr.write(`${result.output}: ${result.entries.length} entries; ${stats.copied} copied, ${stats.reused} unchanged, ${stats.linked} hard-linked${stats.kept ? `, ${stats.kept} kept` : ''}${stats.removed ? `, ${stats.removed} removed` : ''}\n`)
-    }
+    const {buildRootfsMain} = await import('../src/cli/build-rootfs.js')
+    await buildRootfsMain(flags, programs)
   }
-}
-
-// --busybox takes an optional PATH: a bare --busybox (followed by a flag, the end, or a word that
-// is not a busybox file) means the one on PATH.
-function optionalBusyboxValue(argv: string[]): string[] {
-  const out = [...argv]
-  for (let i = 0; i < out.length; i++) {
-    if (out[i] !== '--busybox') continue
-    const next = out[i + 1]
-    const isPath = next !== undefined && !next.startsWith('-') && /busybox/.test(next.split('/').pop() ?? '')
-    if (!isPath) out[i] = '--busybox='
-  }
-  return out
-}
-
-function describe(entry: {path: string; type: string; source?: string; target?: string; reason: string}): string {
-  const what = entry.type === 'symlink' ? `-> ${entry.target}` : entry.source ? `<- ${entry.source}` : ''
-  return `${entry.type.padEnd(7)} ${entry.path} ${what}  [${entry.reason}]`.replace(/ {2,}\[/, '  [')
 }
