@@ -13,6 +13,11 @@ const MAX_PHNUM = 4096
 const MAX_INTERP = 4096
 const MAX_DYNAMIC_ENTRIES = 65536
 const MAX_STRING = 65536
+const HEAD_BYTES = 4096
+// A DT_NEEDED name or a run path is short: read this much first, more only when it is not enough.
+const STRING_CHUNK = 256
+// Reused by every read: parse() decodes what it needs from it before returning.
+const headScratch = Buffer.allocUnsafe(HEAD_BYTES)
 
 const PT_LOAD = 1
 const PT_DYNAMIC = 2
@@ -81,27 +86,37 @@ export function readElfSync(path: string): ElfObject {
       if (error instanceof ElfError) throw error
       fail('io', path, ioDetail(error))
     }
+    // One read covers the ELF header, the program headers and PT_INTERP of nearly every file;
+    // later reads inside it are served from it.
+    const head = headScratch.subarray(0, Math.min(size, HEAD_BYTES))
+    const headLength = readFully(fd, path, head, 0)
     const source: Source = {
       size,
       read(offset, length) {
-        const buffer = Buffer.alloc(length)
-        let done = 0
-        try {
-          while (done < length) {
-            const n = readSync(fd, buffer, done, length - done, offset + done)
-            if (n === 0) break
-            done += n
-          }
-        } catch (error) {
-          fail('io', path, ioDetail(error))
-        }
-        return done === length ? buffer : buffer.subarray(0, done)
+        if (offset + length <= headLength) return head.subarray(offset, offset + length)
+        const buffer = Buffer.allocUnsafe(length)
+        return buffer.subarray(0, readFully(fd, path, buffer, offset))
       },
     }
     return parse(path, source)
   } finally {
     closeSync(fd)
   }
+}
+
+// Fills buffer from the file at offset; returns how many bytes there were.
+function readFully(fd: number, path: string, buffer: Buffer, offset: number): number {
+  let done = 0
+  try {
+    while (done < buffer.length) {
+      const n = readSync(fd, buffer, done, buffer.length - done, offset + done)
+      if (n === 0) break
+      done += n
+    }
+  } catch (error) {
+    fail('io', path, ioDetail(error))
+  }
+  return done
 }
 
 // The promise form. The reads are a few small positioned reads of headers, cheaper than the
@@ -259,13 +274,24 @@ function readDynamic(path: string, source: Source, layout: Layout, segment: Segm
   const declared = value(DT_STRSZ)
   const tableSize = Math.min(declared ?? MAX_STRING * 16, source.size - tableOffset)
   if (tableSize <= 0) fail('truncated', path, 'the dynamic string table lies past the end of the file')
-  const string = (offset: number, what: string): string => {
+  const stringAt = (offset: number, what: string): string => {
     if (offset >= tableSize) fail('corrupt', path, `${what} points outside the dynamic string table`)
-    const length = Math.min(MAX_STRING, tableSize - offset)
-    const bytes = need(path, source, tableOffset + offset, length, what)
-    const end = bytes.indexOf(0)
-    if (end < 0) fail(declared !== undefined && offset + length >= tableSize ? 'corrupt' : 'truncated', path, `${what} is not terminated`)
-    return bytes.subarray(0, end).toString('utf8')
+    const limit = Math.min(MAX_STRING, tableSize - offset)
+    for (let length = Math.min(STRING_CHUNK, limit); ; length = Math.min(length * 16, limit)) {
+      const bytes = need(path, source, tableOffset + offset, length, what)
+      const end = bytes.indexOf(0)
+      if (end >= 0) return bytes.toString('utf8', 0, end)
+      if (length === limit) fail(declared !== undefined && offset + length >= tableSize ? 'corrupt' : 'truncated', path, `${what} is not terminated`)
+    }
+  }
+  // The names usually sit close together: one read of the span that holds them all.
+  const offsets = entries.filter(([tag]) => stringTags.includes(tag)).map(([, offset]) => offset)
+  const first = Math.min(...offsets)
+  const spanLength = Math.min(Math.max(...offsets) - first + STRING_CHUNK, tableSize - first)
+  const span = first < tableSize && spanLength <= MAX_STRING ? need(path, source, tableOffset + first, spanLength, 'the dynamic string table') : undefined
+  const string = (offset: number, what: string): string => {
+    const end = span ? span.indexOf(0, offset - first) : -1
+    return end >= 0 ? span!.toString('utf8', offset - first, end) : stringAt(offset, what)
   }
   for (const [tag, offset] of entries) {
     if (tag === DT_NEEDED) dynamic.needed.push(string(offset, 'a DT_NEEDED name'))

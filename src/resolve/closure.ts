@@ -69,6 +69,15 @@ interface Process {
 
 export type Classified = {type: 'elf'; real: string; elf: ElfObject} | {type: 'script'; real: string; shebang: Shebang}
 
+// Whether the loader finds path without a cache: in one of its default directories, or in a
+// glibc-hwcaps or legacy hwcap subdirectory of one.
+function inDefaultDir(path: string, profile: LoaderProfile): boolean {
+  let dir = posix.dirname(path).replace(/\/glibc-hwcaps\/[^/]+$/, '')
+  const legacy = profile.legacySubdirs.find((subdir) => dir.endsWith(`/${subdir}`))
+  if (legacy) dir = dir.slice(0, -legacy.length - 1)
+  return profile.systemDirs.includes(dir || '/')
+}
+
 const KIND_RANK: Record<FileKind, number> = {program: 0, interpreter: 1, library: 2, file: 3}
 
 export class ClosureBuilder {
@@ -84,7 +93,11 @@ export class ClosureBuilder {
   private readonly edges: DependencyEdge[] = []
   private readonly processes = new Set<string>()
   private readonly dirExists = new Map<string, boolean>()
+  // entry.neededBy as a set, for the membership test (libc is needed by every program).
+  private readonly neededBy = new Map<string, Set<string>>()
+  private readonly searches = new Map<LoaderProfile, Map<string, {result: Found | Fatal | undefined; searched: string[]}>>()
   private ldCacheState?: {cache?: LdCache}
+  private needsLdCache = false
   private ldConfState?: LdConf
 
   constructor(options: ResolveOptions = {}, elfSource = new ElfSource()) {
@@ -142,6 +155,7 @@ export class ClosureBuilder {
       files: [...this.files.values()],
       missing: [...this.missing.values()],
       edges: this.edges,
+      needsLdCache: this.needsLdCache,
     }
   }
 
@@ -284,6 +298,7 @@ export class ClosureBuilder {
     const soname = expanded.includes('/') ? (result.elf.dynamic?.soname ?? posix.basename(expanded)) : expanded
     this.addFile(result.path, 'library', {soname, foundVia: result.via, neededBy: requester.path, variants: result.variants})
     this.edges.push({program: process.program, from: requester.path, name, kind: 'library', path: result.path, foundVia: result.via})
+    if (!inDefaultDir(result.path, profile)) this.needsLdCache = true
 
     // The same file under another name is the same object (_dl_map_object_from_fd's file id check).
     const same = process.loaded.find((object) => object.real === result.real)
@@ -304,8 +319,31 @@ export class ClosureBuilder {
     process.queue.push(object)
   }
 
-  // The search order of design §3 for a name without "/".
+  // A search that no RPATH chain or LD_LIBRARY_PATH takes part in depends only on the loader, the
+  // requester's RUNPATH (with its $ORIGIN) and NODEFLIB: a thousand programs asking for libc.so.6
+  // search once.
   private async search(process: Process, name: string, requester: LoadedObject, searched: string[]): Promise<Found | Fatal | undefined> {
+    const dynamic = requester.elf.dynamic
+    let shared = process.ldLibraryDirs.length === 0
+    for (let object: LoadedObject | undefined = requester; shared && object && !dynamic?.runpath; object = object.loader) {
+      if (object.elf.dynamic?.rpath && !object.elf.dynamic.runpath) shared = false
+    }
+    if (!shared) return this.searchFresh(process, name, requester, searched)
+    const key = `${process.expect.endian}\0${dynamic?.runpath ?? ''}\0${dynamic?.runpath ? requester.origin : ''}\0${dynamic?.flags1 ?? 0}\0${name}`
+    let memo = this.searches.get(process.profile)
+    if (!memo) this.searches.set(process.profile, (memo = new Map()))
+    let known = memo.get(key)
+    if (!known) {
+      const own: string[] = []
+      known = {result: await this.searchFresh(process, name, requester, own), searched: own}
+      memo.set(key, known)
+    }
+    searched.push(...known.searched)
+    return known.result
+  }
+
+  // The search order of design §3 for a name without "/".
+  private async searchFresh(process: Process, name: string, requester: LoadedObject, searched: string[]): Promise<Found | Fatal | undefined> {
     const {profile} = process
     const dynamic = requester.elf.dynamic
 
@@ -457,8 +495,12 @@ export class ClosureBuilder {
       if (entry.foundVia === undefined && extra.foundVia !== undefined) entry.foundVia = extra.foundVia
     }
     if (extra.neededBy !== undefined) {
-      entry.neededBy ??= []
-      if (!entry.neededBy.includes(extra.neededBy)) entry.neededBy.push(extra.neededBy)
+      let by = this.neededBy.get(path)
+      if (!by) this.neededBy.set(path, (by = new Set()))
+      if (!by.has(extra.neededBy)) {
+        by.add(extra.neededBy)
+        ;(entry.neededBy ??= []).push(extra.neededBy)
+      }
     }
     if (extra.variants) {
       entry.variants ??= []
@@ -489,6 +531,9 @@ export async function classifyFile(sysroot: Sysroot, elfSource: ElfSource, path:
     throw new NsToolError(`${label}: no such file`)
   }
   const hostPath = sysroot.hostPath(file.real)
+  // Most programs are ELF files: their headers answer in one read; anything else is looked at.
+  const read = await elfSource.read(hostPath)
+  if ('identity' in read) return {type: 'elf', real: file.real, elf: read}
   let head: Buffer
   try {
     head = readHead(hostPath, 256)

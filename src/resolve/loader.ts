@@ -75,12 +75,18 @@ export function hostMachine(): number | undefined {
 }
 
 let cpuFlags: Set<string> | undefined
+let cpuVendor: string | undefined
 function hostCpuFlags(): Set<string> {
   if (!cpuFlags) {
     cpuFlags = new Set()
     try {
-      const line = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)
+      const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8')
+      const line = cpuinfo.match(/^flags\s*:(.*)$/m)
       if (line) for (const flag of line[1].trim().split(/\s+/)) cpuFlags.add(flag)
+      cpuVendor = cpuinfo.match(/^vendor_id\s*:\s*(\S+)/m)?.[1]
+      // LZCNT is "abm" here, which some hypervisors leave out while the instruction works (glibc
+      // asks CPUID itself); every CPU with BMI1 has LZCNT.
+      if (cpuFlags.has('bmi1')) cpuFlags.add('abm')
     } catch {
       // No /proc: no hwcaps level is known to be supported; the base directories still are.
     }
@@ -112,7 +118,8 @@ function activeLevels(machine: number, known: string[]): string[] {
 function x86LegacySubdirs(platform: string): string[] {
   const flags = hostCpuFlags()
   const names = ['x86_64']
-  if (['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'].every((f) => flags.has(f))) names.push('avx512_1')
+  // glibc sets the avx512_1 hwcap on Intel CPUs only (sysdeps/x86/cpu-features.c).
+  if (cpuVendor === 'GenuineIntel' && ['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'].every((f) => flags.has(f))) names.push('avx512_1')
   names.push(platform, 'tls')
   const subdirs: string[] = []
   for (let mask = (1 << names.length) - 1; mask > 0; mask--) {

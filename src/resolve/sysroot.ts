@@ -36,6 +36,9 @@ export class Sysroot {
   readonly root: string
   private readonly realCache = new Map<string, string | SysrootLookupError>()
   private readonly fileCache = new Map<string, RealFile | SysrootLookupError>()
+  // lstat of real paths met by hostRealpath (not symlinks, so also their stat).
+  private readonly realStats = new Map<string, Stats>()
+  private depth = 0
 
   constructor(root = '/') {
     this.root = root === '/' ? '/' : posix.resolve(root)
@@ -70,9 +73,9 @@ export class Sysroot {
     }
     let result: string | SysrootLookupError
     try {
-      result = this.isHost ? realpathSync.native(normalized) : this.resolveInside(normalized)
+      result = this.isHost ? this.hostRealpath(normalized, 0) : this.resolveInside(normalized)
     } catch (error) {
-      result = error instanceof SysrootLookupError ? error : new SysrootLookupError(lookupCode(error), normalized)
+      result = new SysrootLookupError(error instanceof SysrootLookupError ? error.code : lookupCode(error), normalized)
     }
     this.realCache.set(normalized, result)
     if (result instanceof SysrootLookupError) throw result
@@ -87,7 +90,7 @@ export class Sysroot {
     if (cached === undefined) {
       try {
         const real = this.realpath(normalized)
-        const stats = statSync(this.hostPath(real))
+        const stats = this.realStats.get(real) ?? statSync(this.hostPath(real))
         cached = stats.isFile() ? {real, stats} : new SysrootLookupError('ENOENT', normalized)
       } catch (error) {
         cached = error instanceof SysrootLookupError ? error : new SysrootLookupError(lookupCode(error), normalized)
@@ -143,6 +146,35 @@ export class Sysroot {
     } catch {
       return false
     }
+  }
+
+  // realpath(3) on the host from the real directory (cached) and one lstat of the last component:
+  // a whole tree of files then costs one system call each. Paths with "." or ".." components go
+  // to the kernel, whose ".." follows the directory actually reached.
+  private hostRealpath(path: string, links: number): string {
+    if (path === '/') return path
+    // A symlink loop through a directory recurses here; the kernel then has the last word.
+    if (/\/\/|\/\.\.?(\/|$)|\/$/.test(path) || this.depth > 2 * MAX_SYMLINKS) return realpathSync.native(path)
+    this.depth++
+    try {
+      return this.hostRealpathStep(path, links)
+    } finally {
+      this.depth--
+    }
+  }
+
+  private hostRealpathStep(path: string, links: number): string {
+    const slash = path.lastIndexOf('/')
+    const dir = slash === 0 ? '/' : this.realpath(path.slice(0, slash))
+    const real = dir === '/' ? path.slice(slash) : dir + path.slice(slash)
+    const stats = lstatSync(real)
+    if (!stats.isSymbolicLink()) {
+      this.realStats.set(real, stats)
+      return real
+    }
+    if (++links > MAX_SYMLINKS) throw new SysrootLookupError('ELOOP', path)
+    const target = readlinkSync(real)
+    return this.hostRealpath(target.startsWith('/') ? target : `${dir === '/' ? '' : dir}/${target}`, links)
   }
 
   // Component-by-component resolution with the sysroot as "/".

@@ -76,6 +76,11 @@ export interface Closure {
   missing: MissingLibrary[]
   // Every request, per program, in the loader's order (for tree and graph output).
   edges?: DependencyEdge[]
+  // Whether some library lies outside the directories the loader searches by default: a rootfs
+  // then wants its own /etc/ld.so.cache, even where RPATH or RUNPATH lead there too ($ORIGIN is
+  // unknown to a loader that cannot read /proc/self/exe, as under a plain chroot). Undefined when
+  // the resolver cannot tell (ldd).
+  needsLdCache?: boolean
 }
 
 export interface ResolveOptions {

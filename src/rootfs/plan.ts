@@ -77,23 +77,43 @@ class EntryMap {
   }
 }
 
+// The host as placeHostPath reads it: each path lstat-ed and each link read once per plan (the
+// libraries of a thousand programs share a handful of directories).
+class HostTree {
+  private readonly stats = new Map<string, Stats | undefined>()
+  private readonly links = new Map<string, string>()
+
+  constructor(readonly sysroot: string) {}
+
+  lstat(path: string): Stats | undefined {
+    if (!this.stats.has(path)) this.stats.set(path, lstatSync(path, {throwIfNoEntry: false}))
+    return this.stats.get(path)
+  }
+
+  readlink(path: string): string {
+    let target = this.links.get(path)
+    if (target === undefined) this.links.set(path, (target = readlinkSync(path)))
+    return target
+  }
+}
+
 // Host layout: the path as on the host, with every symlink met on the way recreated (the link
 // and what it points to), so /bin/bash works whether /bin is a directory or a link to usr/bin.
-function placeHostPath(map: EntryMap, sysroot: string, path: string, entry: Omit<PlanEntry, 'path' | 'type' | 'source'>, depth = 0): void {
+function placeHostPath(map: EntryMap, tree: HostTree, path: string, entry: Omit<PlanEntry, 'path' | 'type' | 'source'>, depth = 0): void {
   if (depth > MAX_LINK_DEPTH) throw new NsToolError(`${path}: too many levels of symbolic links`)
   const parts = posix.normalize(path).split('/').filter(Boolean)
   let current = '/'
   for (let i = 0; i < parts.length; i++) {
     const next = posix.join(current, parts[i])
-    const host = posix.join(sysroot, next)
-    const stat = lstatSync(host, {throwIfNoEntry: false})
+    const host = posix.join(tree.sysroot, next)
+    const stat = tree.lstat(host)
     if (!stat) throw new NsToolError(`${host}: no such file`)
     const last = i === parts.length - 1
     if (stat.isSymbolicLink()) {
-      const target = readlinkSync(host)
+      const target = tree.readlink(host)
       map.add({path: map.canonical(next), type: 'symlink', target, reason: last ? entry.reason : 'link on the way'})
       const resolved = target.startsWith('/') ? target : posix.join(current, target)
-      placeHostPath(map, sysroot, posix.join(resolved, ...parts.slice(i + 1)), entry, depth + 1)
+      placeHostPath(map, tree, posix.join(resolved, ...parts.slice(i + 1)), entry, depth + 1)
       return
     }
     if (last) {
@@ -242,13 +262,14 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
   if (layout === 'host') {
     // Merged /usr: the host's top-level links (/bin -> usr/bin ...) come too, so /bin/bash works
     // for a program found at /usr/bin/bash, as on the host.
+    const tree = new HostTree(sysroot)
     for (const top of MERGED_USR_LINKS) {
       const host = posix.join(sysroot, top)
-      if (lstatSync(host, {throwIfNoEntry: false})?.isSymbolicLink()) map.add({path: top, type: 'symlink', target: readlinkSync(host), reason: 'merged /usr link'})
+      if (tree.lstat(host)?.isSymbolicLink()) map.add({path: top, type: 'symlink', target: tree.readlink(host), reason: 'merged /usr link'})
     }
     for (const file of closure.files) {
-      placeHostPath(map, sysroot, file.path, libraryReason(file))
-      for (const variant of file.variants ?? []) if (variant !== file.path) placeHostPath(map, sysroot, variant, {reason: 'library (hwcaps variant)'})
+      placeHostPath(map, tree, file.path, libraryReason(file))
+      for (const variant of file.variants ?? []) if (variant !== file.path) placeHostPath(map, tree, variant, {reason: 'library (hwcaps variant)'})
     }
   } else {
     placeFlat(map, sysroot, closure)
@@ -278,5 +299,6 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
     map.add({path: '/etc/ld.so.conf', type: 'file', content: dirs.map((d) => `${d}\n`).join(''), mode: 0o644, reason: 'ld.so.cache'})
   }
   const entries = [...map.entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-  return {output, layout, programs: closure.programs, entries, missing: closure.missing, libraryDirs: dirs}
+  const needsLdCache = dirs.length > 0 && (layout === 'flat' || closure.needsLdCache !== false)
+  return {output, layout, programs: closure.programs, entries, missing: closure.missing, libraryDirs: dirs, needsLdCache}
 }

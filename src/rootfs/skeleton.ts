@@ -30,8 +30,8 @@ export function skeletonEntries(libraryDirs: string[]): PlanEntry[] {
     file('/etc/group', group),
     file('/etc/hostname', 'ns-tool\n'),
     file('/etc/nsswitch.conf', nsswitch),
-    // The loader reads the cache made from this list (ldconfig -r), so libraries are found in any
-    // layout, including directories a distro's loader does not search by default (Debian: /lib64).
+    // Where libraries lie outside the loader's default directories (the flat layout's /lib64, which
+    // Debian's loader does not search), the writer makes /etc/ld.so.cache from this list.
     file('/etc/ld.so.conf', libraryDirs.map((d) => `${d}\n`).join('')),
   ]
 }

@@ -29,6 +29,10 @@ export interface Plan {
   missing: MissingLibrary[]
   // Library directories the rootfs's /etc/ld.so.conf lists (an /etc/ld.so.cache is made from it).
   libraryDirs: string[]
+  // Whether the loader needs an /etc/ld.so.cache to find the libraries: always for the flat
+  // layout; for the host layout only when some library lies outside the loader's default
+  // directories. Absent (older manifests): yes.
+  needsLdCache?: boolean
 }
 
 export interface BuildStats {

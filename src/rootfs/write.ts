@@ -159,18 +159,24 @@ async function withLock<T>(output: string, body: () => Promise<T>): Promise<T> {
 }
 
 // Makes the parent directories of path inside root, refusing any component that is a symlink.
-function safeParent(root: string, path: string): string {
+// `known` holds the directories already checked or made by this build.
+function safeParent(root: string, path: string, known: Set<string>): string {
   const parts = posix.dirname(path).split('/').filter(Boolean)
   let current = root
   for (const part of parts) {
-    current = join(current, part)
+    current = current + '/' + part
+    if (known.has(current)) continue
     const stat = lstatSync(current, {throwIfNoEntry: false})
     if (!stat) mkdirSync(current, {mode: 0o755})
     else if (stat.isSymbolicLink()) throw new NsToolError(`${path}: refusing to write through the symbolic link ${current.slice(root.length)} in the tree`)
     else if (!stat.isDirectory()) throw new NsToolError(`${path}: ${current.slice(root.length)} is not a directory`)
+    known.add(current)
   }
-  return join(root, path)
+  return root + path
 }
+
+// What writeEntries knows of a directory it made, without asking the kernel again.
+const DIRECTORY = {isDirectory: () => true}
 
 interface CopyJob {
   entry: PlanEntry
@@ -261,12 +267,16 @@ async function writeEntries(plan: Plan, staging: string, previous: Manifest | un
   const jobs: CopyJob[] = []
   const files: ManifestFile[] = []
   const dirModes: Array<[string, number]> = []
+  const dirs = new Set<string>()
+  // A fresh staging directory holds only what this loop made; a base tree must be looked at.
+  const fresh = !options.base
   for (const entry of plan.entries) {
-    const dest = safeParent(staging, entry.path)
-    const existing = lstatSync(dest, {throwIfNoEntry: false})
+    const dest = safeParent(staging, entry.path, dirs)
+    const existing = fresh ? (dirs.has(dest) ? DIRECTORY : undefined) : lstatSync(dest, {throwIfNoEntry: false})
     if (entry.type === 'dir') {
       if (!existing) mkdirSync(dest, {mode: 0o755})
       else if (!existing.isDirectory()) throw new NsToolError(`${entry.path}: the base has a file where a directory is needed`)
+      dirs.add(dest)
       if (entry.mode !== undefined) dirModes.push([dest, entry.mode])
       continue
     }
@@ -388,11 +398,13 @@ function countRemoved(output: string, plan: Plan): number {
   return removed
 }
 
-// /etc/ld.so.cache from the tree's own /etc/ld.so.conf, made by the host's ldconfig chrooted into
+// /etc/ld.so.cache, where one is needed, from the tree's own /etc/ld.so.conf, made by the host's ldconfig chrooted into
 // the staging tree (-X: leave the library links as planned). ldconfig -r needs chroot(): as a
 // normal user it runs in a user namespace where it is root.
 function makeLdCache(plan: Plan, staging: string, options: BuildOptions): void {
   if (plan.libraryDirs.length === 0 || !plan.entries.some((e) => e.path === '/etc/ld.so.conf')) return
+  // Every library is where the loader looks anyway; a base tree may have its own needs.
+  if (plan.needsLdCache === false && !options.base) return
   const ldconfig = ['/sbin/ldconfig', '/usr/sbin/ldconfig'].find((p) => existsSync(p))
   if (!ldconfig) {
     options.warn?.('warning: no ldconfig on this host: the rootfs has no /etc/ld.so.cache (libraries outside the loader\'s default directories will not be found)')

@@ -1,7 +1,7 @@
 // build-rootfs end to end: real programs, real fixtures, the real loader (through chroot) as oracle.
 import {expect} from 'chai'
 import {spawn, spawnSync} from 'node:child_process'
-import {chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {binRun, cli} from '../support/cli.js'
 import {compile} from '../support/fixtures.js'
@@ -51,8 +51,38 @@ describe('build-rootfs', function () {
       expect(String(run.stdout)).to.match(/procps-ng/)
       expect(lstatSync(join(out, 'tmp')).mode & 0o7777).to.equal(0o1777)
       expect(verify(out).status).to.equal(0)
+      // Debian's loader finds these libraries in its default directories; only flat's /lib64
+      // needs a cache.
+      expect(existsSync(join(out, 'etc/ld.so.cache')), 'ld.so.cache').to.equal(layout === 'flat')
     })
   }
+
+  it('makes an /etc/ld.so.cache when a library lies where only ld.so.conf leads, and the program runs', function () {
+    if (!isRoot) skipBecause(this, 'chroot needs root')
+    // A sysroot with the host's loader and libc, and a library in /opt/fix/lib that its
+    // /etc/ld.so.conf lists (no cache there: the resolver reads the configuration).
+    const sysroot = join(work, 'sysroot')
+    const libdir = join(sysroot, 'usr/lib/x86_64-linux-gnu')
+    mkdirSync(libdir, {recursive: true})
+    mkdirSync(join(sysroot, 'lib64'))
+    mkdirSync(join(sysroot, 'etc'))
+    mkdirSync(join(sysroot, 'opt/fix/lib'), {recursive: true})
+    mkdirSync(join(sysroot, 'usr/bin'), {recursive: true})
+    for (const name of ['ld-linux-x86-64.so.2', 'libc.so.6']) copyFileSync(realpathSync(join('/lib/x86_64-linux-gnu', name)), join(libdir, name))
+    symlinkSync('../usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2', join(sysroot, 'lib64/ld-linux-x86-64.so.2'))
+    writeFileSync(join(sysroot, 'etc/ld.so.conf'), '/opt/fix/lib\n')
+    const lib = compile({sources: ['elf/lib.c'], flags: ['-shared', '-fPIC', '-Wl,-soname,libconffix.so.1'], output: join(sysroot, 'opt/fix/lib/libconffix.so.1')})
+    compile({sources: ['elf/main.c', lib], output: join(sysroot, 'usr/bin/prog')})
+    const out = join(work, 'rootfs')
+    const r = build(['--sysroot', sysroot, '-o', out, '/usr/bin/prog'])
+    expect(r.status, r.stderr).to.equal(0)
+    expect(existsSync(join(out, 'etc/ld.so.cache'))).to.equal(true)
+    const run = spawnSync('chroot', [out, '/usr/bin/prog'], {encoding: 'utf8'})
+    expect(run.status, run.stderr).to.equal(0)
+    // Without the cache the loader would not look in /opt/fix/lib.
+    rmSync(join(out, 'etc/ld.so.cache'))
+    expect(spawnSync('chroot', [out, '/usr/bin/prog'], {encoding: 'utf8'}).stderr).to.contain('libconffix.so.1')
+  })
 
   it('recreates the host\'s links on the way (merged /usr, the interpreter link)', function () {
     const out = join(work, 'rootfs')
