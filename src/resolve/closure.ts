@@ -98,6 +98,8 @@ export class ClosureBuilder {
   private readonly searches = new Map<LoaderProfile, Map<string, {result: Found | Fatal | undefined; searched: string[]}>>()
   private ldCacheState?: {cache?: LdCache}
   private needsLdCache = false
+  private readonly cacheFlags = new Map<string, number>()
+  private readonly loaderSonames = new Map<string, string>()
   private ldConfState?: LdConf
 
   constructor(options: ResolveOptions = {}, elfSource = new ElfSource()) {
@@ -156,6 +158,8 @@ export class ClosureBuilder {
       missing: [...this.missing.values()],
       edges: this.edges,
       needsLdCache: this.needsLdCache,
+      cacheFlags: this.cacheFlags,
+      loaderSonames: this.loaderSonames,
     }
   }
 
@@ -226,10 +230,13 @@ export class ClosureBuilder {
         origin: posix.dirname(interpreterPath),
       })
       this.addFile(interpreterPath, 'interpreter', {foundVia: 'path', neededBy: path})
+      if (probe.elf.dynamic?.soname) this.loaderSonames.set(interpreterPath, probe.elf.dynamic.soname)
       this.edges.push({program: path, from: path, name: interpreter, kind: 'interpreter', path: interpreterPath, foundVia: 'path'})
     }
 
     const profile = loaderProfile(this.sysroot, expect.machine, expect.elfClass, interpreter && this.sysroot.normalize(interpreter, this.cwd))
+    const loaderFlags = profile.cacheFlags?.at(-1)
+    if (loaderFlags !== undefined && loaded.length > 1) this.cacheFlags.set(loaded[1].path, loaderFlags)
     const process: Process = {
       program: path,
       expect,
@@ -299,6 +306,9 @@ export class ClosureBuilder {
     this.addFile(result.path, 'library', {soname, foundVia: result.via, neededBy: requester.path, variants: result.variants})
     this.edges.push({program: process.program, from: requester.path, name, kind: 'library', path: result.path, foundVia: result.via})
     if (!inDefaultDir(result.path, profile)) this.needsLdCache = true
+    // ldconfig writes its own machine's flags; the last accepted ones are those (i386: 0x0003).
+    const flags = profile.cacheFlags?.at(-1)
+    if (flags !== undefined) for (const path of [result.path, ...(result.variants ?? [])]) this.cacheFlags.set(path, flags)
 
     // The same file under another name is the same object (_dl_map_object_from_fd's file id check).
     const same = process.loaded.find((object) => object.real === result.real)

@@ -189,3 +189,119 @@ export function ldCacheVariants(cache: LdCache, soname: string, acceptFlags: rea
   }
   return paths
 }
+
+// One entry of a cache to write: the soname, the path the loader opens for it, the flags its
+// loader accepts, and the glibc-hwcaps subdirectory for a variant.
+export interface LdCacheRecord {
+  key: string
+  value: string
+  flags: number
+  hwcaps?: string
+}
+
+// _dl_cache_libcmp (elf/dl-cache.c): bytes compared one by one, but runs of digits as numbers, so
+// that libfoo.so.10 sorts after libfoo.so.9.
+export function cacheLibCompare(a: string, b: string): number {
+  const p = Buffer.from(a, 'utf8')
+  const q = Buffer.from(b, 'utf8')
+  const at = (buf: Buffer, i: number) => (i < buf.length ? (buf[i] << 24) >> 24 : 0)
+  const digit = (c: number) => c >= 0x30 && c <= 0x39
+  let i = 0
+  let j = 0
+  while (i < p.length) {
+    const c1 = at(p, i)
+    const c2 = at(q, j)
+    if (digit(c1)) {
+      if (!digit(c2)) return 1
+      let v1 = 0
+      let v2 = 0
+      while (digit(at(p, i))) v1 = v1 * 10 + at(p, i++) - 0x30
+      while (digit(at(q, j))) v2 = v2 * 10 + at(q, j++) - 0x30
+      if (v1 !== v2) return v1 - v2
+    } else if (digit(c2)) {
+      return -1
+    } else if (c1 !== c2) {
+      return c1 - c2
+    } else {
+      i++
+      j++
+    }
+  }
+  return 0 - at(q, j)
+}
+
+// ldconfig's order (elf/cache.c compare): keys descending as _dl_cache_libcmp sees them, since the
+// loader's binary search relies on it; for one key, higher flags first, glibc-hwcaps entries
+// before the plain one (the loader stops at the first plain entry), by subdirectory name.
+function recordOrder(e1: LdCacheRecord, e2: LdCacheRecord): number {
+  const byKey = cacheLibCompare(e2.key, e1.key)
+  if (byKey !== 0) return byKey
+  if (e1.flags !== e2.flags) return e2.flags - e1.flags
+  if (e1.hwcaps !== undefined && e2.hwcaps === undefined) return -1
+  if (e1.hwcaps === undefined && e2.hwcaps !== undefined) return 1
+  if (e1.hwcaps !== undefined && e2.hwcaps !== undefined) return e1.hwcaps < e2.hwcaps ? -1 : e1.hwcaps > e2.hwcaps ? 1 : 0
+  return 0
+}
+
+// The bytes of a "glibc-ld.so.cache1.1" file (little-endian, as ldconfig writes on x86-64) listing
+// these records, with a glibc-hwcaps extension section when some record names a subdirectory.
+// String offsets count from the start of the file, as in a cache without the old-format table.
+export function serializeLdCache(records: LdCacheRecord[]): Buffer {
+  const sorted = [...records].sort(recordOrder)
+  const hwcapsNames = [...new Set(sorted.flatMap((r) => (r.hwcaps === undefined ? [] : [r.hwcaps])))].sort()
+  const stringsStart = 48 + sorted.length * 24
+  const strings: Buffer[] = []
+  const offsets = new Map<string, number>()
+  let stringsLength = 0
+  const intern = (text: string): number => {
+    let offset = offsets.get(text)
+    if (offset === undefined) {
+      offset = stringsStart + stringsLength
+      offsets.set(text, offset)
+      const bytes = Buffer.from(`${text}\0`, 'utf8')
+      strings.push(bytes)
+      stringsLength += bytes.length
+    }
+    return offset
+  }
+  const entries = Buffer.alloc(sorted.length * 24)
+  sorted.forEach((record, i) => {
+    const at = i * 24
+    entries.writeInt32LE(record.flags, at)
+    entries.writeUInt32LE(intern(record.key), at + 4)
+    entries.writeUInt32LE(intern(record.value), at + 8)
+    const hwcap = record.hwcaps === undefined ? 0n : HWCAP_EXTENSION | BigInt(hwcapsNames.indexOf(record.hwcaps))
+    entries.writeBigUInt64LE(hwcap, at + 16)
+  })
+  const nameOffsets = hwcapsNames.map(intern)
+
+  // struct cache_extension { magic, count, sections[] {tag, flags, offset, size} }, 8-aligned.
+  let extension = Buffer.alloc(0)
+  const extensionOffset = hwcapsNames.length === 0 ? 0 : (stringsStart + stringsLength + 7) & ~7
+  if (extensionOffset !== 0) {
+    const padding = extensionOffset - (stringsStart + stringsLength)
+    const dataOffset = extensionOffset + 8 + 16
+    extension = Buffer.alloc(padding + 8 + 16 + nameOffsets.length * 4)
+    let at = padding
+    extension.writeUInt32LE(EXTENSION_MAGIC, at)
+    extension.writeUInt32LE(1, at + 4)
+    extension.writeUInt32LE(EXTENSION_TAG_GLIBC_HWCAPS, at + 8)
+    extension.writeUInt32LE(0, at + 12)
+    extension.writeUInt32LE(dataOffset, at + 16)
+    extension.writeUInt32LE(nameOffsets.length * 4, at + 20)
+    at += 24
+    for (const offset of nameOffsets) {
+      extension.writeUInt32LE(offset, at)
+      at += 4
+    }
+  }
+
+  const header = Buffer.alloc(48)
+  header.write(NEW_MAGIC, 0, 'latin1')
+  header.writeUInt32LE(sorted.length, 20)
+  header.writeUInt32LE(stringsLength, 24)
+  // cache_file_new_flags_endian_little
+  header[28] = 2
+  header.writeUInt32LE(extensionOffset, 32)
+  return Buffer.concat([header, entries, ...strings, extension])
+}

@@ -68,6 +68,11 @@ export function defaultInterpreter(machine: number, elfClass: 32 | 64): string |
   return facts(machine, elfClass)?.interpreter
 }
 
+// The ld.so.cache flags ldconfig gives a library of this machine and class (x86-64: 0x0303).
+export function cacheFlagsFor(machine: number, elfClass: 32 | 64): number | undefined {
+  return facts(machine, elfClass)?.cacheFlags.at(-1)
+}
+
 // The host's own machine, to tell a foreign-architecture program from a native one.
 export function hostMachine(): number | undefined {
   const byArch: Record<string, number> = {x64: 62, ia32: 3, arm64: 183, arm: 40, riscv64: 243, ppc64: 21, s390x: 22, loong64: 258}

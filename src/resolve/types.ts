@@ -81,6 +81,10 @@ export interface Closure {
   // unknown to a loader that cannot read /proc/self/exe, as under a plain chroot). Undefined when
   // the resolver cannot tell (ldd).
   needsLdCache?: boolean
+  // The ld.so.cache flags of each library's loader (0x0303 for x86-64), by path; not in the JSON.
+  cacheFlags?: Map<string, number>
+  // The SONAME of each program interpreter (ld-linux-x86-64.so.2), by path; not in the JSON.
+  loaderSonames?: Map<string, string>
 }
 
 export interface ResolveOptions {

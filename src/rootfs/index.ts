@@ -13,7 +13,8 @@ export {isNsToolRootfs, MANIFEST_DIR} from './write.js'
 export async function build(programs: string[], options: BuildOptions = {}): Promise<BuildResult> {
   const output = resolvePath(options.output ?? 'rootfs')
   // The request, in the terms that decide the plan; with unchanged inputs its plan is reused.
-  const request = JSON.stringify({programs, files: options.files ?? [], layout: options.layout ?? 'host', resolver: options.resolver ?? 'elf', sysroot: options.sysroot ?? '/', busybox: options.busybox ?? false, skeleton: options.skeleton ?? true, allowMissing: options.allowMissing ?? false, path: process.env.PATH ?? '', cwd: process.cwd()})
+  // plan: the plan's format (2: the ld.so.cache records are in the plan).
+  const request = JSON.stringify({plan: 2, programs, files: options.files ?? [], layout: options.layout ?? 'host', resolver: options.resolver ?? 'elf', sysroot: options.sysroot ?? '/', busybox: options.busybox ?? false, skeleton: options.skeleton ?? true, allowMissing: options.allowMissing ?? false, path: process.env.PATH ?? '', cwd: process.cwd()})
   const reused = options.base ? undefined : cachedPlan(output, request)
   if (reused && reused.missing.length > 0) {
     const {missingLine} = await import('../resolve/render.js')

@@ -1,11 +1,12 @@
 // From programs to a plan: resolve the closure, then place every file (layout host or flat), every
 // symlink on the way, the skeleton, --file additions and busybox applets. Reads the host (lstat,
 // readlink, a few header bytes) but writes nothing.
-import {spawnSync} from 'node:child_process'
 import type {Stats} from 'node:fs'
 import {lstatSync, openSync, readdirSync, readlinkSync, readSync, closeSync, statSync} from 'node:fs'
 import {basename, posix, resolve as resolvePath} from 'node:path'
 import {NsToolError, UsageError} from '../errors.js'
+import type {LdCacheRecord} from '../resolve/ld-cache.js'
+import {cacheFlagsFor, hostMachine} from '../resolve/loader.js'
 import type {Closure, ResolvedFile} from '../resolve/types.js'
 import {skeletonEntries} from './skeleton.js'
 import type {BuildOptions, Layout, Plan, PlanEntry} from './types.js'
@@ -155,6 +156,30 @@ function placeFlat(map: EntryMap, sysroot: string, closure: Closure): void {
   }
 }
 
+// What the rootfs's /etc/ld.so.cache lists: each library under the name the loader asks for, at
+// the path it lands on (its host path, or /lib64 in the flat layout), its glibc-hwcaps variants
+// as extension entries. Legacy hwcap subdirectories (tls, x86_64) are left to the directory search.
+function ldCacheRecords(closure: Closure, layout: Layout): LdCacheRecord[] {
+  const records: LdCacheRecord[] = []
+  const fallback = cacheFlagsFor(hostMachine() ?? 0, process.arch.includes('64') ? 64 : 32) ?? 0x0303
+  for (const file of closure.files) {
+    // The loader is listed too (ldconfig lists it): a library checked on its own asks for it.
+    const key = file.kind === 'library' ? file.soname : file.kind === 'interpreter' ? closure.loaderSonames?.get(file.path) : undefined
+    if (key === undefined) continue
+    const flags = closure.cacheFlags?.get(file.path) ?? fallback
+    const place = (path: string, level?: string) => (layout === 'flat' && file.kind === 'library' ? posix.join('/lib64', level ? `glibc-hwcaps/${level}` : '', key) : path)
+    const plainDir = posix.dirname(file.path).replace(/\/glibc-hwcaps\/[^/]+$/, '')
+    for (const path of new Set([file.path, ...(file.variants ?? [])])) {
+      const level = HWCAPS_DIR.exec(path)?.[1]
+      if (level !== undefined) records.push({key, value: place(path, level), flags, hwcaps: level})
+      else if (posix.dirname(path) === plainDir) records.push({key, value: place(path), flags})
+    }
+  }
+  return records
+}
+
+const HWCAPS_DIR = /\/glibc-hwcaps\/([^/]+)\/[^/]+$/
+
 function isElfFile(path: string): boolean {
   let fd: number | undefined
   try {
@@ -213,7 +238,8 @@ export function findBusybox(choice: true | string): string {
   return path
 }
 
-function busyboxApplets(busybox: string): string[] {
+async function busyboxApplets(busybox: string): Promise<string[]> {
+  const {spawnSync} = await import('node:child_process')
   const listed = spawnSync(busybox, ['--list-full'], {encoding: 'utf8'})
   if (listed.status !== 0) throw new NsToolError(`${busybox} --list-full failed: ${(listed.stderr || listed.error?.message || '').trim()}`)
   return listed.stdout.split('\n').filter(Boolean).map((line) => posix.join('/', line))
@@ -280,7 +306,7 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
     const busybox = findBusybox(options.busybox)
     const home = map.canonical('/bin/busybox')
     map.add({path: home, type: 'file', source: busybox, mode: statSync(busybox).mode & 0o7777, reason: 'busybox'})
-    for (const applet of busyboxApplets(busybox)) {
+    for (const applet of await busyboxApplets(busybox)) {
       const path = map.canonical(applet)
       if (map.has(path) || path === home) continue
       map.add({path, type: 'symlink', target: posix.relative(posix.dirname(path), home), reason: 'busybox applet'})
@@ -300,5 +326,6 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
   }
   const entries = [...map.entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   const needsLdCache = dirs.length > 0 && (layout === 'flat' || closure.needsLdCache !== false)
-  return {output, layout, programs: closure.programs, entries, missing: closure.missing, libraryDirs: dirs, needsLdCache}
+  const ldCache = needsLdCache ? ldCacheRecords(closure, layout) : undefined
+  return {output, layout, programs: closure.programs, entries, missing: closure.missing, libraryDirs: dirs, ...(ldCache && {ldCache})}
 }

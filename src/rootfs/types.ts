@@ -1,5 +1,6 @@
 // The plan is the manifest: what goes where in the rootfs, and why. --dry-run prints it, --json
 // prints it, the writer executes it, tests assert on it.
+import type {LdCacheRecord} from '../resolve/ld-cache.js'
 import type {MissingLibrary, ProgramInfo} from '../resolve/types.js'
 
 export type Layout = 'host' | 'flat'
@@ -29,10 +30,9 @@ export interface Plan {
   missing: MissingLibrary[]
   // Library directories the rootfs's /etc/ld.so.conf lists (an /etc/ld.so.cache is made from it).
   libraryDirs: string[]
-  // Whether the loader needs an /etc/ld.so.cache to find the libraries: always for the flat
-  // layout; for the host layout only when some library lies outside the loader's default
-  // directories. Absent (older manifests): yes.
-  needsLdCache?: boolean
+  // The /etc/ld.so.cache the writer makes, where the loader needs one: always for the flat layout;
+  // for the host layout when some library lies outside the loader's default directories.
+  ldCache?: LdCacheRecord[]
 }
 
 export interface BuildStats {

@@ -1,7 +1,6 @@
 // Executing a plan safely (design §4): the tree is built in a staging directory beside the output
 // and switched in by rename, under a lock; nothing is written through a symlink; a rebuild reuses
 // (hard-links) every unchanged file of the previous tree instead of copying it again.
-import {spawnSync} from 'node:child_process'
 import {constants, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync, lchownSync, chownSync, unlinkSync, type Stats} from 'node:fs'
 import {copyFile} from 'node:fs/promises'
 import {basename, dirname, join, posix} from 'node:path'
@@ -205,14 +204,14 @@ export async function writePlan(plan: Plan, options: BuildOptions & {request?: s
       const files = await writeEntries(plan, staging, previous, options, stats)
       if (!options.clean && previous) stats.kept = carryOver(output, staging, plan)
       else if (previous) stats.removed = countRemoved(output, plan)
-      makeLdCache(plan, staging, options)
+      await makeLdCache(plan, staging, options)
       const {output: _output, ...planBody} = plan
       const cache = options.request ? {request: options.request, plan: planBody, inputs: planInputs(plan, options.sysroot)} : undefined
       const manifest: Manifest = {tool: 'ns-tool', version: 1, layout: plan.layout, settings: settingsOf(options), files, entries: plan.entries, cache}
       mkdirSync(join(staging, MANIFEST_DIR), {recursive: true, mode: 0o755})
       writeFileSync(join(staging, MANIFEST), JSON.stringify(manifest) + '\n')
       pausePoint('staged')
-      switchIn(staging, output)
+      await switchIn(staging, output)
     } catch (error) {
       rmSync(staging, {recursive: true, force: true})
       throw error
@@ -239,7 +238,7 @@ function unchanged(previous: Manifest, plan: Plan, settings: string): boolean {
   return true
 }
 
-function switchIn(staging: string, output: string): void {
+async function switchIn(staging: string, output: string): Promise<void> {
   if (!existsSync(output)) {
     renameSync(staging, output)
     return
@@ -247,6 +246,7 @@ function switchIn(staging: string, output: string): void {
   // renameat2(RENAME_EXCHANGE) swaps the two trees in one step: at every instant the output is
   // either the old tree or the new one. Node has no binding for it; the C helper does.
   const helper = optionalHelperPath()
+  const {spawnSync} = await import('node:child_process')
   if (helper && spawnSync(helper, ['--rename-exchange', staging, output], {stdio: 'ignore'}).status === 0) {
     pausePoint('switch')
     rmSync(staging, {recursive: true, force: true})
@@ -398,18 +398,25 @@ function countRemoved(output: string, plan: Plan): number {
   return removed
 }
 
-// /etc/ld.so.cache, where one is needed, from the tree's own /etc/ld.so.conf, made by the host's ldconfig chrooted into
-// the staging tree (-X: leave the library links as planned). ldconfig -r needs chroot(): as a
-// normal user it runs in a user namespace where it is root.
-function makeLdCache(plan: Plan, staging: string, options: BuildOptions): void {
+// /etc/ld.so.cache, where the loader needs one. The plan lists what it holds; a base tree brings
+// libraries of its own, which only ldconfig's scan of the tree knows: then the host's ldconfig,
+// chrooted into the staging tree (-X: leave the library links as planned), makes it from the
+// tree's /etc/ld.so.conf. ldconfig -r needs chroot(): as a normal user it runs in a user
+// namespace where it is root.
+async function makeLdCache(plan: Plan, staging: string, options: BuildOptions): Promise<void> {
+  if (!options.base) {
+    if (!plan.ldCache) return
+    const {serializeLdCache} = await import('../resolve/ld-cache.js')
+    writeFileSync(safeParent(staging, '/etc/ld.so.cache', new Set()), serializeLdCache(plan.ldCache), {mode: 0o644})
+    return
+  }
   if (plan.libraryDirs.length === 0 || !plan.entries.some((e) => e.path === '/etc/ld.so.conf')) return
-  // Every library is where the loader looks anyway; a base tree may have its own needs.
-  if (plan.needsLdCache === false && !options.base) return
   const ldconfig = ['/sbin/ldconfig', '/usr/sbin/ldconfig'].find((p) => existsSync(p))
   if (!ldconfig) {
     options.warn?.('warning: no ldconfig on this host: the rootfs has no /etc/ld.so.cache (libraries outside the loader\'s default directories will not be found)')
     return
   }
+  const {spawnSync} = await import('node:child_process')
   const argv = ['-X', '-r', staging]
   const run = process.getuid?.() === 0 ? spawnSync(ldconfig, argv, {encoding: 'utf8'}) : spawnSync('unshare', ['--user', '--map-root-user', ldconfig, ...argv], {encoding: 'utf8'})
   if (run.status !== 0 || !existsSync(join(staging, 'etc', 'ld.so.cache'))) {

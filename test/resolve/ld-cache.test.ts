@@ -1,10 +1,10 @@
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {LdCacheError, ldCacheVariants, lookupLdCache, parseLdCache} from '../../src/resolve/ld-cache.js'
+import {cacheLibCompare, LdCacheError, ldCacheVariants, lookupLdCache, parseLdCache, serializeLdCache, type LdCache} from '../../src/resolve/ld-cache.js'
 import {compile} from '../support/fixtures.js'
-import {skipBecause} from '../support/skip.js'
+import {isRoot, skipBecause} from '../support/skip.js'
 import {makeTempDir} from '../support/temp.js'
 
 const X86_64_FLAGS = [0x0303]
@@ -64,6 +64,69 @@ describe('resolve/ld-cache', () => {
       '/opt/lib/glibc-hwcaps/x86-64-v2/libname.so.1',
       '/opt/lib/libname.so.1',
     ])
+  })
+
+  it('writes entries in the order ldconfig does (the loader binary-searches them)', function () {
+    if (!existsSync('/etc/ld.so.cache')) skipBecause(this, 'this system has no /etc/ld.so.cache')
+    const host = parseLdCache(readFileSync('/etc/ld.so.cache'))
+    const plain = host.entries.filter((e) => e.legacyHwcap === 0n)
+    // Shuffled, then written: the order must come back exactly as ldconfig wrote it.
+    const shuffled = [...plain].reverse().map((e) => ({key: e.key, value: e.value, flags: e.flags, hwcaps: e.hwcaps}))
+    const ours = parseLdCache(serializeLdCache(shuffled))
+    const line = (e: LdCache['entries'][number]) => `${e.key} ${e.flags} ${e.hwcaps ?? ''} ${e.value}`
+    expect(ours.entries.map(line)).to.deep.equal(plain.map(line))
+    expect(cacheLibCompare('libfoo.so.10', 'libfoo.so.9')).to.be.greaterThan(0)
+    expect(cacheLibCompare('libfoo.so', 'libfoo.so.1')).to.be.lessThan(0)
+    expect(cacheLibCompare('libc.so.6', 'libc.so.6')).to.equal(0)
+  })
+
+  it('writes a cache the real loader follows, glibc-hwcaps variants included', function () {
+    if (process.arch !== 'x64') skipBecause(this, 'the hwcaps names used here are x86-64 levels')
+    if (!isRoot) skipBecause(this, 'chroot needs root')
+    // A root with the host's loader and libc, a program and three copies of its library.
+    const root = makeTempDir()
+    const libdir = join(root, 'usr/lib/x86_64-linux-gnu')
+    mkdirSync(libdir, {recursive: true})
+    mkdirSync(join(root, 'lib64'))
+    mkdirSync(join(root, 'etc'))
+    for (const name of ['ld-linux-x86-64.so.2', 'libc.so.6']) copyFileSync(realpathSync(join('/lib/x86_64-linux-gnu', name)), join(libdir, name))
+    symlinkSync('../usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2', join(root, 'lib64/ld-linux-x86-64.so.2'))
+    const lib = join(root, 'opt/lib')
+    for (const [dir, name] of [
+      [lib, 'base'],
+      [join(lib, 'glibc-hwcaps/x86-64-v2'), 'v2'],
+      [join(lib, 'glibc-hwcaps/x86-64-v3'), 'v3'],
+    ]) {
+      mkdirSync(dir, {recursive: true})
+      compile({sources: ['resolve/name.c'], flags: ['-shared', '-fPIC', `-DNAME="${name}"`, '-Wl,-soname,libname.so.1'], output: join(dir, 'libname.so.1')})
+    }
+    compile({sources: ['resolve/main.c', join(lib, 'libname.so.1')], output: join(root, 'prog')})
+    const run = () => spawnSync('chroot', [root, '/prog'], {encoding: 'utf8'})
+    expect(run().stderr, 'no cache: /opt/lib is not searched').to.contain('libname.so.1')
+
+    // The oracle: what the loader picks with ldconfig's own cache of this tree.
+    writeFileSync(join(root, 'etc/ld.so.conf'), '/opt/lib\n')
+    const made = spawnSync('ldconfig', ['-X', '-r', root], {encoding: 'utf8'})
+    if (made.status !== 0) skipBecause(this, `ldconfig -r cannot build a cache here: ${made.stderr.trim()}`)
+    const expected = run()
+    expect(expected.status, expected.stderr).to.equal(0)
+
+    rmSync(join(root, 'etc/ld.so.cache'))
+    writeFileSync(
+      join(root, 'etc/ld.so.cache'),
+      serializeLdCache([
+        {key: 'libname.so.1', value: '/opt/lib/libname.so.1', flags: 0x0303},
+        {key: 'libname.so.1', value: '/opt/lib/glibc-hwcaps/x86-64-v2/libname.so.1', flags: 0x0303, hwcaps: 'x86-64-v2'},
+        {key: 'libname.so.1', value: '/opt/lib/glibc-hwcaps/x86-64-v3/libname.so.1', flags: 0x0303, hwcaps: 'x86-64-v3'},
+        {key: 'libc.so.6', value: '/usr/lib/x86_64-linux-gnu/libc.so.6', flags: 0x0303},
+      ]),
+    )
+    const ours = run()
+    expect(ours.status, ours.stderr).to.equal(0)
+    expect(ours.stdout).to.equal(expected.stdout)
+    // Without the v2 and v3 entries the base copy is chosen: the loader really reads our entries.
+    writeFileSync(join(root, 'etc/ld.so.cache'), serializeLdCache([{key: 'libname.so.1', value: '/opt/lib/libname.so.1', flags: 0x0303}]))
+    expect(run().stdout).to.equal('base\n')
   })
 
   it('rejects truncated and foreign files with LdCacheError', function () {
