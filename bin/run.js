@@ -3,6 +3,12 @@
 // imports only the command that runs.
 let args = process.argv.slice(2)
 
+// Output to a pipe is written asynchronously: exiting before it drains would cut it (a --json
+// plan is larger than a pipe's 64 KiB).
+function flushed() {
+  return Promise.all([process.stdout, process.stderr].map((stream) => new Promise((done) => stream.write('', done))))
+}
+
 // `run` is called in loops: its common path skips oclif (~100 ms of imports) and goes straight to
 // the runner. Anything unusual (help, a bad flag, an error) takes the oclif path below, which also
 // puts a `--` where COMMAND starts, so `run R /bin/ls --help` reaches ls.
@@ -24,7 +30,10 @@ if (args[0] === 'run') {
     }
     spec = 'done'
   }
-  if (spec === 'done') process.exit()
+  if (spec === 'done') {
+    await flushed()
+    process.exit()
+  }
   const {flagWords, rootfs, command} = splitRunArgv(args.slice(1))
   if (rootfs !== undefined && command.length > 0) args = ['run', ...flagWords, rootfs, '--', ...command]
 }
@@ -41,6 +50,7 @@ if (args[0] === 'build-rootfs' && !args.includes('--help') && !args.includes('-h
       process.stderr.write(`ns-tool build-rootfs: ${error.message}\n`)
       process.exitCode = error.exitCode
     }
+    await flushed()
     process.exit()
   }
 }

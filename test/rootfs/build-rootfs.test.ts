@@ -95,6 +95,17 @@ describe('build-rootfs', function () {
     expect(lstatSync(join(out, '/usr/bin/bash')).isFile()).to.equal(true)
   })
 
+  it('--dry-run --json prints the whole plan into a pipe, however large', function () {
+    const tree = join(work, 'many')
+    mkdirSync(tree)
+    for (let i = 0; i < 2000; i++) writeFileSync(join(tree, `file-${i}`), '')
+    const r = build(['--dry-run', '--json', '-o', join(work, 'out'), '--file', `${tree}:/data`, 'true'])
+    expect(r.status, r.stderr).to.equal(0)
+    expect(r.stdout.length).to.be.greaterThan(65536)
+    const plan = JSON.parse(r.stdout) as {entries: Array<{path: string}>}
+    expect(plan.entries.filter((e) => e.path.startsWith('/data/'))).to.have.length(2000)
+  })
+
   it('--resolver ldd and --resolver elf give the same plan for bash ls ps', function () {
     const elf = build(['--dry-run', '--json', '-o', join(work, 'a'), 'bash', 'ls', 'ps'])
     const ldd = build(['--dry-run', '--json', '--resolver', 'ldd', '-o', join(work, 'a'), 'bash', 'ls', 'ps'])
