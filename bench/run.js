@@ -41,6 +41,13 @@ function rm(path) {
   rmSync(path, {recursive: true, force: true})
 }
 
+// Before each big copy: the previous round's tree removed and its dirty pages written out, so
+// that no round pays for another's writeback.
+function fresh(path) {
+  rm(path)
+  spawnSync('sync')
+}
+
 // One timed run; returns milliseconds, or throws with the command's stderr.
 function timeOnce(argv, options = {}) {
   const start = process.hrtime.bigint()
@@ -98,11 +105,19 @@ async function dynamicPrograms() {
   return programs
 }
 
-// Every file of the closure of `programs` (real paths), for the tar reference.
-function closureFiles(programs) {
-  const r = spawnSync(nsTool[0], [...nsTool.slice(1), 'deps', '--json', ...programs], {env, encoding: 'utf8', maxBuffer: 256 << 20})
-  const manifest = JSON.parse(r.stdout)
-  return [...new Set(manifest.files.map((f) => f.path))]
+// What the build of `programs` copies, for the tar reference: every regular file of its plan (by
+// its source) and every symlink (the host layout keeps host paths), so that tar copies the same
+// bytes and makes the same links — symlink targets included, which a list of the closure alone
+// leaves out.
+function plannedPaths(programs) {
+  const r = spawnSync(nsTool[0], [...nsTool.slice(1), 'build-rootfs', '--dry-run', '--json', '-o', join(work, 'unused'), ...programs], {env, encoding: 'utf8', maxBuffer: 256 << 20})
+  if (r.status !== 0) throw new Error(`build-rootfs --dry-run failed: ${r.stderr}`)
+  const paths = []
+  for (const entry of JSON.parse(r.stdout).entries) {
+    if (entry.type === 'file' && entry.source) paths.push(entry.source)
+    else if (entry.type === 'symlink') paths.push(entry.path)
+  }
+  return paths
 }
 
 async function main() {
@@ -133,29 +148,29 @@ async function main() {
 
   // Rows 2-4: every dynamic ELF of /usr/bin.
   const programs = await dynamicPrograms()
-  const files = closureFiles(programs)
+  const files = plannedPaths(programs)
   const big = join(work, 'big')
   const listFile = join(work, 'files.txt')
   writeFileSync(listFile, files.map((f) => f.slice(1)).join('\n') + '\n')
   const tarCopy = {
     label: 'tar copy',
     argv: ['sh', '-c', `mkdir -p "$1" && tar -C / -cf - -T "$2" | tar -C "$1" -xf -`, 'tar', join(big, 'tar'), listFile],
-    before: () => rm(join(big, 'tar')),
+    before: () => fresh(join(big, 'tar')),
   }
-  const nsCold = {label: 'ns-tool', argv: [...nsTool, 'build-rootfs', '-o', join(big, 'ns'), ...programs], before: () => rm(join(big, 'ns'))}
+  const nsCold = {label: 'ns-tool', argv: [...nsTool, 'build-rootfs', '-o', join(big, 'ns'), ...programs], before: () => fresh(join(big, 'ns'))}
   {
     const contenders = [nsCold, tarCopy]
-    if (lddtree) contenders.push({label: 'lddtree', argv: [...lddtree, '--copy-to-tree', join(big, 'ldd'), ...programs], before: () => rm(join(big, 'ldd'))})
-    if (!process.env.BENCH_SKIP_SCRIPT) contenders.push({label: 'copy_exe.sh', argv: [join(root, 'bench', 'copy_exe.sh'), join(big, 'sh'), ...programs], before: () => rm(join(big, 'sh'))})
+    if (lddtree) contenders.push({label: 'lddtree', argv: [...lddtree, '--copy-to-tree', join(big, 'ldd'), ...programs], before: () => fresh(join(big, 'ldd'))})
+    if (!process.env.BENCH_SKIP_SCRIPT) contenders.push({label: 'copy_exe.sh', argv: [join(root, 'bench', 'copy_exe.sh'), join(big, 'sh'), ...programs], before: () => fresh(join(big, 'sh'))})
     const results = alternate(contenders, bigRuns)
     const targets = [target('≤ 1.3 × tar', results['ns-tool'] / results['tar copy'], 1.3)]
     if (results.lddtree) targets.push(target('≥ 4 × faster than lddtree (lddtree/ns)', results.lddtree / results['ns-tool'], 4, 'min'))
-    record({case: `build every dynamic ELF in /usr/bin (${programs.length} programs, ${files.length} files), cold`, medians: results, targets})
+    record({case: `build every dynamic ELF in /usr/bin (${programs.length} programs; ${files.length} files and links), cold`, medians: results, targets})
   }
   {
     const results = alternate(
       [
-        {label: 'ns-tool --copy-mode hardlink', argv: [...nsTool, 'build-rootfs', '--copy-mode', 'hardlink', '-o', join(big, 'hl'), ...programs], before: () => rm(join(big, 'hl'))},
+        {label: 'ns-tool --copy-mode hardlink', argv: [...nsTool, 'build-rootfs', '--copy-mode', 'hardlink', '-o', join(big, 'hl'), ...programs], before: () => fresh(join(big, 'hl'))},
         tarCopy,
       ],
       bigRuns,

@@ -2,7 +2,7 @@
 import {plan} from './plan.js'
 import type {BuildOptions, BuildResult} from './types.js'
 import {resolve as resolvePath} from 'node:path'
-import {cachedPlan, writePlan} from './write.js'
+import {buildOutput} from './write.js'
 
 export type * from './types.js'
 export {plan, parseFileFlag, findBusybox} from './plan.js'
@@ -15,10 +15,5 @@ export async function build(programs: string[], options: BuildOptions = {}): Pro
   // The request, in the terms that decide the plan; with unchanged inputs its plan is reused.
   // plan: the plan's format (2: the ld.so.cache records are in the plan).
   const request = JSON.stringify({plan: 2, programs, files: options.files ?? [], layout: options.layout ?? 'host', resolver: options.resolver ?? 'elf', sysroot: options.sysroot ?? '/', busybox: options.busybox ?? false, skeleton: options.skeleton ?? true, allowMissing: options.allowMissing ?? false, path: process.env.PATH ?? '', cwd: process.cwd()})
-  const reused = options.base ? undefined : cachedPlan(output, request)
-  if (reused && reused.missing.length > 0) {
-    const {missingLine} = await import('../resolve/render.js')
-    for (const missing of reused.missing) options.warn?.(`warning: ${missingLine(missing)}`)
-  }
-  return writePlan(reused ?? (await plan(programs, options)), {...options, request})
+  return buildOutput(output, request, () => plan(programs, options), options)
 }

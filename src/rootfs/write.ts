@@ -34,7 +34,8 @@ interface Manifest {
 
 export interface PlanCache {
   request: string
-  plan: Omit<Plan, 'output'>
+  // The plan but its output and entries (those are the manifest's own).
+  plan: Omit<Plan, 'output' | 'entries'>
   inputs: ManifestInput[]
 }
 
@@ -50,31 +51,36 @@ function statInput(path: string): ManifestInput | undefined {
   return stat ? {path, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino} : undefined
 }
 
-// What a plan depends on, cheaply checkable: every source file, the directories they and the
-// programs' PATH live in (a new file there changes the directory's mtime), and the loader's cache
-// and configuration. Not covered: a library dropped into a search directory that provides nothing
-// yet, without ldconfig being run.
-export function planInputs(plan: Plan, sysroot = '/'): ManifestInput[] {
+// What a plan depends on, cheaply checkable: every source file (with the fingerprint it had when
+// it was copied), the directories they and the programs' PATH live in (a new file there changes
+// the directory's mtime), and the loader's cache and configuration. Not covered: a library
+// dropped into a search directory that provides nothing yet, without ldconfig being run.
+function planInputs(plan: Plan, files: ManifestFile[], sysroot = '/'): ManifestInput[] {
+  const inputs = new Map<string, ManifestInput>(files.map((f) => [f.source, {path: f.source, size: f.size, mtimeMs: f.mtimeMs, ino: f.ino}]))
   const paths = new Set<string>([join(sysroot, 'etc/ld.so.cache'), join(sysroot, 'etc/ld.so.conf')])
   for (const dir of (process.env.PATH ?? '').split(':')) if (dir) paths.add(join(sysroot, dir))
   for (const entry of plan.entries) {
     if (!entry.source) continue
-    paths.add(entry.source)
+    if (!inputs.has(entry.source)) paths.add(entry.source)
     paths.add(dirname(entry.source))
   }
-  return [...paths].sort().flatMap((path) => statInput(path) ?? [])
+  for (const path of paths) {
+    const input = inputs.has(path) ? undefined : statInput(path)
+    if (input) inputs.set(path, input)
+  }
+  return [...inputs.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }
 
 // The plan of the previous build, when it was made for the same request and none of its inputs
 // changed since; undefined otherwise.
-export function cachedPlan(output: string, request: string): Plan | undefined {
-  const cache = readManifest(output)?.cache
+function cachedPlan(manifest: Manifest | undefined, output: string, request: string): Plan | undefined {
+  const cache = manifest?.cache
   if (!cache || cache.request !== request) return undefined
   for (const input of cache.inputs) {
     const now = statInput(input.path)
     if (!now || now.size !== input.size || now.mtimeMs !== input.mtimeMs || now.ino !== input.ino) return undefined
   }
-  return {...cache.plan, output}
+  return {...cache.plan, entries: manifest!.entries, output}
 }
 
 function readManifest(output: string): Manifest | undefined {
@@ -98,7 +104,7 @@ function pausePoint(name: string): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600_000)
 }
 
-function checkOutput(plan: Plan, options: BuildOptions): Manifest | undefined {
+function checkOutput(plan: Plan, options: BuildOptions, manifest: Manifest | undefined): Manifest | undefined {
   const output = plan.output
   if (output === '/' || realpathOrSelf(output) === '/') throw new UsageError('--output /: refusing to build a rootfs over the host\'s root; give a new directory')
   const stat = lstatSync(output, {throwIfNoEntry: false})
@@ -111,7 +117,6 @@ function checkOutput(plan: Plan, options: BuildOptions): Manifest | undefined {
     }
   }
   if (!stat) return undefined
-  const manifest = readManifest(output)
   if (!manifest && readdirSync(output).length > 0 && !options.force) {
     throw new NsToolError(`--output ${output}: is a non-empty directory that ns-tool did not make; pass --force to build into it, or choose another directory`)
   }
@@ -183,57 +188,91 @@ interface CopyJob {
   source: Stats
 }
 
-export async function writePlan(plan: Plan, options: BuildOptions & {request?: string} = {}): Promise<BuildResult> {
-  const output = plan.output
+// Builds output for a request: the previous build's plan when it was made for the same request
+// and nothing it was read from changed, else makePlan()'s. The manifest is read once, under the lock.
+export async function buildOutput(output: string, request: string, makePlan: () => Promise<Plan>, options: BuildOptions = {}): Promise<BuildResult> {
   return withLock(output, async () => {
     recover(output)
-    const previous = checkOutput(plan, options)
-    // Nothing changed (same plan, same settings, every source as it was, every file still there):
-    // leave the tree alone, without even a new staging directory.
-    if (previous && !options.clean && !options.base && unchanged(previous, plan, settingsOf(options))) {
-      return {...plan, stats: {copied: 0, reused: previous.files.length, linked: 0, removed: 0, kept: 0, bytesCopied: 0}}
+    const manifest = readManifest(output)
+    const reused = options.base ? undefined : cachedPlan(manifest, output, request)
+    if (reused && reused.missing.length > 0) {
+      const {missingLine} = await import('../resolve/render.js')
+      for (const missing of reused.missing) options.warn?.(`warning: ${missingLine(missing)}`)
     }
-    const staging = `${output}.ns-tool-staging-${process.pid}`
-    const stats: BuildStats = {copied: 0, reused: 0, linked: 0, removed: 0, kept: 0, bytesCopied: 0}
-    mkdirSync(staging, {mode: 0o755})
-    try {
-      if (options.base) {
-        const {extractBase} = await import('./base.js')
-        await extractBase(options.base, staging, {root: process.getuid?.() === 0})
-      }
-      const files = await writeEntries(plan, staging, previous, options, stats)
-      if (!options.clean && previous) stats.kept = carryOver(output, staging, plan)
-      else if (previous) stats.removed = countRemoved(output, plan)
-      await makeLdCache(plan, staging, options)
-      const {output: _output, ...planBody} = plan
-      const cache = options.request ? {request: options.request, plan: planBody, inputs: planInputs(plan, options.sysroot)} : undefined
-      const manifest: Manifest = {tool: 'ns-tool', version: 1, layout: plan.layout, settings: settingsOf(options), files, entries: plan.entries, cache}
-      mkdirSync(join(staging, MANIFEST_DIR), {recursive: true, mode: 0o755})
-      writeFileSync(join(staging, MANIFEST), JSON.stringify(manifest) + '\n')
-      pausePoint('staged')
-      await switchIn(staging, output)
-    } catch (error) {
-      rmSync(staging, {recursive: true, force: true})
-      throw error
-    }
-    return {...plan, stats}
+    return writeLocked(reused ?? (await makePlan()), manifest, {...options, request}, reused !== undefined)
   })
+}
+
+// reused: the plan is the previous build's, whose inputs (every source among them) were just
+// found unchanged.
+async function writeLocked(plan: Plan, manifest: Manifest | undefined, options: BuildOptions & {request?: string}, reused: boolean): Promise<BuildResult> {
+  const output = plan.output
+  const previous = checkOutput(plan, options, manifest)
+  // Nothing changed (same plan, same settings, every source as it was, every file still there):
+  // leave the tree alone, without even a new staging directory.
+  if (previous && !options.clean && !options.base && unchanged(previous, plan, settingsOf(options), reused)) {
+    // A plan made afresh (another request, an input touched) is recorded for the next rebuild;
+    // the manifest is replaced by rename, the tree is not touched.
+    if (!reused && options.request) writeManifest(output, {...previous, cache: planCache(plan, previous.files, options)}, `${MANIFEST}.ns-tool-new`)
+    return {...plan, stats: {copied: 0, reused: previous.files.length, linked: 0, removed: 0, kept: 0, bytesCopied: 0}}
+  }
+  const staging = `${output}.ns-tool-staging-${process.pid}`
+  const stats: BuildStats = {copied: 0, reused: 0, linked: 0, removed: 0, kept: 0, bytesCopied: 0}
+  mkdirSync(staging, {mode: 0o755})
+  try {
+    if (options.base) {
+      const {extractBase} = await import('./base.js')
+      await extractBase(options.base, staging, {root: process.getuid?.() === 0})
+    }
+    const files = await writeEntries(plan, staging, previous, options, stats)
+    if (!options.clean && previous) stats.kept = carryOver(output, staging, plan)
+    else if (previous) stats.removed = countRemoved(output, plan)
+    await makeLdCache(plan, staging, options)
+    const cache = options.request ? planCache(plan, files, options) : undefined
+    mkdirSync(join(staging, MANIFEST_DIR), {recursive: true, mode: 0o755})
+    writeManifest(staging, {tool: 'ns-tool', version: 1, layout: plan.layout, settings: settingsOf(options), files, entries: plan.entries, cache})
+    pausePoint('staged')
+    await switchIn(staging, output)
+  } catch (error) {
+    rmSync(staging, {recursive: true, force: true})
+    throw error
+  }
+  return {...plan, stats}
+}
+
+function planCache(plan: Plan, files: ManifestFile[], options: BuildOptions & {request?: string}): PlanCache {
+  const {output: _output, entries: _entries, ...body} = plan
+  return {request: options.request!, plan: body, inputs: planInputs(plan, files, options.sysroot)}
+}
+
+// Writes the manifest of the tree at root; through a temporary name when one is given.
+function writeManifest(root: string, manifest: Manifest, temporary?: string): void {
+  const text = JSON.stringify(manifest) + '\n'
+  if (!temporary) return writeFileSync(join(root, MANIFEST), text)
+  writeFileSync(join(root, temporary), text)
+  renameSync(join(root, temporary), join(root, MANIFEST))
 }
 
 function settingsOf(options: BuildOptions): string {
   return JSON.stringify({copyMode: options.copyMode ?? 'auto', keepSetuid: options.keepSetuid ?? false, root: process.getuid?.() === 0})
 }
 
-function unchanged(previous: Manifest, plan: Plan, settings: string): boolean {
+function unchanged(previous: Manifest, plan: Plan, settings: string, reused: boolean): boolean {
   if (previous.settings !== settings || previous.layout !== plan.layout) return false
-  if (JSON.stringify(previous.entries) !== JSON.stringify(plan.entries)) return false
-  for (const file of previous.files) {
-    const source = statSync(file.source, {throwIfNoEntry: false})
-    if (!source || source.size !== file.size || source.mtimeMs !== file.mtimeMs || source.ino !== file.ino) return false
-    if (!lstatSync(join(plan.output, file.path), {throwIfNoEntry: false})?.isFile()) return false
+  // A reused plan is the previous one, its sources already checked.
+  if (!reused) {
+    if (JSON.stringify(previous.entries) !== JSON.stringify(plan.entries)) return false
+    for (const file of previous.files) {
+      const source = statSync(file.source, {throwIfNoEntry: false})
+      if (!source || source.size !== file.size || source.mtimeMs !== file.mtimeMs || source.ino !== file.ino) return false
+    }
   }
+  // Every entry still in the tree: a file deleted from it is put back. access(2) for files and
+  // directories (no stat to decode); a symlink is looked at itself, not followed.
+  const root = plan.output
   for (const entry of plan.entries) {
-    if (!lstatSync(join(plan.output, entry.path), {throwIfNoEntry: false})) return false
+    const present = entry.type === 'symlink' ? lstatSync(root + entry.path, {throwIfNoEntry: false})?.isSymbolicLink() : existsSync(root + entry.path)
+    if (!present) return false
   }
   return true
 }

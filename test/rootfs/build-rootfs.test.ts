@@ -226,6 +226,13 @@ describe('build-rootfs', function () {
     const stats = JSON.parse(again.stdout).stats
     expect(stats.copied).to.equal(0)
     expect(stats.reused).to.equal(JSON.parse(first.stdout).stats.copied)
+    // Another request with the same plan (PATH is part of it): the tree stays, and the manifest
+    // records the new request so that the next rebuild can reuse its plan.
+    const path = `/nonexistent:${process.env.PATH}`
+    const other = build(['--json', '-o', out, 'bash', 'ls'], {PATH: path})
+    expect(JSON.parse(other.stdout).stats.copied).to.equal(0)
+    const manifest = JSON.parse(readFileSync(join(out, '.ns-tool/manifest.json'), 'utf8'))
+    expect(JSON.parse(manifest.cache.request).path).to.equal(path)
     writeFileSync(join(out, 'root', 'note'), 'mine')
     expect(build(['-o', out, 'bash']).status).to.equal(0)
     expect(existsSync(join(out, 'root', 'note')), 'kept without --clean').to.equal(true)
