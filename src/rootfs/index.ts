@@ -1,11 +1,9 @@
 // Building a rootfs: plan (what goes where, and why) then write (staging, copies, atomic switch).
-import {plan} from './plan.js'
-import type {BuildOptions, BuildResult} from './types.js'
+import type {BuildOptions, BuildResult, Plan} from './types.js'
 import {resolve as resolvePath} from 'node:path'
 import {buildOutput} from './write.js'
 
 export type * from './types.js'
-export {plan, parseFileFlag, findBusybox} from './plan.js'
 export {isNsToolRootfs, MANIFEST_DIR} from './write.js'
 
 // Plans and writes the rootfs at options.output (default ./rootfs). Throws NsToolError (exit 1)
@@ -16,4 +14,11 @@ export async function build(programs: string[], options: BuildOptions = {}): Pro
   // plan: the plan's format (2: the ld.so.cache records are in the plan).
   const request = JSON.stringify({plan: 2, programs, files: options.files ?? [], layout: options.layout ?? 'host', resolver: options.resolver ?? 'elf', sysroot: options.sysroot ?? '/', busybox: options.busybox ?? false, skeleton: options.skeleton ?? true, allowMissing: options.allowMissing ?? false, path: process.env.PATH ?? '', cwd: process.cwd()})
   return buildOutput(output, request, () => plan(programs, options), options)
+}
+
+// What a build would write; the resolver and planner load only when a plan is made (a no-op
+// rebuild reuses the previous one).
+export async function plan(programs: string[], options: BuildOptions = {}): Promise<Plan> {
+  const module = await import('./plan.js')
+  return module.plan(programs, options)
 }

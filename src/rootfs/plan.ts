@@ -78,11 +78,13 @@ class EntryMap {
   }
 }
 
-// The host as placeHostPath reads it: each path lstat-ed and each link read once per plan (the
-// libraries of a thousand programs share a handful of directories).
+// The host as the host layout reads it: each path lstat-ed and each link read once per plan, and
+// each directory placed once (the libraries of a thousand programs share a handful of them).
 class HostTree {
   private readonly stats = new Map<string, Stats | undefined>()
   private readonly links = new Map<string, string>()
+  // In-rootfs directory as written -> its real path, every link on the way already placed.
+  readonly dirs = new Map<string, string>([['/', '/']])
 
   constructor(readonly sysroot: string) {}
 
@@ -98,32 +100,52 @@ class HostTree {
   }
 }
 
-// Host layout: the path as on the host, with every symlink met on the way recreated (the link
-// and what it points to), so /bin/bash works whether /bin is a directory or a link to usr/bin.
+// The real path of directory `dir` in the rootfs, having placed every symlink met on the way
+// (the link and what it points to), so /bin/bash works whether /bin is a directory or a link to
+// usr/bin. Paths are clean and absolute; `..` in a link target is taken lexically from the real
+// directory the link sits in, as the kernel does.
+function placeDir(map: EntryMap, tree: HostTree, dir: string, depth: number): string {
+  const known = tree.dirs.get(dir)
+  if (known !== undefined) return known
+  if (depth > MAX_LINK_DEPTH) throw new NsToolError(`${dir}: too many levels of symbolic links`)
+  const slash = dir.lastIndexOf('/')
+  const parent = placeDir(map, tree, slash === 0 ? '/' : dir.slice(0, slash), depth)
+  const path = parent === '/' ? dir.slice(slash) : parent + dir.slice(slash)
+  const host = posix.join(tree.sysroot, path)
+  const stat = tree.lstat(host)
+  if (!stat) throw new NsToolError(`${host}: no such file`)
+  let real: string
+  if (stat.isSymbolicLink()) {
+    const target = tree.readlink(host)
+    map.add({path, type: 'symlink', target, reason: 'link on the way'})
+    real = placeDir(map, tree, posix.normalize(target.startsWith('/') ? target : posix.join(parent, target)), depth + 1)
+  } else if (stat.isDirectory()) {
+    real = path
+  } else {
+    throw new NsToolError(`${host}: not a directory`)
+  }
+  tree.dirs.set(dir, real)
+  return real
+}
+
+// Host layout: the file at its host path, with every symlink on the way recreated.
 function placeHostPath(map: EntryMap, tree: HostTree, path: string, entry: Omit<PlanEntry, 'path' | 'type' | 'source'>, depth = 0): void {
   if (depth > MAX_LINK_DEPTH) throw new NsToolError(`${path}: too many levels of symbolic links`)
-  const parts = posix.normalize(path).split('/').filter(Boolean)
-  let current = '/'
-  for (let i = 0; i < parts.length; i++) {
-    const next = posix.join(current, parts[i])
-    const host = posix.join(tree.sysroot, next)
-    const stat = tree.lstat(host)
-    if (!stat) throw new NsToolError(`${host}: no such file`)
-    const last = i === parts.length - 1
-    if (stat.isSymbolicLink()) {
-      const target = tree.readlink(host)
-      map.add({path: map.canonical(next), type: 'symlink', target, reason: last ? entry.reason : 'link on the way'})
-      const resolved = target.startsWith('/') ? target : posix.join(current, target)
-      placeHostPath(map, tree, posix.join(resolved, ...parts.slice(i + 1)), entry, depth + 1)
-      return
-    }
-    if (last) {
-      if (stat.isDirectory()) map.add({path: map.canonical(next), type: 'dir', mode: stat.mode & 0o7777, reason: entry.reason})
-      else map.add({...entry, path: map.canonical(next), type: 'file', source: host, mode: stat.mode & 0o7777})
-      return
-    }
-    if (!stat.isDirectory()) throw new NsToolError(`${host}: not a directory`)
-    current = next
+  const clean = posix.normalize(path)
+  const slash = clean.lastIndexOf('/')
+  const parent = placeDir(map, tree, slash === 0 ? '/' : clean.slice(0, slash), depth)
+  const placed = parent === '/' ? clean.slice(slash) : parent + clean.slice(slash)
+  const host = posix.join(tree.sysroot, placed)
+  const stat = tree.lstat(host)
+  if (!stat) throw new NsToolError(`${host}: no such file`)
+  if (stat.isSymbolicLink()) {
+    const target = tree.readlink(host)
+    map.add({path: placed, type: 'symlink', target, reason: entry.reason})
+    placeHostPath(map, tree, target.startsWith('/') ? target : posix.join(parent, target), entry, depth + 1)
+  } else if (stat.isDirectory()) {
+    map.add({path: placed, type: 'dir', mode: stat.mode & 0o7777, reason: entry.reason})
+  } else {
+    map.add({...entry, path: placed, type: 'file', source: host, mode: stat.mode & 0o7777})
   }
 }
 

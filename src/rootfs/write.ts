@@ -28,6 +28,9 @@ interface Manifest {
   settings?: string
   files: ManifestFile[]
   entries: PlanEntry[]
+  // Every directory of the tree with its mtime when the build ended: adding, removing or
+  // replacing anything in one changes it, so an unchanged tree is told by a stat per directory.
+  dirs?: Array<[string, number]>
   // The request and what its plan was read from, so that an unchanged rebuild can skip resolving.
   cache?: PlanCache
 }
@@ -131,6 +134,18 @@ function realpathOrSelf(path: string): string {
   }
 }
 
+// Whether a killed build left something for recover() to clean up.
+function leftovers(output: string): boolean {
+  const name = basename(output)
+  if (existsSync(`${output}.ns-tool-old`)) return true
+  try {
+    return readdirSync(dirname(output)).some((entry) => entry.startsWith(`${name}.ns-tool-staging-`))
+  } catch {
+    // No parent directory yet: nothing was left there.
+    return false
+  }
+}
+
 // A previous build killed between the two renames of the switch left the old tree aside: put it
 // back. Staging dirs of killed builds are removed (we hold the lock, so none is live).
 function recover(output: string): void {
@@ -191,16 +206,38 @@ interface CopyJob {
 // Builds output for a request: the previous build's plan when it was made for the same request
 // and nothing it was read from changed, else makePlan()'s. The manifest is read once, under the lock.
 export async function buildOutput(output: string, request: string, makePlan: () => Promise<Plan>, options: BuildOptions = {}): Promise<BuildResult> {
+  // A rebuild that would change nothing writes nothing, so it needs no lock: the tree it checks
+  // is replaced only by a whole-tree rename, and a tree that looks changed takes the locked path.
+  if (!options.base && !options.clean && !leftovers(output)) {
+    const manifest = readManifest(output)
+    const reused = cachedPlan(manifest, output, request)
+    if (reused) {
+      const previous = checkOutput(reused, options, manifest)
+      if (previous && unchanged(previous, reused, settingsOf(options), true)) {
+        await warnMissing(reused, options)
+        return untouched(reused, previous)
+      }
+    }
+  }
   return withLock(output, async () => {
     recover(output)
     const manifest = readManifest(output)
     const reused = options.base ? undefined : cachedPlan(manifest, output, request)
-    if (reused && reused.missing.length > 0) {
-      const {missingLine} = await import('../resolve/render.js')
-      for (const missing of reused.missing) options.warn?.(`warning: ${missingLine(missing)}`)
-    }
+    if (reused) await warnMissing(reused, options)
     return writeLocked(reused ?? (await makePlan()), manifest, {...options, request}, reused !== undefined)
   })
+}
+
+// The result of a build that left the tree as it was.
+function untouched(plan: Plan, previous: Manifest): BuildResult {
+  return {...plan, stats: {copied: 0, reused: previous.files.length, linked: 0, removed: 0, kept: 0, bytesCopied: 0}}
+}
+
+// A reused plan's missing libraries are warned about again, as a fresh plan's would be.
+async function warnMissing(plan: Plan, options: BuildOptions): Promise<void> {
+  if (plan.missing.length === 0) return
+  const {missingLine} = await import('../resolve/render.js')
+  for (const missing of plan.missing) options.warn?.(`warning: ${missingLine(missing)}`)
 }
 
 // reused: the plan is the previous build's, whose inputs (every source among them) were just
@@ -214,7 +251,7 @@ async function writeLocked(plan: Plan, manifest: Manifest | undefined, options: 
     // A plan made afresh (another request, an input touched) is recorded for the next rebuild;
     // the manifest is replaced by rename, the tree is not touched.
     if (!reused && options.request) writeManifest(output, {...previous, cache: planCache(plan, previous.files, options)}, `${MANIFEST}.ns-tool-new`)
-    return {...plan, stats: {copied: 0, reused: previous.files.length, linked: 0, removed: 0, kept: 0, bytesCopied: 0}}
+    return untouched(plan, previous)
   }
   const staging = `${output}.ns-tool-staging-${process.pid}`
   const stats: BuildStats = {copied: 0, reused: 0, linked: 0, removed: 0, kept: 0, bytesCopied: 0}
@@ -230,7 +267,9 @@ async function writeLocked(plan: Plan, manifest: Manifest | undefined, options: 
     await makeLdCache(plan, staging, options)
     const cache = options.request ? planCache(plan, files, options) : undefined
     mkdirSync(join(staging, MANIFEST_DIR), {recursive: true, mode: 0o755})
-    writeManifest(staging, {tool: 'ns-tool', version: 1, layout: plan.layout, settings: settingsOf(options), files, entries: plan.entries, cache})
+    // After the last change to the tree's directories (renames keep a directory's mtime).
+    const dirs = ['/', ...plan.entries.filter((e) => e.type === 'dir').map((e) => e.path)].map((path): [string, number] => [path, lstatSync(staging + path).mtimeMs])
+    writeManifest(staging, {tool: 'ns-tool', version: 1, layout: plan.layout, settings: settingsOf(options), files, entries: plan.entries, dirs, cache})
     pausePoint('staged')
     await switchIn(staging, output)
   } catch (error) {
@@ -267,9 +306,11 @@ function unchanged(previous: Manifest, plan: Plan, settings: string, reused: boo
       if (!source || source.size !== file.size || source.mtimeMs !== file.mtimeMs || source.ino !== file.ino) return false
     }
   }
-  // Every entry still in the tree: a file deleted from it is put back. access(2) for files and
-  // directories (no stat to decode); a symlink is looked at itself, not followed.
+  // Every entry still in the tree: a file deleted from it is put back. Told by the directories'
+  // mtimes where the manifest has them; else access(2) for files and directories (no stat to
+  // decode), and a symlink looked at itself, not followed.
   const root = plan.output
+  if (previous.dirs) return previous.dirs.every(([path, mtimeMs]) => lstatSync(root + path, {throwIfNoEntry: false})?.mtimeMs === mtimeMs)
   for (const entry of plan.entries) {
     const present = entry.type === 'symlink' ? lstatSync(root + entry.path, {throwIfNoEntry: false})?.isSymbolicLink() : existsSync(root + entry.path)
     if (!present) return false
