@@ -13,7 +13,7 @@ const MAX_PHNUM = 4096
 const MAX_INTERP = 4096
 const MAX_DYNAMIC_ENTRIES = 65536
 const MAX_STRING = 65536
-const HEAD_BYTES = 4096
+const HEAD_BYTES = 8192
 // A DT_NEEDED name or a run path is short: read this much first, more only when it is not enough.
 const STRING_CHUNK = 256
 // Reused by every read: parse() decodes what it needs from it before returning.
@@ -142,16 +142,19 @@ interface Layout {
 function word(buffer: Buffer, offset: number, layout: Layout, width: 2 | 4 | 8): number {
   if (width === 2) return layout.little ? buffer.readUInt16LE(offset) : buffer.readUInt16BE(offset)
   if (width === 4) return layout.little ? buffer.readUInt32LE(offset) : buffer.readUInt32BE(offset)
-  const value = layout.little ? buffer.readBigUInt64LE(offset) : buffer.readBigUInt64BE(offset)
+  // Two 32-bit halves, not a BigInt per field (thousands of files, dozens of fields each).
+  const low = layout.little ? buffer.readUInt32LE(offset) : buffer.readUInt32BE(offset + 4)
+  const high = layout.little ? buffer.readUInt32LE(offset + 4) : buffer.readUInt32BE(offset)
   // Offsets beyond 2^53 cannot be in any real file; keep them as "too large" numbers.
-  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value)
+  return high >= 0x200000 ? Number.MAX_SAFE_INTEGER : high * 0x100000000 + low
 }
 
 function signedTag(buffer: Buffer, offset: number, layout: Layout): number {
   if (layout.elfClass === 32) return layout.little ? buffer.readInt32LE(offset) : buffer.readInt32BE(offset)
-  const value = layout.little ? buffer.readBigInt64LE(offset) : buffer.readBigInt64BE(offset)
-  // Tags that do not fit 32 bits are none we decode.
-  return value > 0x7fffffffn || value < -0x80000000n ? -1 : Number(value)
+  const low = layout.little ? buffer.readInt32LE(offset) : buffer.readInt32BE(offset + 4)
+  const high = layout.little ? buffer.readInt32LE(offset + 4) : buffer.readInt32BE(offset)
+  // Tags that do not fit 32 bits (the high half is not the sign of the low one) are none we decode.
+  return high === (low < 0 ? -1 : 0) ? low : -1
 }
 
 // Reads exactly `length` bytes at `offset`, or reports what is wrong with the range.
