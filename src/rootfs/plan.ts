@@ -100,6 +100,18 @@ class HostTree {
   }
 }
 
+// A clean absolute path's parent placed (its real directory in the rootfs), the path under that
+// directory, and what the host has there.
+function placeParent(map: EntryMap, tree: HostTree, path: string, depth: number): {parent: string; placed: string; host: string; stat: Stats} {
+  const slash = path.lastIndexOf('/')
+  const parent = placeDir(map, tree, slash === 0 ? '/' : path.slice(0, slash), depth)
+  const placed = parent === '/' ? path.slice(slash) : parent + path.slice(slash)
+  const host = posix.join(tree.sysroot, placed)
+  const stat = tree.lstat(host)
+  if (!stat) throw new NsToolError(`${host}: no such file`)
+  return {parent, placed, host, stat}
+}
+
 // The real path of directory `dir` in the rootfs, having placed every symlink met on the way
 // (the link and what it points to), so /bin/bash works whether /bin is a directory or a link to
 // usr/bin. Paths are clean and absolute; `..` in a link target is taken lexically from the real
@@ -108,12 +120,7 @@ function placeDir(map: EntryMap, tree: HostTree, dir: string, depth: number): st
   const known = tree.dirs.get(dir)
   if (known !== undefined) return known
   if (depth > MAX_LINK_DEPTH) throw new NsToolError(`${dir}: too many levels of symbolic links`)
-  const slash = dir.lastIndexOf('/')
-  const parent = placeDir(map, tree, slash === 0 ? '/' : dir.slice(0, slash), depth)
-  const path = parent === '/' ? dir.slice(slash) : parent + dir.slice(slash)
-  const host = posix.join(tree.sysroot, path)
-  const stat = tree.lstat(host)
-  if (!stat) throw new NsToolError(`${host}: no such file`)
+  const {parent, placed: path, host, stat} = placeParent(map, tree, dir, depth)
   let real: string
   if (stat.isSymbolicLink()) {
     const target = tree.readlink(host)
@@ -131,13 +138,7 @@ function placeDir(map: EntryMap, tree: HostTree, dir: string, depth: number): st
 // Host layout: the file at its host path, with every symlink on the way recreated.
 function placeHostPath(map: EntryMap, tree: HostTree, path: string, entry: Omit<PlanEntry, 'path' | 'type' | 'source'>, depth = 0): void {
   if (depth > MAX_LINK_DEPTH) throw new NsToolError(`${path}: too many levels of symbolic links`)
-  const clean = posix.normalize(path)
-  const slash = clean.lastIndexOf('/')
-  const parent = placeDir(map, tree, slash === 0 ? '/' : clean.slice(0, slash), depth)
-  const placed = parent === '/' ? clean.slice(slash) : parent + clean.slice(slash)
-  const host = posix.join(tree.sysroot, placed)
-  const stat = tree.lstat(host)
-  if (!stat) throw new NsToolError(`${host}: no such file`)
+  const {parent, placed, host, stat} = placeParent(map, tree, posix.normalize(path), depth)
   if (stat.isSymbolicLink()) {
     const target = tree.readlink(host)
     map.add({path: placed, type: 'symlink', target, reason: entry.reason})

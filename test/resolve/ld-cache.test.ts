@@ -9,6 +9,18 @@ import {makeTempDir} from '../support/temp.js'
 
 const X86_64_FLAGS = [0x0303]
 
+// libname.so.1 in lib and in its glibc-hwcaps x86-64-v2 and v3 subdirectories, each saying which it is.
+function hwcapsCopies(lib: string): void {
+  for (const [dir, name] of [
+    [lib, 'base'],
+    [join(lib, 'glibc-hwcaps/x86-64-v2'), 'v2'],
+    [join(lib, 'glibc-hwcaps/x86-64-v3'), 'v3'],
+  ]) {
+    mkdirSync(dir, {recursive: true})
+    compile({sources: ['resolve/name.c'], flags: ['-shared', '-fPIC', `-DNAME="${name}"`, '-Wl,-soname,libname.so.1'], output: join(dir, 'libname.so.1')})
+  }
+}
+
 describe('resolve/ld-cache', () => {
   it('reads the host cache exactly as `ldconfig -p` lists it', function () {
     if (!existsSync('/etc/ld.so.cache')) skipBecause(this, 'this system has no /etc/ld.so.cache')
@@ -33,14 +45,7 @@ describe('resolve/ld-cache', () => {
     if (process.arch !== 'x64') skipBecause(this, 'the hwcaps names used here are x86-64 levels')
     const root = makeTempDir()
     const lib = join(root, 'opt/lib')
-    for (const [dir, name] of [
-      [lib, 'base'],
-      [join(lib, 'glibc-hwcaps/x86-64-v2'), 'v2'],
-      [join(lib, 'glibc-hwcaps/x86-64-v3'), 'v3'],
-    ]) {
-      mkdirSync(dir, {recursive: true})
-      compile({sources: ['resolve/name.c'], flags: ['-shared', '-fPIC', `-DNAME="${name}"`, '-Wl,-soname,libname.so.1'], output: join(dir, 'libname.so.1')})
-    }
+    hwcapsCopies(lib)
     mkdirSync(join(root, 'etc'))
     writeFileSync(join(root, 'etc/ld.so.conf'), '/opt/lib\n')
     const made = spawnSync('ldconfig', ['-r', root], {encoding: 'utf8'})
@@ -92,14 +97,7 @@ describe('resolve/ld-cache', () => {
     for (const name of ['ld-linux-x86-64.so.2', 'libc.so.6']) copyFileSync(realpathSync(join('/lib/x86_64-linux-gnu', name)), join(libdir, name))
     symlinkSync('../usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2', join(root, 'lib64/ld-linux-x86-64.so.2'))
     const lib = join(root, 'opt/lib')
-    for (const [dir, name] of [
-      [lib, 'base'],
-      [join(lib, 'glibc-hwcaps/x86-64-v2'), 'v2'],
-      [join(lib, 'glibc-hwcaps/x86-64-v3'), 'v3'],
-    ]) {
-      mkdirSync(dir, {recursive: true})
-      compile({sources: ['resolve/name.c'], flags: ['-shared', '-fPIC', `-DNAME="${name}"`, '-Wl,-soname,libname.so.1'], output: join(dir, 'libname.so.1')})
-    }
+    hwcapsCopies(lib)
     compile({sources: ['resolve/main.c', join(lib, 'libname.so.1')], output: join(root, 'prog')})
     const run = () => spawnSync('chroot', [root, '/prog'], {encoding: 'utf8'})
     expect(run().stderr, 'no cache: /opt/lib is not searched').to.contain('libname.so.1')
