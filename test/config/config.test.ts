@@ -1,25 +1,11 @@
 // build-rootfs --config: a JSON or YAML file gives exactly the tree the same flags give; a bad one
 // is refused with its location and nothing is written.
 import {expect} from 'chai'
-import {existsSync, lstatSync, readdirSync, readlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {cli} from '../support/cli.js'
+import {treeListing} from '../support/tree.js'
 import {makeTempDir} from '../support/temp.js'
-
-function listing(root: string): string[] {
-  const out: string[] = []
-  const walk = (rel: string) => {
-    for (const name of readdirSync(join(root, rel)).sort()) {
-      const path = join(rel, name)
-      if (path === '.ns-tool') continue
-      const stat = lstatSync(join(root, path))
-      out.push(`${path} ${stat.mode.toString(8)} ${stat.isFile() ? stat.size : ''} ${stat.isSymbolicLink() ? readlinkSync(join(root, path)) : ''}`)
-      if (stat.isDirectory()) walk(path)
-    }
-  }
-  walk('')
-  return out
-}
 
 describe('build-rootfs --config', function () {
   it('a JSON and a YAML file give exactly the tree the same flags give; flags given on the command line win', function () {
@@ -32,7 +18,7 @@ describe('build-rootfs --config', function () {
       const out = join(work, config.replace('.', '-'))
       const r = cli(['build-rootfs', '-q', '--config', join(work, config), '-o', out])
       expect(r.status, r.stderr).to.equal(0)
-      expect(listing(out), config).to.deep.equal(listing(join(work, 'flags')))
+      expect(treeListing(out), config).to.deep.equal(treeListing(join(work, 'flags')))
     }
     const override = cli(['build-rootfs', '--dry-run', '--json', '--config', join(work, 'c.yaml'), '--layout', 'host', '-o', join(work, 'o'), 'ps'])
     const planned = JSON.parse(override.stdout)

@@ -2,31 +2,16 @@
 // a bundle that runc runs.
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
-import {existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, utimesSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, utimesSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {cli} from '../support/cli.js'
+import {treeListing} from '../support/tree.js'
 import {isRoot, skipBecause} from '../support/skip.js'
 import {makeTempDir} from '../support/temp.js'
 
 function which(tool: string): string | undefined {
   const r = spawnSync('sh', ['-c', `command -v ${tool}`], {encoding: 'utf8'})
   return r.status === 0 ? r.stdout.trim() : undefined
-}
-
-// path, type, mode, size, link target of every entry, ns-tool's bookkeeping left out.
-function listing(root: string): string[] {
-  const out: string[] = []
-  const walk = (rel: string) => {
-    for (const name of readdirSync(join(root, rel)).sort()) {
-      const path = join(rel, name)
-      if (path === '.ns-tool') continue
-      const stat = lstatSync(join(root, path))
-      out.push(`${path} ${stat.mode.toString(8)} ${stat.isFile() ? stat.size : ''} ${stat.isSymbolicLink() ? readlinkSync(join(root, path)) : ''}`)
-      if (stat.isDirectory()) walk(path)
-    }
-  }
-  walk('')
-  return out
 }
 
 describe('export', function () {
@@ -73,7 +58,7 @@ describe('export', function () {
     const unpacked = join(work, 'unpacked')
     const unpack = spawnSync(umoci, ['unpack', ...(isRoot ? [] : ['--rootless']), '--image', `${image}:latest`, unpacked], {encoding: 'utf8'})
     expect(unpack.status, unpack.stderr).to.equal(0)
-    expect(listing(join(unpacked, 'rootfs'))).to.deep.equal(listing(rootfs))
+    expect(treeListing(join(unpacked, 'rootfs'))).to.deep.equal(treeListing(rootfs))
   })
 
   it('--format bundle: runc runs its command', function () {
