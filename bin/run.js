@@ -13,6 +13,8 @@ function flushed() {
 // the runner. Anything unusual (help, a bad flag, an error) takes the oclif path below, which also
 // puts a `--` where COMMAND starts, so `run R /bin/ls --help` reaches ls.
 if (args[0] === 'run') {
+  // The runner is loaded alongside the parser: the common path needs both.
+  const runner = import('../dist/src/run/index.js')
   const {fastRunSpec, splitRunArgv} = await import('../dist/src/run/argv.js')
   let spec
   try {
@@ -21,7 +23,7 @@ if (args[0] === 'run') {
     spec = undefined
   }
   if (spec) {
-    const {run} = await import('../dist/src/run/index.js')
+    const {run} = await runner
     try {
       process.exitCode = await run(spec)
     } catch (error) {
