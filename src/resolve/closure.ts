@@ -63,11 +63,23 @@ interface Process {
   expect: Expectation
   profile: LoaderProfile
   loaded: LoadedObject[]
+  // The first loaded object each name, path or SONAME matches, and each real file's object.
+  byName: Map<string, LoadedObject>
+  byReal: Map<string, LoadedObject>
   queue: LoadedObject[]
   ldLibraryDirs: string[]
 }
 
 export type Classified = {type: 'elf'; real: string; elf: ElfObject} | {type: 'script'; real: string; shebang: Shebang}
+
+// Indexes a newly loaded object; a key already taken stays with the earlier object, as the
+// loader's walk of its link map finds that one first.
+function remember(process: Process, object: LoadedObject): void {
+  for (const key of [...object.names, object.path, object.soname]) {
+    if (key !== undefined && !process.byName.has(key)) process.byName.set(key, object)
+  }
+  if (!process.byReal.has(object.real)) process.byReal.set(object.real, object)
+}
 
 // Whether the loader finds path without a cache: in one of its default directories, or in a
 // glibc-hwcaps or legacy hwcap subdirectory of one.
@@ -242,11 +254,14 @@ export class ClosureBuilder {
       expect,
       profile,
       loaded,
+      byName: new Map(),
+      byReal: new Map(),
       queue: [main],
       ldLibraryDirs:
         // The loader ignores an empty LD_LIBRARY_PATH (it does not mean the current directory).
         !this.ldLibraryPath ? [] : searchDirs(this.ldLibraryPath, {origin: main.origin, lib: profile.lib, platform: profile.platform}, /[:;]/),
     }
+    for (const object of loaded) remember(process, object)
     for (let i = 0; i < process.queue.length; i++) {
       const object = process.queue[i]
       for (const name of object.elf.dynamic?.needed ?? []) await this.mapObject(process, name, object)
@@ -276,14 +291,13 @@ export class ClosureBuilder {
       return
     }
 
-    for (const object of process.loaded) {
-      if (object.names.has(expanded) || object.path === expanded || object.soname === expanded) {
-        object.names.add(expanded)
-        // Never downgrades: the interpreter (matched by its SONAME) stays the interpreter.
-        this.addFile(object.path, 'library', {neededBy: requester.path})
-        this.edges.push({program: process.program, from: requester.path, name, kind: 'library', path: object.path, foundVia: 'already-loaded'})
-        return
-      }
+    const loaded = process.byName.get(expanded)
+    if (loaded) {
+      loaded.names.add(expanded)
+      // Never downgrades: the interpreter (matched by its SONAME) stays the interpreter.
+      this.addFile(loaded.path, 'library', {neededBy: requester.path})
+      this.edges.push({program: process.program, from: requester.path, name, kind: 'library', path: loaded.path, foundVia: 'already-loaded'})
+      return
     }
 
     const searched: string[] = []
@@ -311,9 +325,10 @@ export class ClosureBuilder {
     if (flags !== undefined) for (const path of [result.path, ...(result.variants ?? [])]) this.cacheFlags.set(path, flags)
 
     // The same file under another name is the same object (_dl_map_object_from_fd's file id check).
-    const same = process.loaded.find((object) => object.real === result.real)
+    const same = process.byReal.get(result.real)
     if (same) {
       same.names.add(expanded)
+      if (!process.byName.has(expanded)) process.byName.set(expanded, same)
       return
     }
     const object: LoadedObject = {
@@ -326,6 +341,7 @@ export class ClosureBuilder {
       loader: requester,
     }
     process.loaded.push(object)
+    remember(process, object)
     process.queue.push(object)
   }
 
