@@ -204,7 +204,7 @@ interface CopyJob {
 }
 
 // Builds output for a request: the previous build's plan when it was made for the same request
-// and nothing it was read from changed, else makePlan()'s. The manifest is read once, under the lock.
+// and nothing it was read from changed, else makePlan()'s.
 export async function buildOutput(output: string, request: string, makePlan: () => Promise<Plan>, options: BuildOptions = {}): Promise<BuildResult> {
   // A rebuild that would change nothing writes nothing, so it needs no lock: the tree it checks
   // is replaced only by a whole-tree rename, and a tree that looks changed takes the locked path.
@@ -250,7 +250,10 @@ async function writeLocked(plan: Plan, manifest: Manifest | undefined, options: 
   if (previous && !options.clean && !options.base && unchanged(previous, plan, settingsOf(options), reused)) {
     // A plan made afresh (another request, an input touched) is recorded for the next rebuild;
     // the manifest is replaced by rename, the tree is not touched.
-    if (!reused && options.request) writeManifest(output, {...previous, cache: planCache(plan, previous.files, options)}, `${MANIFEST}.ns-tool-new`)
+    if (!reused && options.request) {
+      const refreshed = {...previous, dirs: previous.dirs ?? directoryTimes(output, plan), cache: planCache(plan, previous.files, options)}
+      writeManifest(output, refreshed, `${MANIFEST}.ns-tool-new`)
+    }
     return untouched(plan, previous)
   }
   const staging = `${output}.ns-tool-staging-${process.pid}`
@@ -268,7 +271,7 @@ async function writeLocked(plan: Plan, manifest: Manifest | undefined, options: 
     const cache = options.request ? planCache(plan, files, options) : undefined
     mkdirSync(join(staging, MANIFEST_DIR), {recursive: true, mode: 0o755})
     // After the last change to the tree's directories (renames keep a directory's mtime).
-    const dirs = ['/', ...plan.entries.filter((e) => e.type === 'dir').map((e) => e.path)].map((path): [string, number] => [path, lstatSync(staging + path).mtimeMs])
+    const dirs = directoryTimes(staging, plan)
     writeManifest(staging, {tool: 'ns-tool', version: 1, layout: plan.layout, settings: settingsOf(options), files, entries: plan.entries, dirs, cache})
     pausePoint('staged')
     await switchIn(staging, output)
@@ -277,6 +280,11 @@ async function writeLocked(plan: Plan, manifest: Manifest | undefined, options: 
     throw error
   }
   return {...plan, stats}
+}
+
+// The mtime of every directory of the plan in the tree at root.
+function directoryTimes(root: string, plan: Plan): Array<[string, number]> {
+  return ['/', ...plan.entries.filter((e) => e.type === 'dir').map((e) => e.path)].map((path) => [path, lstatSync(root + path).mtimeMs])
 }
 
 function planCache(plan: Plan, files: ManifestFile[], options: BuildOptions & {request?: string}): PlanCache {
