@@ -49,9 +49,15 @@ interface ManifestInput {
   ino: number
 }
 
-function statInput(path: string): ManifestInput | undefined {
-  const stat = statSync(path, {throwIfNoEntry: false})
-  return stat ? {path, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino} : undefined
+// An input as it is now. One that cannot be looked at (missing, or a PATH directory this user may
+// not enter) is recorded as such, so that its appearing later is noticed too.
+function statInput(path: string): ManifestInput {
+  try {
+    const stat = statSync(path)
+    return {path, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino}
+  } catch {
+    return {path, size: -1, mtimeMs: -1, ino: -1}
+  }
 }
 
 // What a plan depends on, cheaply checkable: every source file (with the fingerprint it had when
@@ -67,10 +73,7 @@ function planInputs(plan: Plan, files: ManifestFile[], sysroot = '/'): ManifestI
     if (!inputs.has(entry.source)) paths.add(entry.source)
     paths.add(dirname(entry.source))
   }
-  for (const path of paths) {
-    const input = inputs.has(path) ? undefined : statInput(path)
-    if (input) inputs.set(path, input)
-  }
+  for (const path of paths) if (!inputs.has(path)) inputs.set(path, statInput(path))
   return [...inputs.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }
 
@@ -81,7 +84,7 @@ function cachedPlan(manifest: Manifest | undefined, output: string, request: str
   if (!cache || cache.request !== request) return undefined
   for (const input of cache.inputs) {
     const now = statInput(input.path)
-    if (!now || now.size !== input.size || now.mtimeMs !== input.mtimeMs || now.ino !== input.ino) return undefined
+    if (now.size !== input.size || now.mtimeMs !== input.mtimeMs || now.ino !== input.ino) return undefined
   }
   return {...cache.plan, entries: manifest!.entries, output}
 }

@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {binRun, cli} from '../support/cli.js'
 import {compile} from '../support/fixtures.js'
 import {isRoot, skipBecause} from '../support/skip.js'
-import {makeTempDir} from '../support/temp.js'
+import {makeSharedTempDir, makeTempDir} from '../support/temp.js'
 
 // A recursive listing with what matters for "unchanged": type, mode, size, mtime, link target.
 function listing(dir: string): string[] {
@@ -56,6 +56,26 @@ describe('build-rootfs', function () {
       expect(existsSync(join(out, 'etc/ld.so.cache')), 'ld.so.cache').to.equal(layout === 'flat')
     })
   }
+
+  it('as uid 65534: the flat layout gets its cache, a PATH directory it may not enter is no obstacle, the rebuild copies nothing', function () {
+    if (!isRoot) skipBecause(this, 'switching to uid 65534 with setpriv needs root')
+    const shared = makeSharedTempDir()
+    const closed = join(shared, 'closed')
+    mkdirSync(closed, {mode: 0o700})
+    const env = {...process.env, NODE_EXTRA_CA_CERTS: '', HOME: shared, PATH: `${closed}:${process.env.PATH}`}
+    const asNobody = (args: string[]) => spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, binRun, 'build-rootfs', ...args], {encoding: 'utf8', env, cwd: '/'})
+    const probe = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, binRun, '--version'], {env, encoding: 'utf8'})
+    if (probe.status !== 0) skipBecause(this, `the checkout is not readable by uid 65534 (${probe.stderr.trim()})`)
+    const out = join(shared, 'rootfs')
+    const first = asNobody(['--json', '--layout', 'flat', '-o', out, 'bash', 'ls'])
+    expect(first.status, first.stderr).to.equal(0)
+    expect(existsSync(join(out, 'etc/ld.so.cache'))).to.equal(true)
+    const again = asNobody(['--json', '--layout', 'flat', '-o', out, 'bash', 'ls'])
+    expect(again.status, again.stderr).to.equal(0)
+    expect(JSON.parse(again.stdout).stats.copied).to.equal(0)
+    const run = spawnSync('chroot', [out, '/bin/bash', '-c', 'ls /lib64 >/dev/null && echo ran'], {encoding: 'utf8'})
+    expect(run.stdout, run.stderr).to.equal('ran\n')
+  })
 
   it('makes an /etc/ld.so.cache when a library lies where only ld.so.conf leads, and the program runs', function () {
     if (!isRoot) skipBecause(this, 'chroot needs root')
