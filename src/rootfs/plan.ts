@@ -249,16 +249,26 @@ export function findBusybox(choice: true | string): string {
   if (!path) {
     for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
       const candidate = posix.join(dir || '.', 'busybox')
-      if (statSync(candidate, {throwIfNoEntry: false})?.isFile()) {
+      // As execvp does, a directory this user may not enter is passed over.
+      if (regularFile(candidate) === true) {
         path = candidate
         break
       }
     }
     if (!path) throw new NsToolError('busybox: not found on PATH; install a static one (Debian/Ubuntu: apt-get install busybox-static) or give --busybox PATH')
   }
-  const head = statSync(path, {throwIfNoEntry: false})
-  if (!head?.isFile()) throw new NsToolError(`--busybox ${path}: no such file`)
+  const found = regularFile(path)
+  if (found !== true) throw new NsToolError(`--busybox ${path}: ${found}`)
   return path
+}
+
+// true for a regular file, else why not.
+function regularFile(path: string): true | string {
+  try {
+    return statSync(path).isFile() ? true : 'not a regular file'
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : 'no such file'
+  }
 }
 
 async function busyboxApplets(busybox: string): Promise<string[]> {

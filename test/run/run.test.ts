@@ -317,6 +317,14 @@ describe('run', function () {
     expect(again.stdout).to.equal('a b a\n')
   })
 
+  it('chroot as uid 65534 finds busybox on PATH past a directory it may not enter', function () {
+    const closed = join(shared, 'closed-dir')
+    mkdirSync(closed, {mode: 0o700})
+    const r = nsTool(['chroot', '--rootfs', join(shared, 'chroot-rootless'), '--', '/bin/sh', '-c', 'echo inside'], true, {env: {...env, PATH: `${closed}:${process.env.PATH}`}})
+    expect(r.status, r.stderr).to.equal(0)
+    expect(r.stdout).to.equal('inside\n')
+  })
+
   it('rejects bad flag values with exit 2 and one line', function () {
     for (const args of [['--bind', 'nope'], ['--user', 'root'], ['-e', 'NOEQUALS']]) {
       const r = cli(['run', ...args, box, '/bin/true'])
