@@ -367,8 +367,13 @@ static void setup_extra_mounts(int rootfd) {
  * rootfs is named through an fd opened before the tmpfs could hide its path. */
 static const char *setup_overlay(void) {
   static char options[256];
+  struct stat st;
   int lower = open(opt.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (lower < 0) die("open %s", opt.rootfs);
+  /* Copy-up recreates a directory with its owner: in a user namespace that maps only the caller,
+   * a tree owned by anyone else cannot be written (the kernel answers EOVERFLOW). Say so now. */
+  if (opt.userns && fstat(lower, &st) == 0 && st.st_uid != (uid_t)opt.uid)
+    fprintf(stderr, "ns-tool-helper: warning: --ephemeral: %s belongs to another user, and only your own uid is mapped here: writing into it will fail (EOVERFLOW); use a rootfs built as yourself, or run as root\n", opt.rootfs);
   if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=700") < 0) die("mount tmpfs for the --ephemeral overlay");
   if (mkdir("/tmp/upper", 0755) < 0 || mkdir("/tmp/work", 0700) < 0 || mkdir("/tmp/merged", 0755) < 0) die("mkdir overlay dirs");
   snprintf(options, sizeof options, "lowerdir=%s,upperdir=/tmp/upper,workdir=/tmp/work", fd_path(lower));

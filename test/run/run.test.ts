@@ -190,7 +190,13 @@ describe('run', function () {
         }
         const eph = nsTool(['run', '--ephemeral', own, '/bin/sh', '-c', 'echo gone > /tmp/ephemeral && cat /tmp/ephemeral'], rootless)
         expect(eph.stdout, eph.stderr).to.equal('gone\n')
+        expect(eph.stderr).to.not.contain('warning')
         expect(existsSync(join(own, 'tmp', 'ephemeral'))).to.equal(false)
+        if (rootless) {
+          // Someone else's tree: the write fails, and the helper said why beforehand.
+          const foreign = nsTool(['run', '--ephemeral', box, '/bin/sh', '-c', 'echo x > /tmp/ephemeral'], rootless)
+          expect(foreign.stderr).to.match(/warning: --ephemeral: .* belongs to another user.*EOVERFLOW/)
+        }
         const rw = nsTool(['run', '--bind', `${data}:/data`, box, '/bin/sh', '-c', 'cat /data/in; echo back > /data/out'], rootless)
         expect(rw.stdout, rw.stderr).to.equal('from host\n')
         expect(readFileSync(join(data, 'out'), 'utf8')).to.equal('back\n')
