@@ -283,6 +283,44 @@ describe('build-rootfs', function () {
     expect(again.programs[0].path).to.equal(join(early, 'tool'))
   })
 
+  it('a second build of the same output waits for the first; once the first is killed, it takes over the stale lock', async function () {
+    this.timeout(60_000)
+    const out = join(work, 'rootfs')
+    expect(build(['-o', out, 'true']).status).to.equal(0)
+    const before = listing(out)
+    const env = {...process.env, NODE_EXTRA_CA_CERTS: ''}
+    const first = spawn(process.execPath, [binRun, 'build-rootfs', '-o', out, 'bash'], {env: {...env, NS_TOOL_TEST_PAUSE: 'staged'}, stdio: ['ignore', 'ignore', 'pipe']})
+    const firstExit = new Promise((resolve) => first.once('exit', resolve))
+    await new Promise<void>((resolve, reject) => {
+      let seen = ''
+      first.stderr!.on('data', (chunk) => {
+        seen += chunk
+        if (seen.includes('paused at staged')) resolve()
+      })
+      first.once('exit', () => reject(new Error(`the first build exited before pausing: ${seen}`)))
+    })
+    const second = spawn(process.execPath, [binRun, 'build-rootfs', '-o', out, 'ls'], {env, stdio: ['ignore', 'ignore', 'pipe']})
+    let secondDone = false
+    let secondErr = ''
+    second.stderr!.on('data', (chunk) => (secondErr += chunk))
+    const secondExit = new Promise<number | null>((resolve) => second.once('exit', (code) => ((secondDone = true), resolve(code))))
+    try {
+      // A plain build of ls takes a fraction of a second; while the first holds the lock the
+      // second must not finish, and the tree must stay as it was.
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+      expect(secondDone, 'the second build waited').to.equal(false)
+      expect(listing(out)).to.deep.equal(before)
+    } finally {
+      first.kill('SIGKILL')
+      await firstExit
+    }
+    expect(await secondExit, secondErr).to.equal(0)
+    expect(existsSync(join(out, 'usr/bin/ls'))).to.equal(true)
+    expect(existsSync(join(out, 'usr/bin/bash')), 'nothing of the killed build').to.equal(false)
+    expect(verify(out).status).to.equal(0)
+    expect(readdirSync(work).filter((n) => n.includes('.ns-tool-staging'))).to.deep.equal([])
+  })
+
   it('a build killed with SIGKILL at several points leaves the previous tree intact', async function () {
     const out = join(work, 'rootfs')
     expect(build(['-o', out, 'true']).status).to.equal(0)
