@@ -5,8 +5,8 @@ let args = process.argv.slice(2)
 
 // Output to a pipe is written asynchronously: exiting before it drains would cut it (a --json
 // plan is larger than a pipe's 64 KiB).
-function flushed() {
-  return Promise.all([process.stdout, process.stderr].map((stream) => new Promise((done) => stream.write('', done))))
+function flushed(streams = [process.stdout, process.stderr]) {
+  return Promise.all(streams.map((stream) => new Promise((done) => stream.write('', done))))
 }
 
 // `run` is called in loops: its common path skips oclif (~100 ms of imports) and goes straight to
@@ -15,6 +15,8 @@ function flushed() {
 if (args[0] === 'run') {
   // The runner is loaded alongside the parser: the common path needs both.
   const runner = import('../dist/src/run/index.js')
+  // Awaited only on the common path; a failure there is reported by the oclif path instead.
+  runner.catch(() => undefined)
   const {fastRunSpec, splitRunArgv} = await import('../dist/src/run/argv.js')
   let spec
   try {
@@ -29,11 +31,9 @@ if (args[0] === 'run') {
     } catch (error) {
       process.stderr.write(`ns-tool run: ${error.message}\n`)
       process.exitCode = error.exitCode ?? 1
+      await flushed([process.stderr])
     }
-    spec = 'done'
-  }
-  if (spec === 'done') {
-    await flushed()
+    // The command wrote to the inherited descriptors itself; ns-tool wrote nothing else.
     process.exit()
   }
   const {flagWords, rootfs, command} = splitRunArgv(args.slice(1))
