@@ -13,19 +13,14 @@ function flushed(streams = [process.stdout, process.stderr]) {
 // the runner. Anything unusual (help, a bad flag, an error) takes the oclif path below, which also
 // puts a `--` where COMMAND starts, so `run R /bin/ls --help` reaches ls.
 if (args[0] === 'run') {
-  // The runner is loaded alongside the parser: the common path needs both.
-  const runner = import('../dist/src/run/index.js')
-  // Awaited only on the common path; a failure there is reported by the oclif path instead.
-  runner.catch(() => undefined)
-  const {fastRunSpec, splitRunArgv} = await import('../dist/src/run/argv.js')
+  const {fastRunSpec, run, splitRunArgv} = await import('../dist/src/run/index.js')
   let spec
   try {
-    spec = await fastRunSpec(args.slice(1))
+    spec = fastRunSpec(args.slice(1))
   } catch {
     spec = undefined
   }
   if (spec) {
-    const {run} = await runner
     try {
       process.exitCode = await run(spec)
     } catch (error) {

@@ -42,12 +42,11 @@ be executed; 127 when it does not exist.`
   ]
 
   async run(): Promise<void> {
-    const {splitRunArgv} = await import('../src/run/argv.js')
-    const {flagWords, rootfs, command} = splitRunArgv(this.argv)
+    const runner = await import('../src/run/index.js')
+    const {flagWords, rootfs, command} = runner.splitRunArgv(this.argv)
     const {flags} = await this.parse(Run, [...flagWords, '--', rootfs ?? ''])
     const {UsageError} = await import('../src/errors.js')
     if (!rootfs) throw new UsageError('missing ROOTFS (usage: ns-tool run [FLAGS] ROOTFS [COMMAND [ARG...]])')
-    const runner = await import('../src/run/index.js')
     const status = await runner.run({
       rootfs,
       command: command[0],

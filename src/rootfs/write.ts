@@ -5,7 +5,6 @@ import {constants, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, read
 import {copyFile} from 'node:fs/promises'
 import {basename, dirname, join, posix} from 'node:path'
 import {NsToolError, UsageError} from '../errors.js'
-import {optionalHelperPath} from '../run/helper-path.js'
 import type {BuildOptions, BuildResult, BuildStats, Plan, PlanEntry} from './types.js'
 
 export const MANIFEST_DIR = '.ns-tool'
@@ -336,6 +335,7 @@ async function switchIn(staging: string, output: string): Promise<void> {
   }
   // renameat2(RENAME_EXCHANGE) swaps the two trees in one step: at every instant the output is
   // either the old tree or the new one. Node has no binding for it; the C helper does.
+  const {optionalHelperPath} = await import('../run/index.js')
   const helper = optionalHelperPath()
   const {spawnSync} = await import('node:child_process')
   if (helper && spawnSync(helper, ['--rename-exchange', staging, output], {stdio: 'ignore'}).status === 0) {
