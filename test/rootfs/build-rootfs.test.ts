@@ -253,6 +253,11 @@ describe('build-rootfs', function () {
     expect(JSON.parse(other.stdout).stats.copied).to.equal(0)
     const manifest = JSON.parse(readFileSync(join(out, '.ns-tool/manifest.json'), 'utf8'))
     expect(JSON.parse(manifest.cache.request).path).to.equal(path)
+    // A file deleted from the tree (its directory's mtime changes) is put back, and only it.
+    rmSync(join(out, 'usr/bin/ls'))
+    const repaired = build(['--json', '-o', out, 'bash', 'ls'])
+    expect(JSON.parse(repaired.stdout).stats.copied, repaired.stderr).to.equal(1)
+    expect(lstatSync(join(out, 'usr/bin/ls')).isFile()).to.equal(true)
     writeFileSync(join(out, 'root', 'note'), 'mine')
     expect(build(['-o', out, 'bash']).status).to.equal(0)
     expect(existsSync(join(out, 'root', 'note')), 'kept without --clean').to.equal(true)
