@@ -7,7 +7,7 @@ import {basename, posix, resolve as resolvePath} from 'node:path'
 import {NsToolError, UsageError} from '../errors.js'
 import type {LdCacheRecord} from '../resolve/ld-cache.js'
 import {cacheFlagsFor, hostMachine} from '../resolve/loader.js'
-import type {Closure, ResolvedFile} from '../resolve/types.js'
+import type {Closure, FoundVia, ResolvedFile} from '../resolve/types.js'
 import {skeletonEntries} from './skeleton.js'
 import type {BuildOptions, Layout, Plan, PlanEntry} from './types.js'
 
@@ -183,23 +183,37 @@ function placeFlat(map: EntryMap, sysroot: string, closure: Closure): void {
 // the path it lands on (its host path, or /lib64 in the flat layout), its glibc-hwcaps variants
 // as extension entries. Legacy hwcap subdirectories (tls, x86_64) are left to the directory search.
 function ldCacheRecords(closure: Closure, layout: Layout): LdCacheRecord[] {
-  const records: LdCacheRecord[] = []
+  const records: Array<LdCacheRecord & {private: boolean}> = []
   const fallback = cacheFlagsFor(hostMachine() ?? 0, process.arch.includes('64') ? 64 : 32) ?? 0x0303
   for (const file of closure.files) {
     // The loader is listed too (ldconfig lists it): a library checked on its own asks for it.
     const key = file.kind === 'library' ? file.soname : file.kind === 'interpreter' ? closure.loaderSonames?.get(file.path) : undefined
     if (key === undefined) continue
     const flags = closure.cacheFlags?.get(file.path) ?? fallback
+    const found = {private: file.foundVia === undefined || PRIVATE_WAYS.has(file.foundVia)}
     const place = (path: string, level?: string) => (layout === 'flat' && file.kind === 'library' ? posix.join('/lib64', level ? `glibc-hwcaps/${level}` : '', key) : path)
     const plainDir = posix.dirname(file.path).replace(/\/glibc-hwcaps\/[^/]+$/, '')
     for (const path of new Set([file.path, ...(file.variants ?? [])])) {
       const level = HWCAPS_DIR.exec(path)?.[1]
-      if (level !== undefined) records.push({key, value: place(path, level), flags, hwcaps: level})
-      else if (posix.dirname(path) === plainDir) records.push({key, value: place(path), flags})
+      if (level !== undefined) records.push({key, value: place(path, level), flags, hwcaps: level, ...found})
+      else if (posix.dirname(path) === plainDir) records.push({key, value: place(path), flags, ...found})
     }
   }
-  return records
+  // A soname found in several places (one program's own copy through its RUNPATH, the system's
+  // through the cache): the cache lists only what the loader's own search found, so that the
+  // programs without that RUNPATH keep getting the system's copy.
+  const searched = new Set(records.filter((r) => !r.private).map((r) => r.key))
+  const seen = new Set<string>()
+  return records.flatMap(({private: own, ...record}) => {
+    const id = `${record.key}\0${record.value}\0${record.hwcaps ?? ''}`
+    if ((own && searched.has(record.key)) || seen.has(id)) return []
+    seen.add(id)
+    return [record]
+  })
 }
+
+// Ways of finding a file that belong to the object that asked, not to the loader's own search.
+const PRIVATE_WAYS = new Set<FoundVia>(['rpath', 'runpath', 'path'])
 
 const HWCAPS_DIR = /\/glibc-hwcaps\/([^/]+)\/[^/]+$/
 

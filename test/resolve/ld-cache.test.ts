@@ -1,9 +1,9 @@
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
-import {copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {cacheLibCompare, LdCacheError, ldCacheVariants, lookupLdCache, parseLdCache, serializeLdCache, type LdCache} from '../../src/resolve/ld-cache.js'
-import {compile} from '../support/fixtures.js'
+import {compile, glibcRoot} from '../support/fixtures.js'
 import {isRoot, skipBecause} from '../support/skip.js'
 import {makeTempDir} from '../support/temp.js'
 
@@ -90,12 +90,7 @@ describe('resolve/ld-cache', () => {
     if (!isRoot) skipBecause(this, 'chroot needs root')
     // A root with the host's loader and libc, a program and three copies of its library.
     const root = makeTempDir()
-    const libdir = join(root, 'usr/lib/x86_64-linux-gnu')
-    mkdirSync(libdir, {recursive: true})
-    mkdirSync(join(root, 'lib64'))
-    mkdirSync(join(root, 'etc'))
-    for (const name of ['ld-linux-x86-64.so.2', 'libc.so.6']) copyFileSync(realpathSync(join('/lib/x86_64-linux-gnu', name)), join(libdir, name))
-    symlinkSync('../usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2', join(root, 'lib64/ld-linux-x86-64.so.2'))
+    glibcRoot(root)
     const lib = join(root, 'opt/lib')
     hwcapsCopies(lib)
     compile({sources: ['resolve/main.c', join(lib, 'libname.so.1')], output: join(root, 'prog')})

@@ -1,10 +1,10 @@
 // build-rootfs end to end: real programs, real fixtures, the real loader (through chroot) as oracle.
 import {expect} from 'chai'
 import {spawn, spawnSync} from 'node:child_process'
-import {chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {binRun, cli} from '../support/cli.js'
-import {compile} from '../support/fixtures.js'
+import {compile, glibcRoot} from '../support/fixtures.js'
 import {isRoot, skipBecause} from '../support/skip.js'
 import {makeSharedTempDir, makeTempDir} from '../support/temp.js'
 
@@ -57,6 +57,26 @@ describe('build-rootfs', function () {
     })
   }
 
+  it('lists in the ld.so.cache only the system\'s copy of a soname that one program also has privately', function () {
+    if (!isRoot) skipBecause(this, 'chroot needs root')
+    // /opt/b/bin/b finds its own libdup.so.1 through RUNPATH; /usr/bin/a finds the system's. b is
+    // resolved first, so its copy would come first in the cache if it were listed.
+    const sysroot = join(work, 'sysroot')
+    glibcRoot(sysroot)
+    mkdirSync(join(sysroot, 'opt/b/lib'), {recursive: true})
+    mkdirSync(join(sysroot, 'opt/b/bin'), {recursive: true})
+    const system = compile({sources: ['resolve/name.c'], flags: ['-shared', '-fPIC', '-DNAME="system"', '-Wl,-soname,libdup.so.1'], output: join(sysroot, 'usr/lib/x86_64-linux-gnu/libdup.so.1')})
+    const own = compile({sources: ['resolve/name.c'], flags: ['-shared', '-fPIC', '-DNAME="private"', '-Wl,-soname,libdup.so.1'], output: join(sysroot, 'opt/b/lib/libdup.so.1')})
+    compile({sources: ['resolve/main.c', own], flags: ['-Wl,--enable-new-dtags', '-Wl,-rpath,/opt/b/lib'], output: join(sysroot, 'opt/b/bin/b')})
+    compile({sources: ['resolve/main.c', system], output: join(sysroot, 'usr/bin/a')})
+    const out = join(work, 'rootfs')
+    const r = build(['--sysroot', sysroot, '-o', out, '/opt/b/bin/b', '/usr/bin/a'])
+    expect(r.status, r.stderr).to.equal(0)
+    expect(existsSync(join(out, 'etc/ld.so.cache')), 'a library outside the default directories').to.equal(true)
+    expect(spawnSync('chroot', [out, '/usr/bin/a'], {encoding: 'utf8'}).stdout).to.equal('system\n')
+    expect(spawnSync('chroot', [out, '/opt/b/bin/b'], {encoding: 'utf8'}).stdout).to.equal('private\n')
+  })
+
   it('as uid 65534: the flat layout gets its cache, a PATH directory it may not enter is no obstacle, the rebuild copies nothing', function () {
     if (!isRoot) skipBecause(this, 'switching to uid 65534 with setpriv needs root')
     const shared = makeSharedTempDir()
@@ -82,14 +102,8 @@ describe('build-rootfs', function () {
     // A sysroot with the host's loader and libc, and a library in /opt/fix/lib that its
     // /etc/ld.so.conf lists (no cache there: the resolver reads the configuration).
     const sysroot = join(work, 'sysroot')
-    const libdir = join(sysroot, 'usr/lib/x86_64-linux-gnu')
-    mkdirSync(libdir, {recursive: true})
-    mkdirSync(join(sysroot, 'lib64'))
-    mkdirSync(join(sysroot, 'etc'))
+    glibcRoot(sysroot)
     mkdirSync(join(sysroot, 'opt/fix/lib'), {recursive: true})
-    mkdirSync(join(sysroot, 'usr/bin'), {recursive: true})
-    for (const name of ['ld-linux-x86-64.so.2', 'libc.so.6']) copyFileSync(realpathSync(join('/lib/x86_64-linux-gnu', name)), join(libdir, name))
-    symlinkSync('../usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2', join(sysroot, 'lib64/ld-linux-x86-64.so.2'))
     writeFileSync(join(sysroot, 'etc/ld.so.conf'), '/opt/fix/lib\n')
     const lib = compile({sources: ['elf/lib.c'], flags: ['-shared', '-fPIC', '-Wl,-soname,libconffix.so.1'], output: join(sysroot, 'opt/fix/lib/libconffix.so.1')})
     compile({sources: ['elf/main.c', lib], output: join(sysroot, 'usr/bin/prog')})

@@ -2,7 +2,7 @@
 // per-process build dir (removed at exit). The same (sources, flags) pair is compiled once.
 import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {existsSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {repoRoot} from './cli.js'
@@ -43,4 +43,17 @@ export function compile(options: CompileOptions): string {
   const r = spawnSync('cc', ['-o', output, ...sources, ...flags], {encoding: 'utf8'})
   if (r.status !== 0) throw new Error(`cc ${sources.join(' ')} ${flags.join(' ')} failed:\n${r.stderr}`)
   return output
+}
+
+// A root with the host's x86-64 glibc loader and libc in /usr/lib/x86_64-linux-gnu (and the
+// /lib64 link to the loader), an empty /etc and /usr/bin: enough for a fixture program to run in
+// it under chroot, and for a sysroot of the real loader's layout.
+export function glibcRoot(root: string): void {
+  const libdir = join(root, 'usr/lib/x86_64-linux-gnu')
+  mkdirSync(libdir, {recursive: true})
+  mkdirSync(join(root, 'lib64'), {recursive: true})
+  mkdirSync(join(root, 'etc'), {recursive: true})
+  mkdirSync(join(root, 'usr/bin'), {recursive: true})
+  for (const name of ['ld-linux-x86-64.so.2', 'libc.so.6']) copyFileSync(realpathSync(join('/lib/x86_64-linux-gnu', name)), join(libdir, name))
+  symlinkSync('../usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2', join(root, 'lib64/ld-linux-x86-64.so.2'))
 }
