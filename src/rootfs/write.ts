@@ -48,6 +48,11 @@ interface ManifestInput {
   ino: number
 }
 
+// Whether two fingerprints (size, mtime, inode) describe the same file contents.
+function sameFingerprint(a: ManifestInput, b: ManifestInput): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino
+}
+
 // An input as it is now. One that cannot be looked at (missing, or a PATH directory this user may
 // not enter) is recorded as such, so that its appearing later is noticed too.
 function statInput(path: string): ManifestInput {
@@ -82,8 +87,7 @@ function cachedPlan(manifest: Manifest | undefined, output: string, request: str
   const cache = manifest?.cache
   if (!cache || cache.request !== request) return undefined
   for (const input of cache.inputs) {
-    const now = statInput(input.path)
-    if (now.size !== input.size || now.mtimeMs !== input.mtimeMs || now.ino !== input.ino) return undefined
+    if (!sameFingerprint(statInput(input.path), input)) return undefined
   }
   return {...cache.plan, entries: manifest!.entries, output}
 }
@@ -311,10 +315,7 @@ function unchanged(previous: Manifest, plan: Plan, settings: string, reused: boo
   // A reused plan is the previous one, its sources already checked.
   if (!reused) {
     if (JSON.stringify(previous.entries) !== JSON.stringify(plan.entries)) return false
-    for (const file of previous.files) {
-      const source = statSync(file.source, {throwIfNoEntry: false})
-      if (!source || source.size !== file.size || source.mtimeMs !== file.mtimeMs || source.ino !== file.ino) return false
-    }
+    if (!previous.files.every((file) => sameFingerprint(statInput(file.source), file))) return false
   }
   // Every entry still in the tree: a file deleted from it is put back. Told by the directories'
   // mtimes where the manifest has them; else access(2) for files and directories (no stat to
@@ -390,7 +391,7 @@ async function writeEntries(plan: Plan, staging: string, previous: Manifest | un
     files.push(record)
     const old = before.get(entry.path)
     // Unchanged since the last build (size, mtime, inode): link the previous copy, read nothing.
-    if (old && old.source === record.source && old.size === record.size && old.mtimeMs === record.mtimeMs && old.ino === record.ino) {
+    if (old && old.source === record.source && sameFingerprint(old, record)) {
       try {
         linkSync(join(plan.output, entry.path), dest)
         stats.reused++
