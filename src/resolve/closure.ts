@@ -9,7 +9,7 @@ import {NsToolError, UsageError} from '../errors.js'
 import {ElfSource} from './elf-source.js'
 import {ldCacheVariants, lookupLdCache, parseLdCache, type LdCache} from './ld-cache.js'
 import {readLdConf, type LdConf} from './ld-conf.js'
-import {hostMachine, loaderProfile, machineName, type LoaderProfile} from './loader.js'
+import {hostMachine, hwcapsBase, loaderProfile, machineName, type LoaderProfile} from './loader.js'
 import {defaultSearchPath, envCommand, findProgramIn, parseShebang, readHead, type Shebang} from './program.js'
 import {Sysroot, SysrootLookupError} from './sysroot.js'
 import {expandTokens, searchDirs} from './tokens.js'
@@ -84,7 +84,7 @@ function remember(process: Process, object: LoadedObject): void {
 // Whether the loader finds path without a cache: in one of its default directories, or in a
 // glibc-hwcaps or legacy hwcap subdirectory of one.
 function inDefaultDir(path: string, profile: LoaderProfile): boolean {
-  let dir = posix.dirname(path).replace(/\/glibc-hwcaps\/[^/]+$/, '')
+  let dir = hwcapsBase(posix.dirname(path))
   const legacy = profile.legacySubdirs.find((subdir) => dir.endsWith(`/${subdir}`))
   if (legacy) dir = dir.slice(0, -legacy.length - 1)
   return profile.systemDirs.includes(dir || '/')

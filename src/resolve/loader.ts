@@ -73,6 +73,11 @@ export function cacheFlagsFor(machine: number, elfClass: 32 | 64): number | unde
   return facts(machine, elfClass)?.cacheFlags.at(-1)
 }
 
+// The directory a glibc-hwcaps subdirectory belongs to (dir itself for any other directory).
+export function hwcapsBase(dir: string): string {
+  return dir.replace(/\/glibc-hwcaps\/[^/]+$/, '')
+}
+
 // The host's own machine, to tell a foreign-architecture program from a native one.
 export function hostMachine(): number | undefined {
   const byArch: Record<string, number> = {x64: 62, ia32: 3, arm64: 183, arm: 40, riscv64: 243, ppc64: 21, s390x: 22, loong64: 258}

@@ -6,7 +6,7 @@ import {lstatSync, openSync, readdirSync, readlinkSync, readSync, closeSync, sta
 import {basename, posix, resolve as resolvePath} from 'node:path'
 import {NsToolError, UsageError} from '../errors.js'
 import type {LdCacheRecord} from '../resolve/ld-cache.js'
-import {cacheFlagsFor, hostMachine} from '../resolve/loader.js'
+import {cacheFlagsFor, hostMachine, hwcapsBase} from '../resolve/loader.js'
 import type {Closure, FoundVia, ResolvedFile} from '../resolve/types.js'
 import {skeletonEntries} from './skeleton.js'
 import type {BuildOptions, Layout, Plan, PlanEntry} from './types.js'
@@ -168,16 +168,24 @@ function placeFlat(map: EntryMap, sysroot: string, closure: Closure): void {
       map.add({path: file.path, type: 'file', source: host, mode, ...libraryReason(file)})
     } else {
       const name = file.soname ?? basename(file.path)
-      map.add({path: posix.join('/lib64', name), type: 'file', source: host, mode, ...libraryReason(file)})
+      map.add({path: flatLibraryPath(name), type: 'file', source: host, mode, ...libraryReason(file)})
       for (const variant of file.variants ?? []) {
-        const hwcaps = /\/glibc-hwcaps\/([^/]+)\//.exec(variant)
-        if (!hwcaps) continue
+        const level = HWCAPS_DIR.exec(variant)?.[1]
+        if (level === undefined) continue
         const variantHost = posix.join(sysroot, variant)
-        map.add({path: posix.join('/lib64/glibc-hwcaps', hwcaps[1], name), type: 'file', source: variantHost, mode: statSync(variantHost).mode & 0o7777, reason: 'library (hwcaps variant)'})
+        map.add({path: flatLibraryPath(name, level), type: 'file', source: variantHost, mode: statSync(variantHost).mode & 0o7777, reason: 'library (hwcaps variant)'})
       }
     }
   }
 }
+
+// Where the flat layout puts a library: /lib64/NAME, a glibc-hwcaps variant under
+// /lib64/glibc-hwcaps/LEVEL/.
+function flatLibraryPath(name: string, level?: string): string {
+  return level === undefined ? posix.join('/lib64', name) : posix.join('/lib64/glibc-hwcaps', level, name)
+}
+
+const HWCAPS_DIR = /\/glibc-hwcaps\/([^/]+)\/[^/]+$/
 
 // What the rootfs's /etc/ld.so.cache lists: each library under the name the loader asks for, at
 // the path it lands on (its host path, or /lib64 in the flat layout), its glibc-hwcaps variants
@@ -191,8 +199,8 @@ function ldCacheRecords(closure: Closure, layout: Layout): LdCacheRecord[] {
     if (key === undefined) continue
     const flags = closure.cacheFlags?.get(file.path) ?? fallback
     const found = {private: file.foundVia === undefined || PRIVATE_WAYS.has(file.foundVia)}
-    const place = (path: string, level?: string) => (layout === 'flat' && file.kind === 'library' ? posix.join('/lib64', level ? `glibc-hwcaps/${level}` : '', key) : path)
-    const plainDir = posix.dirname(file.path).replace(/\/glibc-hwcaps\/[^/]+$/, '')
+    const place = (path: string, level?: string) => (layout === 'flat' && file.kind === 'library' ? flatLibraryPath(key, level) : path)
+    const plainDir = hwcapsBase(posix.dirname(file.path))
     for (const path of new Set([file.path, ...(file.variants ?? [])])) {
       const level = HWCAPS_DIR.exec(path)?.[1]
       if (level !== undefined) records.push({key, value: place(path, level), flags, hwcaps: level, ...found})
@@ -214,8 +222,6 @@ function ldCacheRecords(closure: Closure, layout: Layout): LdCacheRecord[] {
 
 // Ways of finding a file that belong to the object that asked, not to the loader's own search.
 const PRIVATE_WAYS = new Set<FoundVia>(['rpath', 'runpath', 'path'])
-
-const HWCAPS_DIR = /\/glibc-hwcaps\/([^/]+)\/[^/]+$/
 
 function isElfFile(path: string): boolean {
   let fd: number | undefined
