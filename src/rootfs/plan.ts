@@ -7,6 +7,8 @@ import {basename, posix, resolve as resolvePath} from 'node:path'
 import {NsToolError, UsageError} from '../errors.js'
 import type {LdCacheRecord} from '../resolve/ld-cache.js'
 import {cacheFlagsFor, hostMachine, hwcapsBase} from '../resolve/loader.js'
+import {findProgramIn} from '../resolve/program.js'
+import {Sysroot} from '../resolve/sysroot.js'
 import type {Closure, FoundVia, ResolvedFile} from '../resolve/types.js'
 import {skeletonEntries} from './skeleton.js'
 import type {BuildOptions, Layout, Plan, PlanEntry} from './types.js'
@@ -267,15 +269,12 @@ function placeFileRequest(map: EntryMap, request: FileRequest): string[] {
 export function findBusybox(choice: true | string): string {
   let path = typeof choice === 'string' ? resolvePath(choice) : undefined
   if (!path) {
-    for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
-      const candidate = posix.join(dir || '.', 'busybox')
-      // As execvp does, a directory this user may not enter is passed over.
-      if (regularFile(candidate) === true) {
-        path = candidate
-        break
-      }
+    // The resolver's execvp lookup: a directory this user may not enter is passed over.
+    try {
+      path = findProgramIn(new Sysroot('/'), 'busybox')
+    } catch (error) {
+      throw new NsToolError(`${(error as Error).message}; install a static one (Debian/Ubuntu: apt-get install busybox-static) or give --busybox PATH`)
     }
-    if (!path) throw new NsToolError('busybox: not found on PATH; install a static one (Debian/Ubuntu: apt-get install busybox-static) or give --busybox PATH')
   }
   const found = regularFile(path)
   if (found !== true) throw new NsToolError(`--busybox ${path}: ${found}`)

@@ -260,16 +260,20 @@ function packageRoot(): string {
   return dir
 }
 
+function builtHelper(): string {
+  return join(packageRoot(), 'dist', 'helper', 'ns-tool-helper')
+}
+
 export function helperPath(): string {
-  const path = join(packageRoot(), 'dist', 'helper', 'ns-tool-helper')
-  if (!existsSync(path)) {
-    throw new NsToolError(`the namespace helper is not built (${path}): run \`node scripts/setup.js\` in ${packageRoot()} (it needs a C compiler: apt-get install gcc libc6-dev)`)
+  const path = optionalHelperPath()
+  if (path === undefined) {
+    throw new NsToolError(`the namespace helper is not built (${builtHelper()}): run \`node scripts/setup.js\` in ${packageRoot()} (it needs a C compiler: apt-get install gcc libc6-dev)`)
   }
   return path
 }
 
 // The helper when it is there, for optional uses (the rootfs writer's atomic exchange).
 export function optionalHelperPath(): string | undefined {
-  const path = join(packageRoot(), 'dist', 'helper', 'ns-tool-helper')
+  const path = builtHelper()
   return existsSync(path) ? path : undefined
 }
