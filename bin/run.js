@@ -13,7 +13,7 @@ function flushed(streams = [process.stdout, process.stderr]) {
 // the runner. Anything unusual (help, a bad flag, an error) takes the oclif path below, which also
 // puts a `--` where COMMAND starts, so `run R /bin/ls --help` reaches ls.
 if (args[0] === 'run') {
-  const {fastRunSpec, run, splitRunArgv} = await import('../dist/src/run/index.js')
+  const [{fastRunSpec, splitRunArgv}, {run}] = await Promise.all([import('../dist/src/cli/run.js'), import('../dist/src/sandbox/supervise.js')])
   let spec
   try {
     spec = fastRunSpec(args.slice(1))

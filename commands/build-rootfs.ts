@@ -55,7 +55,7 @@ what changed.`
     let flags = parsed.flags
     let programs = parsed.argv as string[]
     if (flags.config) {
-      const {loadConfig, mergeConfig} = await import('../src/config/index.js')
+      const {loadConfig, mergeConfig} = await import('../src/cli/config.js')
       const config = await loadConfig(flags.config)
       const given = parsed.metadata.flags as Record<string, {setFromDefault?: boolean} | undefined>
       const explicit = (name: string) => (flags as Record<string, unknown>)[name] !== undefined && !given[name]?.setFromDefault

@@ -28,9 +28,9 @@ busybox comes from --busybox, else from PATH when it is statically linked.`
     const {flags, argv} = await this.parse(Chroot, own)
     const {UsageError} = await import('../src/errors.js')
     if (argv.length > 0) throw new UsageError(`unexpected ${argv[0]}: put the command after --  (ns-tool chroot -- ${argv.join(' ')})`)
-    const {ensureBusyboxRootfs} = await import('../src/run/chroot.js')
+    const {ensureBusyboxRootfs} = await import('../src/sandbox/chroot.js')
     const rootfs = await ensureBusyboxRootfs(flags.rootfs, flags.busybox)
-    const {run} = await import('../src/run/index.js')
+    const {run} = await import('../src/sandbox/supervise.js')
     process.exitCode = await run({rootfs, command: command[0], args: command.slice(1)})
   }
 }

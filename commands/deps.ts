@@ -55,14 +55,14 @@ interpreter (and, for #!/usr/bin/env NAME, NAME found on PATH). Nothing is execu
       if (!statSync(flags.sysroot, {throwIfNoEntry: false})?.isDirectory()) throw new UsageError(`--sysroot ${flags.sysroot}: no such directory`)
     }
 
-    const {resolve} = await import('../src/resolve/index.js')
+    const {resolve} = await import('../src/loader/index.js')
     const closure = await resolve(programs, {
       sysroot: flags.sysroot,
       resolver: flags.resolver === 'ldd' ? 'ldd' : 'elf',
       ldLibraryPath: flags['ld-library-path'] ? (process.env.LD_LIBRARY_PATH ?? '') : undefined,
     })
 
-    const render = await import('../src/resolve/render.js')
+    const render = await import('../src/cli/deps-render.js')
     const text = format === 'json' ? render.closureJson(closure) : format === 'dot' ? render.closureDot(closure) : render.closureTree(closure)
     process.stdout.write(text)
     if (closure.missing.length > 0) {

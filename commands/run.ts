@@ -42,23 +42,24 @@ be executed; 127 when it does not exist.`
   ]
 
   async run(): Promise<void> {
-    const runner = await import('../src/run/index.js')
-    const {flagWords, rootfs, command} = runner.splitRunArgv(this.argv)
+    const cli = await import('../src/cli/run.js')
+    const {run} = await import('../src/sandbox/supervise.js')
+    const {flagWords, rootfs, command} = cli.splitRunArgv(this.argv)
     const {flags} = await this.parse(Run, [...flagWords, '--', rootfs ?? ''])
     const {UsageError} = await import('../src/errors.js')
     if (!rootfs) throw new UsageError('missing ROOTFS (usage: ns-tool run [FLAGS] ROOTFS [COMMAND [ARG...]])')
-    const status = await runner.run({
+    const status = await run({
       rootfs,
       command: command[0],
       args: command.slice(1),
       userns: flags.userns as 'auto' | 'always' | 'never',
       net: flags.net as 'none' | 'host',
       hostname: flags.hostname,
-      env: runner.parseEnv(flags.env ?? []),
+      env: cli.parseEnv(flags.env ?? []),
       clearEnv: flags['clear-env'],
       workdir: flags.workdir,
-      user: flags.user === undefined ? undefined : runner.parseUser(flags.user),
-      binds: (flags.bind ?? []).map(runner.parseBind),
+      user: flags.user === undefined ? undefined : cli.parseUser(flags.user),
+      binds: (flags.bind ?? []).map(cli.parseBind),
       tmpfs: flags.tmpfs,
       readOnly: flags['read-only'],
       ephemeral: flags.ephemeral,

@@ -1,10 +1,10 @@
 // Building a rootfs: plan (what goes where, and why) then write (staging, copies, atomic switch).
 import type {BuildOptions, BuildResult, Plan} from './types.js'
 import {resolve as resolvePath} from 'node:path'
-import {buildOutput} from './write.js'
+import {buildOutput} from './write/index.js'
 
 export type * from './types.js'
-export {isNsToolRootfs, MANIFEST_DIR} from './write.js'
+export {isNsToolRootfs, MANIFEST_DIR} from './write/index.js'
 
 // Plans and writes the rootfs at options.output (default ./rootfs). Throws NsToolError (exit 1)
 // for a missing library (unless allowMissing), UsageError (exit 2) for unusable options.
@@ -19,6 +19,6 @@ export async function build(programs: string[], options: BuildOptions = {}): Pro
 // What a build would write; the resolver and planner load only when a plan is made (a no-op
 // rebuild reuses the previous one).
 export async function plan(programs: string[], options: BuildOptions = {}): Promise<Plan> {
-  const module = await import('./plan.js')
+  const module = await import('./plan/index.js')
   return module.plan(programs, options)
 }

@@ -1,7 +1,7 @@
 // The plan is the manifest: what goes where in the rootfs, and why. --dry-run prints it, --json
 // prints it, the writer executes it, tests assert on it.
-import type {LdCacheRecord} from '../resolve/ld-cache.js'
-import type {MissingLibrary, ProgramInfo} from '../resolve/types.js'
+import type {LdCacheRecord} from '../loader/ld-cache.js'
+import type {MissingLibrary, ProgramInfo} from '../loader/types.js'
 
 export type Layout = 'host' | 'flat'
 export type CopyMode = 'auto' | 'copy' | 'reflink' | 'hardlink'

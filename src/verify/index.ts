@@ -1,15 +1,15 @@
 // verify ROOTFS: every ELF file's interpreter and libraries, and every executable script's
-// interpreter, must resolve inside ROOTFS alone — the loader's search emulated by src/resolve with
+// interpreter, must resolve inside ROOTFS alone — the loader's search emulated by src/loader with
 // ROOTFS as the sysroot (its own ld.so.cache, ld.so.conf and default directories).
 import {closeSync, openSync, readdirSync, readSync, statSync} from 'node:fs'
 import {posix} from 'node:path'
 import type {ElfObject} from '../elf/types.js'
 import {NsToolError, UsageError} from '../errors.js'
-import {ClosureBuilder} from '../resolve/closure.js'
-import {ElfSource} from '../resolve/elf-source.js'
-import {machineName} from '../resolve/loader.js'
-import {envCommand, findProgramIn, parseShebang} from '../resolve/program.js'
-import {Sysroot, SysrootLookupError} from '../resolve/sysroot.js'
+import {ClosureBuilder} from '../loader/closure.js'
+import {ElfSource} from '../loader/elf-source.js'
+import {machineName} from '../loader/loader.js'
+import {envCommand, findProgramIn, parseShebang} from '../loader/program.js'
+import {Sysroot, SysrootLookupError} from '../loader/sysroot.js'
 import type {VerifyOptions, VerifyProblem, VerifyResult} from './types.js'
 
 export type * from './types.js'

@@ -4,14 +4,14 @@
 import type {Stats} from 'node:fs'
 import {lstatSync, openSync, readdirSync, readlinkSync, readSync, closeSync, statSync} from 'node:fs'
 import {basename, posix, resolve as resolvePath} from 'node:path'
-import {NsToolError, UsageError} from '../errors.js'
-import type {LdCacheRecord} from '../resolve/ld-cache.js'
-import {cacheFlagsFor, hostMachine, hwcapsBase} from '../resolve/loader.js'
-import {findProgramIn} from '../resolve/program.js'
-import {Sysroot} from '../resolve/sysroot.js'
-import type {Closure, FoundVia, ResolvedFile} from '../resolve/types.js'
+import {NsToolError, UsageError} from '../../errors.js'
+import type {LdCacheRecord} from '../../loader/ld-cache.js'
+import {cacheFlagsFor, hostMachine, hwcapsBase} from '../../loader/loader.js'
+import {findProgramIn} from '../../loader/program.js'
+import {Sysroot} from '../../loader/sysroot.js'
+import type {Closure, FoundVia, ResolvedFile} from '../../loader/types.js'
 import {skeletonEntries} from './skeleton.js'
-import type {BuildOptions, Layout, Plan, PlanEntry} from './types.js'
+import type {BuildOptions, Layout, Plan, PlanEntry} from '../types.js'
 
 const MAX_LINK_DEPTH = 40
 const MERGED_USR_LINKS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32']
@@ -325,15 +325,15 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
 
   let closure: Closure = {programs: [], files: [], missing: []}
   if (programs.length > 0 || extraFiles.length > 0) {
-    const {resolve} = await import('../resolve/index.js')
+    const {resolve} = await import('../../loader/index.js')
     closure = await resolve(programs, {sysroot, resolver: options.sysroot ? 'elf' : options.resolver, extraFiles})
   }
   if (closure.missing.length > 0 && !options.allowMissing) {
-    const {missingLine} = await import('../resolve/render.js')
+    const {missingLine} = await import('../../loader/missing.js')
     throw new NsToolError(closure.missing.map(missingLine).join('\n') + '\n(add the library with --file, or pass --allow-missing)')
   }
   for (const missing of closure.missing) {
-    const {missingLine} = await import('../resolve/render.js')
+    const {missingLine} = await import('../../loader/missing.js')
     options.warn?.(`warning: ${missingLine(missing)}`)
   }
 

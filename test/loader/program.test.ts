@@ -2,8 +2,8 @@ import {expect} from 'chai'
 import {chmodSync, mkdirSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {NsToolError} from '../../src/errors.js'
-import {envCommand, findProgramIn, parseShebang} from '../../src/resolve/program.js'
-import {Sysroot} from '../../src/resolve/sysroot.js'
+import {envCommand, findProgramIn, parseShebang} from '../../src/loader/program.js'
+import {Sysroot} from '../../src/loader/sysroot.js'
 import {makeTempDir} from '../support/temp.js'
 
 describe('resolve/program', () => {

@@ -6,7 +6,7 @@ import {Sysroot} from './sysroot.js'
 import type {Closure, ResolveOptions} from './types.js'
 
 export type * from './types.js'
-export {parseLddLine, parseLddOutput, parsePreloadList, runLdd, type LddLine, type LddSection} from './ldd.js'
+export {parseLddLine, parseLddOutput, parsePreloadList, runLdd, type LddLine, type LddSection} from '../ldd/parse.js'
 export {lookupLdCache, ldCacheVariants, parseLdCache, LdCacheError, type LdCache, type LdCacheEntry} from './ld-cache.js'
 export {parseLdConfText, readLdConf, type LdConf, type LdConfLine} from './ld-conf.js'
 export {loaderProfile, type LoaderProfile} from './loader.js'
@@ -20,7 +20,7 @@ export {Sysroot} from './sysroot.js'
 // libraries are not errors here: they are in `missing`, for the caller to judge.
 export async function resolve(programs: string[], options: ResolveOptions = {}): Promise<Closure> {
   if (options.resolver === 'ldd') {
-    const {resolveWithLdd} = await import('./ldd-resolver.js')
+    const {resolveWithLdd} = await import('../ldd/resolver.js')
     return resolveWithLdd(programs, options)
   }
   const builder = new ClosureBuilder(options)

@@ -7,7 +7,7 @@ import {spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, posix} from 'node:path'
-import {NsToolError} from '../errors.js'
+import {NsToolError} from '../../errors.js'
 
 interface Member {
   path: string

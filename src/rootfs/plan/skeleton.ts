@@ -1,6 +1,6 @@
 // The skeleton every rootfs gets unless --no-skeleton: the directories programs expect, the users
 // they look up (`ls -l` prints "root", ssh wants uid 0 to exist), and the loader's configuration.
-import type {PlanEntry} from './types.js'
+import type {PlanEntry} from '../types.js'
 
 const passwd = `root:x:0:0:root:/root:/bin/sh
 nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin

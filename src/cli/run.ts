@@ -1,60 +1,9 @@
-// run: the command line of `ns-tool run` -> a run spec -> the helper's argv -> the command's exit
-// status. One module, so that run's fast path (bin/run.js) loads a single file of ours.
-import {spawn} from 'node:child_process'
-import {existsSync, statSync} from 'node:fs'
-import {constants} from 'node:os'
-import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
-import {NsToolError, UsageError} from '../errors.js'
-
-export interface Bind {
-  source: string
-  dest: string
-  readOnly?: boolean
-}
-
-export interface RunSpec {
-  rootfs: string
-  // Default /bin/sh.
-  command?: string
-  args?: string[]
-  // auto: a user namespace exactly when not root.
-  userns?: 'auto' | 'always' | 'never'
-  net?: 'none' | 'host'
-  hostname?: string
-  env?: Record<string, string>
-  clearEnv?: boolean
-  workdir?: string
-  user?: {uid: number; gid: number}
-  binds?: Bind[]
-  tmpfs?: string[]
-  readOnly?: boolean
-  ephemeral?: boolean
-  init?: boolean
-  // undefined: a pty exactly when stdin is a terminal.
-  pty?: boolean
-}
-
-export function helperArgv(spec: RunSpec): string[] {
-  const argv: string[] = []
-  const userns = spec.userns ?? 'auto'
-  if (userns === 'always' || (userns === 'auto' && process.getuid?.() !== 0)) argv.push('--userns')
-  if (spec.user) argv.push('--uid', String(spec.user.uid), '--gid', String(spec.user.gid))
-  argv.push('--hostname', spec.hostname ?? 'ns-tool')
-  if (spec.net === 'host') argv.push('--net-host')
-  if (spec.clearEnv) argv.push('--clearenv')
-  for (const [key, value] of Object.entries(spec.env ?? {})) argv.push('--setenv', key, value)
-  if (spec.workdir) argv.push('--chdir', spec.workdir)
-  for (const bind of spec.binds ?? []) argv.push(bind.readOnly ? '--ro-bind' : '--bind', bind.source, bind.dest)
-  for (const dest of spec.tmpfs ?? []) argv.push('--tmpfs', dest)
-  if (spec.readOnly) argv.push('--read-only')
-  if (spec.ephemeral) argv.push('--ephemeral')
-  if (spec.init) argv.push('--init')
-  if (spec.pty === true) argv.push('--pty')
-  if (spec.pty === false) argv.push('--no-pty')
-  argv.push('--', spec.rootfs, spec.command ?? '/bin/sh', ...(spec.args ?? []))
-  return argv
-}
+// run's command line without oclif: which words are flags (and which take a value), where ROOTFS
+// is, where COMMAND starts, and the values of -e, --bind and --user. bin/run.js uses it to put `--`
+// before COMMAND (oclif looks for --help anywhere before a `--`) and to start `run` without oclif.
+import {statSync} from 'node:fs'
+import {UsageError} from '../errors.js'
+import type {Bind, RunSpec} from '../sandbox/spec.js'
 
 // `--bind SRC:DEST[:ro]`
 export function parseBind(value: string): Bind {
@@ -87,35 +36,6 @@ export function parseUser(value: string): {uid: number; gid: number} {
   return {uid, gid: match[2] === undefined ? uid : Number(match[2])}
 }
 
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const
-
-// Runs the command; resolves with its exit status (128+N when the helper died of signal N).
-export function run(spec: RunSpec): Promise<number> {
-  if (!statSync(spec.rootfs, {throwIfNoEntry: false})?.isDirectory()) {
-    return Promise.reject(new UsageError(`${spec.rootfs}: no such directory (build one with: ns-tool build-rootfs -o ${spec.rootfs} bash)`))
-  }
-  const helper = helperPath()
-  return new Promise((resolve, reject) => {
-    const child = spawn(helper, helperArgv(spec), {stdio: 'inherit'})
-    // The helper forwards these to the command; ns-tool itself must not die of them first.
-    const forward = (signal: NodeJS.Signals) => child.kill(signal)
-    for (const signal of FORWARDED) process.on(signal, forward)
-    child.on('error', reject)
-    child.on('exit', (code, signal) => {
-      for (const s of FORWARDED) process.off(s, forward)
-      resolve(code ?? 128 + (signal ? osSignal(signal) : 0))
-    })
-  })
-}
-
-function osSignal(signal: NodeJS.Signals): number {
-  return constants.signals[signal] ?? 0
-}
-
-// ---- the command line, without oclif ------------------------------------------------------
-// Which words are flags (and which take a value), where ROOTFS is, where COMMAND starts. bin/run.js
-// uses it to put `--` before COMMAND (oclif looks for --help anywhere before a `--`) and to start
-// `run` without loading oclif at all.
 
 interface FlagShape {
   value: boolean
@@ -248,32 +168,4 @@ export function fastRunSpec(argv: string[]): RunSpec | undefined {
     init: switches.init ?? false,
     pty: switches.pty,
   }
-}
-
-// ---- the helper ---------------------------------------------------------------------------
-// The compiled C helper lives at dist/helper/ns-tool-helper in this package, built by
-// scripts/setup.js (npm install / npm start / npm test run it).
-
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir)
-  return dir
-}
-
-function builtHelper(): string {
-  return join(packageRoot(), 'dist', 'helper', 'ns-tool-helper')
-}
-
-export function helperPath(): string {
-  const path = optionalHelperPath()
-  if (path === undefined) {
-    throw new NsToolError(`the namespace helper is not built (${builtHelper()}): run \`node scripts/setup.js\` in ${packageRoot()} (it needs a C compiler: apt-get install gcc libc6-dev)`)
-  }
-  return path
-}
-
-// The helper when it is there, for optional uses (the rootfs writer's atomic exchange).
-export function optionalHelperPath(): string | undefined {
-  const path = builtHelper()
-  return existsSync(path) ? path : undefined
 }

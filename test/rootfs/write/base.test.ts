@@ -5,9 +5,9 @@ import {spawnSync} from 'node:child_process'
 import {chmodSync, copyFileSync, createWriteStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {pipeline} from 'node:stream/promises'
-import {binRun, cli} from '../support/cli.js'
-import {isRoot, skipBecause} from '../support/skip.js'
-import {makeSharedTempDir, makeTempDir} from '../support/temp.js'
+import {binRun, cli} from '../../support/cli.js'
+import {isRoot, skipBecause} from '../../support/skip.js'
+import {makeSharedTempDir, makeTempDir} from '../../support/temp.js'
 
 // The mini rootfs: busybox, some applet links, a hard link, an /etc file with its own mode.
 function miniTree(dir: string): string {
@@ -78,10 +78,10 @@ describe('build-rootfs --base', function () {
   it('refuses hostile archives before writing anything, anywhere', async function () {
     const work = makeSharedTempDir()
     const cases: Array<[string, Parameters<typeof hostileTar>[1], string]> = [
-      ['dotdot.tar', [{name: 'etc/ok', body: 'fine'}, {name: '../escaped', body: 'evil'}], '".."'],
+      ['dotdot.tar', [{name: 'etc/ok', body: 'fine'}, {name: '../../escaped', body: 'evil'}], '".."'],
       ['absolute.tar', [{name: '/tmp-escape-abs', body: 'evil'}], 'absolute'],
       ['through-link.tar', [{name: 'etc', type: 'symlink', linkname: work}, {name: 'etc/escaped', body: 'evil'}], 'through the symlink'],
-      ['hardlink.tar', [{name: 'etc/passwd-copy', type: 'link', linkname: '../../etc/passwd'}], 'hard link'],
+      ['hardlink.tar', [{name: 'etc/passwd-copy', type: 'link', linkname: '../../../etc/passwd'}], 'hard link'],
     ]
     const before = listing(work)
     for (const [name, members, reason] of cases) {

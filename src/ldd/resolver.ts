@@ -5,12 +5,12 @@
 import {readFileSync} from 'node:fs'
 import {posix} from 'node:path'
 import {NsToolError, UsageError} from '../errors.js'
-import {classifyFile, type Classified} from './closure.js'
-import {ElfSource} from './elf-source.js'
-import {parsePreloadList, runLdd} from './ldd.js'
-import {defaultSearchPath, envCommand, findProgramIn} from './program.js'
-import {Sysroot} from './sysroot.js'
-import type {Closure, DependencyEdge, FileKind, FoundVia, MissingLibrary, ProgramInfo, ResolvedFile, ResolveOptions} from './types.js'
+import {classifyFile, type Classified} from '../loader/closure.js'
+import {ElfSource} from '../loader/elf-source.js'
+import {parsePreloadList, runLdd} from './parse.js'
+import {defaultSearchPath, envCommand, findProgramIn} from '../loader/program.js'
+import {Sysroot} from '../loader/sysroot.js'
+import type {Closure, DependencyEdge, FileKind, FoundVia, MissingLibrary, ProgramInfo, ResolvedFile, ResolveOptions} from '../loader/types.js'
 
 const KIND_RANK: Record<FileKind, number> = {program: 0, interpreter: 1, library: 2, file: 3}
 

@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {expandTokens, searchDirs} from '../../src/resolve/tokens.js'
+import {expandTokens, searchDirs} from '../../src/loader/tokens.js'
 
 describe('resolve/tokens', () => {
   const values = {origin: '/opt/app/bin', lib: 'lib/x86_64-linux-gnu', platform: 'x86_64'}

@@ -10,7 +10,7 @@ export function defaultChrootDir(): string {
 
 export async function ensureBusyboxRootfs(dir = defaultChrootDir(), busybox?: string): Promise<string> {
   const {isNsToolRootfs, build} = await import('../rootfs/index.js')
-  const {findBusybox} = await import('../rootfs/plan.js')
+  const {findBusybox} = await import('../rootfs/plan/index.js')
   if (isNsToolRootfs(dir)) return dir
   const path = findBusybox(busybox ?? true)
   const {readElfSync} = await import('../elf/index.js')

@@ -1,7 +1,7 @@
-// The fast path's flag table (src/run/index.ts) and the oclif command's flags describe one command line.
+// The fast path's flag table (src/cli/run.ts) and the oclif command's flags describe one command line.
 import {expect} from 'chai'
 import Run from '../../commands/run.js'
-import {RUN_FLAGS, splitRunArgv} from '../../src/run/index.js'
+import {RUN_FLAGS, splitRunArgv} from '../../src/cli/run.js'
 
 describe('run argv', () => {
   it('knows exactly the flags of the run command, with the same values and short names', () => {

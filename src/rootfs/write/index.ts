@@ -4,8 +4,8 @@
 import {constants, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync, lchownSync, chownSync, unlinkSync, type Stats} from 'node:fs'
 import {copyFile} from 'node:fs/promises'
 import {basename, dirname, join, posix} from 'node:path'
-import {NsToolError, UsageError} from '../errors.js'
-import type {BuildOptions, BuildResult, BuildStats, Plan, PlanEntry} from './types.js'
+import {NsToolError, UsageError} from '../../errors.js'
+import type {BuildOptions, BuildResult, BuildStats, Plan, PlanEntry} from '../types.js'
 
 export const MANIFEST_DIR = '.ns-tool'
 const MANIFEST = `${MANIFEST_DIR}/manifest.json`
@@ -242,7 +242,7 @@ function untouched(plan: Plan, previous: Manifest): BuildResult {
 // A reused plan's missing libraries are warned about again, as a fresh plan's would be.
 async function warnMissing(plan: Plan, options: BuildOptions): Promise<void> {
   if (plan.missing.length === 0) return
-  const {missingLine} = await import('../resolve/render.js')
+  const {missingLine} = await import('../../loader/missing.js')
   for (const missing of plan.missing) options.warn?.(`warning: ${missingLine(missing)}`)
 }
 
@@ -336,7 +336,7 @@ async function switchIn(staging: string, output: string): Promise<void> {
   }
   // renameat2(RENAME_EXCHANGE) swaps the two trees in one step: at every instant the output is
   // either the old tree or the new one. Node has no binding for it; the C helper does.
-  const {optionalHelperPath} = await import('../run/index.js')
+  const {optionalHelperPath} = await import('../../helper/locate.js')
   const helper = optionalHelperPath()
   const {spawnSync} = await import('node:child_process')
   if (helper && spawnSync(helper, ['--rename-exchange', staging, output], {stdio: 'ignore'}).status === 0) {
@@ -498,7 +498,7 @@ function countRemoved(output: string, plan: Plan): number {
 async function makeLdCache(plan: Plan, staging: string, options: BuildOptions): Promise<void> {
   if (!options.base) {
     if (!plan.ldCache) return
-    const {serializeLdCache} = await import('../resolve/ld-cache.js')
+    const {serializeLdCache} = await import('../../loader/ld-cache.js')
     writeFileSync(safeParent(staging, '/etc/ld.so.cache', new Set()), serializeLdCache(plan.ldCache), {mode: 0o644})
     return
   }

@@ -1,6 +1,9 @@
 // The three faces of a closure for `deps`: a tree (who asked for what, where it was found and
 // how), the JSON of design §1, and a Graphviz graph.
-import type {Closure, DependencyEdge, FoundVia, MissingLibrary} from './types.js'
+import type {Closure, DependencyEdge, FoundVia, MissingLibrary} from '../loader/types.js'
+import {missingLine} from '../loader/missing.js'
+
+export {missingLine}
 
 const VIA_LABEL: Record<FoundVia, string> = {
   path: 'path',
@@ -88,13 +91,6 @@ function describeEdge(edge: DependencyEdge): string {
   const shown = edge.name === edge.path ? edge.path : `${edge.name} => ${edge.path}`
   if (edge.kind === 'interpreter') return `${shown}  [interpreter${edge.name.includes('/') ? '' : ', found on PATH'}]`
   return `${shown}  [${edge.foundVia ? VIA_LABEL[edge.foundVia] : 'ldd'}]`
-}
-
-// The one-line form of design §1: `libfoo.so.1 needed by /opt/x/bin/x: not found (searched: ...)`.
-export function missingLine(entry: MissingLibrary): string {
-  const reason = entry.error ? `cannot be loaded: ${entry.error}` : 'not found'
-  const searched = entry.searched.length > 0 ? ` (searched: ${entry.searched.join(' ')})` : ''
-  return `${entry.soname} needed by ${entry.neededBy}: ${reason}${searched}`
 }
 
 function plural(n: number): string {

@@ -4,8 +4,8 @@ import {expect} from 'chai'
 import {readdirSync, realpathSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {readElfSync} from '../../src/elf/index.js'
-import {resolve} from '../../src/resolve/index.js'
-import {parseLddOutput, runLdd} from '../../src/resolve/ldd.js'
+import {resolve} from '../../src/loader/index.js'
+import {parseLddOutput, runLdd} from '../../src/ldd/parse.js'
 import {spawnSync} from 'node:child_process'
 
 function dynamicPrograms(dir: string): string[] {
