@@ -1,0 +1,195 @@
+// The package database of a host or sysroot, as ns-tool needs it: which installed package owns a
+// file, which files a package has, and its status paragraph. dpkg only for now (a host without one
+// gets an empty database). Read lazily and at most once per sysroot and process.
+import {lstatSync, readdirSync, readFileSync, readlinkSync} from 'node:fs'
+import {posix} from 'node:path'
+
+const DPKG_DIR = 'var/lib/dpkg'
+// The top-level directories a merged-/usr system turns into links (/bin -> usr/bin): dpkg lists a
+// file under the path its package shipped it at, which may be either side of such a link.
+const TOP_LINK_CANDIDATES = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']
+
+export interface InstalledPackage {
+  name: string
+  architecture: string
+  version: string
+  // The package's paragraph of dpkg's status file, as written there (for a tree's status.d entry).
+  paragraph: string
+  // Every field of that paragraph; continuation lines joined with '\n'.
+  fields: Record<string, string>
+}
+
+export interface PackageDatabase {
+  // 'none': the sysroot has no package database that ns-tool reads.
+  readonly format: 'dpkg' | 'none'
+  packages(): InstalledPackage[]
+  get(name: string, architecture?: string): InstalledPackage | undefined
+  // The installed package that ships path (a path inside the sysroot, as the loader or the plan
+  // names it; either side of a merged-/usr link); undefined for a file no package owns.
+  ownerOf(path: string): InstalledPackage | undefined
+  // The paths a package ships (directories included), as its file list names them.
+  filesOf(pkg: InstalledPackage): string[]
+}
+
+const databases = new Map<string, PackageDatabase>()
+
+export function packageDatabase(sysroot = '/'): PackageDatabase {
+  let database = databases.get(sysroot)
+  if (!database) databases.set(sysroot, (database = openDatabase(sysroot)))
+  return database
+}
+
+function openDatabase(sysroot: string): PackageDatabase {
+  let status: string
+  try {
+    status = readFileSync(posix.join(sysroot, DPKG_DIR, 'status'), 'latin1')
+  } catch {
+    return emptyDatabase
+  }
+  return new DpkgDatabase(sysroot, status)
+}
+
+const emptyDatabase: PackageDatabase = {
+  format: 'none',
+  packages: () => [],
+  get: () => undefined,
+  ownerOf: () => undefined,
+  filesOf: () => [],
+}
+
+// Parses one paragraph of a deb822 file (dpkg's status).
+export function parseParagraph(paragraph: string): Record<string, string> {
+  const fields: Record<string, string> = {}
+  let key: string | undefined
+  for (const line of paragraph.split('\n')) {
+    if ((line.startsWith(' ') || line.startsWith('\t')) && key !== undefined) {
+      fields[key] += '\n' + line.slice(1)
+      continue
+    }
+    const colon = line.indexOf(':')
+    if (colon <= 0) continue
+    key = line.slice(0, colon)
+    fields[key] = line.slice(colon + 1).trim()
+  }
+  return fields
+}
+
+class DpkgDatabase implements PackageDatabase {
+  readonly format = 'dpkg'
+  private readonly installed: InstalledPackage[] = []
+  private readonly byName = new Map<string, InstalledPackage[]>()
+  private owners?: Map<string, InstalledPackage>
+  private readonly lists = new Map<InstalledPackage, string[]>()
+  private readonly topLinks: Map<string, string>
+  private listNames?: Set<string>
+
+  constructor(private readonly sysroot: string, status: string) {
+    for (const paragraph of status.split(/\n\n+/)) {
+      if (!paragraph.trim()) continue
+      const fields = parseParagraph(paragraph)
+      // Only what is really on disk: not packages removed with their conffiles kept, nor half-installed ones.
+      if (!fields.Package || !/ installed$/.test(fields.Status ?? '')) continue
+      const pkg = {name: fields.Package, architecture: fields.Architecture ?? 'all', version: fields.Version ?? '', paragraph: paragraph.trim() + '\n', fields}
+      this.installed.push(pkg)
+      const same = this.byName.get(pkg.name)
+      if (same) same.push(pkg)
+      else this.byName.set(pkg.name, [pkg])
+    }
+    this.topLinks = topLevelLinks(sysroot)
+  }
+
+  packages(): InstalledPackage[] {
+    return this.installed
+  }
+
+  get(name: string, architecture?: string): InstalledPackage | undefined {
+    const candidates = this.byName.get(name) ?? []
+    return architecture === undefined ? candidates[0] : candidates.find((p) => p.architecture === architecture)
+  }
+
+  filesOf(pkg: InstalledPackage): string[] {
+    let files = this.lists.get(pkg)
+    if (!files) this.lists.set(pkg, (files = this.readList(pkg)))
+    return files
+  }
+
+  ownerOf(path: string): InstalledPackage | undefined {
+    this.owners ??= this.indexOwners()
+    return this.owners.get(this.canonical(posix.normalize(path)))
+  }
+
+  // A package's list is named NAME:ARCH.list when it is Multi-Arch: same, else NAME.list.
+  private readList(pkg: InstalledPackage): string[] {
+    const info = posix.join(this.sysroot, DPKG_DIR, 'info')
+    this.listNames ??= new Set(readdirSafe(info))
+    const name = [`${pkg.name}:${pkg.architecture}.list`, `${pkg.name}.list`].find((n) => this.listNames!.has(n))
+    if (name === undefined) return []
+    return readFileSync(posix.join(info, name), 'latin1').split('\n').filter((line) => line.length > 2 && line.charCodeAt(0) === 47)
+  }
+
+  // Every listed path to its package. Directories are listed by every package with files in them:
+  // the first one keeps them (only files have one true owner).
+  private indexOwners(): Map<string, InstalledPackage> {
+    const owners = new Map<string, InstalledPackage>()
+    const diverted = this.diversions()
+    for (const pkg of this.installed) {
+      for (const listed of this.filesOf(pkg)) {
+        const diversion = diverted.get(listed)
+        const path = this.canonical(diversion && diversion.by !== pkg.name ? diversion.to : listed)
+        if (!owners.has(path)) owners.set(path, pkg)
+      }
+    }
+    return owners
+  }
+
+  // dpkg-divert: the file other packages ship at FROM lives at TO; the diverting package's own stays.
+  private diversions(): Map<string, {to: string; by: string}> {
+    let text: string
+    try {
+      text = readFileSync(posix.join(this.sysroot, DPKG_DIR, 'diversions'), 'latin1')
+    } catch {
+      return new Map()
+    }
+    const moved = new Map<string, {to: string; by: string}>()
+    const lines = text.split('\n')
+    for (let i = 0; i + 2 < lines.length; i += 3) moved.set(lines[i], {to: lines[i + 1], by: lines[i + 2]})
+    return moved
+  }
+
+  // The path with a top-level merged-/usr link (/bin -> usr/bin) replaced by its target, so that
+  // /bin/ls and /usr/bin/ls are one key.
+  private canonical(path: string): string {
+    const slash = path.indexOf('/', 1)
+    const top = slash < 0 ? path.slice(1) : path.slice(1, slash)
+    const target = this.topLinks.get(top)
+    return target === undefined ? path : target + (slash < 0 ? '' : path.slice(slash))
+  }
+}
+
+function topLevelLinks(sysroot: string): Map<string, string> {
+  const links = new Map<string, string>()
+  for (const top of TOP_LINK_CANDIDATES) {
+    const host = posix.join(sysroot, top)
+    try {
+      if (!lstatSync(host).isSymbolicLink()) continue
+      const target = readlinkSync(host)
+      links.set(top, posix.normalize(target.startsWith('/') ? target : posix.join('/', target)))
+    } catch {
+      // Absent: nothing to alias.
+    }
+  }
+  return links
+}
+
+// Lets a test (or a long-lived API user) see a database changed on disk.
+export function forgetPackageDatabases(): void {
+  databases.clear()
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+  } catch {
+    return []
+  }
+}
