@@ -1,4 +1,4 @@
-// ns-tool-helper black-box, against its command line (/work/helper-spec.md): real namespaces,
+// ns-tool-helper black-box, against its command line (--help): real namespaces,
 // a busybox rootfs, as root and as uid 65534 with --userns.
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'

@@ -1,0 +1,74 @@
+/* The helper's command line -> opt. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ns-tool-helper.h"
+
+struct options opt = {.hostname = "ns-tool", .chdir = "/", .pty = -1};
+
+static void print_help(void) {
+  puts("usage: ns-tool-helper [OPTION...] [--] ROOTFS COMMAND [ARG...]\n"
+       "  --userns            new user namespace (rootless); map --uid/--gid to the caller\n"
+       "  --uid N --gid N     ids inside (default 0 0)\n"
+       "  --hostname NAME     (default ns-tool)\n"
+       "  --net-host          keep the host network (default: own namespace, lo up)\n"
+       "  --setenv KEY VALUE  --clearenv\n"
+       "  --chdir DIR         working directory inside (default /)\n"
+       "  --bind SRC DEST  --ro-bind SRC DEST  --tmpfs DEST\n"
+       "  --read-only         root mounted read-only\n"
+       "  --ephemeral         writes go to a throw-away overlay\n"
+       "  --init              a reaper is PID 1, COMMAND is PID 2\n"
+       "  --pty / --no-pty    own pseudo-terminal (default: when stdin is a terminal)\n"
+       "exit: COMMAND's status, 128+N for signal N, 125 setup failed, 126 cannot execute, 127 not found");
+}
+
+static int parse_int(const char *value, const char *name) {
+  char *end;
+  long n;
+  if (!value) usage_error("missing value for", name);
+  n = strtol(value, &end, 10);
+  if (*value == '\0' || *end != '\0' || n < 0 || n > 0x7fffffff) usage_error("not a number", value);
+  return (int)n;
+}
+
+void parse_args(int argc, char **argv) {
+  int i = 1;
+  for (; i < argc; i++) {
+    const char *a = argv[i];
+#define NEED(n) do { if (i + (n) >= argc) usage_error("missing value for", a); } while (0)
+    if (strcmp(a, "--") == 0) { i++; break; }
+    else if (strcmp(a, "--help") == 0) { print_help(); exit(0); }
+    else if (strcmp(a, "--version") == 0) { puts("ns-tool-helper " VERSION); exit(0); }
+    else if (strcmp(a, "--userns") == 0) opt.userns = 1;
+    else if (strcmp(a, "--uid") == 0) { NEED(1); opt.uid = parse_int(argv[++i], a); }
+    else if (strcmp(a, "--gid") == 0) { NEED(1); opt.gid = parse_int(argv[++i], a); }
+    else if (strcmp(a, "--hostname") == 0) { NEED(1); opt.hostname = argv[++i]; }
+    else if (strcmp(a, "--net-host") == 0) opt.net_host = 1;
+    else if (strcmp(a, "--clearenv") == 0) opt.clearenv = 1;
+    else if (strcmp(a, "--setenv") == 0) {
+      NEED(2);
+      if (opt.nsetenv == MAX_SETENV) usage_error("too many", a);
+      opt.setenv_keys[opt.nsetenv] = argv[++i];
+      opt.setenv_values[opt.nsetenv++] = argv[++i];
+    } else if (strcmp(a, "--chdir") == 0) { NEED(1); opt.chdir = argv[++i]; }
+    else if (strcmp(a, "--bind") == 0 || strcmp(a, "--ro-bind") == 0 || strcmp(a, "--tmpfs") == 0) {
+      int tmpfs = strcmp(a, "--tmpfs") == 0;
+      NEED(tmpfs ? 1 : 2);
+      if (opt.nmounts == MAX_MOUNTS) usage_error("too many mounts", a);
+      opt.mounts[opt.nmounts].kind = a + 2;
+      opt.mounts[opt.nmounts].source = tmpfs ? NULL : argv[++i];
+      opt.mounts[opt.nmounts++].dest = argv[++i];
+    } else if (strcmp(a, "--read-only") == 0) opt.read_only = 1;
+    else if (strcmp(a, "--ephemeral") == 0) opt.ephemeral = 1;
+    else if (strcmp(a, "--init") == 0) opt.init = 1;
+    else if (strcmp(a, "--pty") == 0) opt.pty = 1;
+    else if (strcmp(a, "--no-pty") == 0) opt.pty = 0;
+    else if (a[0] == '-' && a[1] == '-') usage_error("unknown option", a);
+    else break;
+#undef NEED
+  }
+  if (i + 2 > argc) usage_error("expected ROOTFS COMMAND [ARG...]", NULL);
+  opt.rootfs = argv[i];
+  opt.command = &argv[i + 1];
+}

@@ -1,0 +1,45 @@
+/* The command's own process: its session, its terminal, its ids, its environment, then exec. */
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ns-tool-helper.h"
+
+static void apply_environment(void) {
+  int i;
+  if (opt.clearenv) clearenv();
+  for (i = 0; i < opt.nsetenv; i++)
+    if (setenv(opt.setenv_keys[i], opt.setenv_values[i], 1) < 0) die("setenv %s", opt.setenv_keys[i]);
+  if (!getenv("PATH")) setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
+}
+
+void exec_command(int pty_sock) {
+  if (setsid() < 0) die("setsid");
+  if (pty_sock >= 0) attach_new_pty(pty_sock);
+  if (!opt.userns && setgroups(0, NULL) < 0) die("setgroups");
+  if (setgid((gid_t)opt.gid) < 0) die("setgid %d", opt.gid);
+  if (setuid((uid_t)opt.uid) < 0) die("setuid %d", opt.uid);
+  if (opt.uid == 0) drop_capabilities();
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die("no_new_privs");
+  apply_environment();
+  if (chdir(opt.chdir) < 0) die("chdir %s", opt.chdir);
+  /* Nothing of the caller's may leak in: an fd to a host directory would reach the host's files. */
+  if (syscall(SYS_close_range, 3, ~0U, 0) < 0) {
+    int fd;
+    for (fd = 3; fd < 65536; fd++) close(fd);
+  }
+  signal(SIGPIPE, SIG_DFL);
+  execvp(opt.command[0], opt.command);
+  if (errno == ENOENT || errno == ENOTDIR) {
+    fprintf(stderr, "ns-tool-helper: %s: command not found in the rootfs\n", opt.command[0]);
+    _exit(EXIT_NOT_FOUND);
+  }
+  fprintf(stderr, "ns-tool-helper: %s: cannot execute: %s\n", opt.command[0], strerror(errno));
+  _exit(EXIT_CANNOT_EXEC);
+}

@@ -1,0 +1,89 @@
+/* ns-tool-helper: run COMMAND with ROOTFS as its root, in fresh namespaces.
+ *
+ *   ns-tool-helper [OPTION...] [--] ROOTFS COMMAND [ARG...]
+ *
+ * The outer process (in the caller's namespaces, or a new user namespace when rootless) creates
+ * the namespaces and forks the sandbox's PID 1 (sandbox.c), then only relays: signals
+ * (signals.c), and the terminal when COMMAND has its own pty (pty.c). PID 1 builds the mounts
+ * inside ROOTFS (mounts.c, through beneath.c), pivots into it, detaches the old root, drops what
+ * it does not need and execs COMMAND (exec.c), or a reaper that runs COMMAND (--init).
+ * Every failing step exits 125 with the step's name and errno. See --help for the options.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ns-tool-helper.h"
+
+/* Exit 125 naming the step that failed and errno. */
+void die(const char *step, ...) {
+  int saved = errno;
+  va_list ap;
+  fputs("ns-tool-helper: ", stderr);
+  va_start(ap, step);
+  vfprintf(stderr, step, ap);
+  va_end(ap);
+  if (saved) fprintf(stderr, ": %s", strerror(saved));
+  fputc('\n', stderr);
+  _exit(EXIT_SETUP);
+}
+
+void usage_error(const char *message, const char *what) {
+  fprintf(stderr, "ns-tool-helper: %s%s%s (see ns-tool-helper --help)\n", message, what ? ": " : "", what ? what : "");
+  exit(EXIT_SETUP);
+}
+
+int main(int argc, char **argv) {
+  int status, sockets[2] = {-1, -1}, flags;
+  pid_t parent = getppid();
+  if (argc == 4 && strcmp(argv[1], "--rename-exchange") == 0) {
+    /* For the rootfs writer: swap the staged tree and the old one in one atomic step. */
+    if (syscall(SYS_renameat2, AT_FDCWD, argv[2], AT_FDCWD, argv[3], 2 /* RENAME_EXCHANGE */) < 0) die("renameat2 %s %s", argv[2], argv[3]);
+    return 0;
+  }
+  parse_args(argc, argv);
+  /* Dies with ns-tool: a SIGKILLed parent must not leave a sandbox running. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die("prctl PDEATHSIG");
+  if (getppid() != parent) _exit(EXIT_SETUP);
+  if (opt.pty < 0) opt.pty = isatty(0);
+  {
+    char real[4096];
+    if (!realpath(opt.rootfs, real)) die("rootfs %s", opt.rootfs);
+    opt.rootfs = strdup(real);
+  }
+  if (opt.userns) enter_user_namespace();
+  else if (geteuid() != 0) {
+    errno = EPERM;
+    die("creating namespaces needs root, or --userns");
+  }
+  flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | (opt.net_host ? 0 : CLONE_NEWNET);
+  if (unshare(flags) < 0) die("unshare");
+  if (opt.pty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) < 0) die("socketpair");
+  child_pid = fork();
+  if (child_pid < 0) die("fork");
+  if (child_pid == 0) {
+    if (sockets[0] >= 0) close(sockets[0]);
+    sandbox_main(sockets[1]);
+  }
+  install_forwarding();
+  if (opt.pty) {
+    close(sockets[1]);
+    pty_master = receive_fd(sockets[0]);
+    close(sockets[0]);
+    if (pty_master >= 0) relay_pty();
+  }
+  while (waitpid(child_pid, &status, 0) < 0) {
+    if (errno != EINTR) die("waitpid");
+  }
+  restore_terminal();
+  return status_of(status);
+}

@@ -1,0 +1,157 @@
+/* The sandbox's mounts, made by PID 1 inside the rootfs before the pivot: /proc, /dev, /sys, the
+ * user's binds and tmpfs, and the --ephemeral overlay. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "ns-tool-helper.h"
+
+/* The flags a bind remount must keep: the kernel refuses to clear nosuid/nodev/noexec locked by
+ * a more privileged mount namespace. */
+unsigned long locked_flags(const char *path) {
+  struct statvfs st;
+  unsigned long flags = 0;
+  if (statvfs(path, &st) < 0) return 0;
+  if (st.f_flag & ST_NOSUID) flags |= MS_NOSUID;
+  if (st.f_flag & ST_NODEV) flags |= MS_NODEV;
+  if (st.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+  if (st.f_flag & ST_NOATIME) flags |= MS_NOATIME;
+  if (st.f_flag & ST_RELATIME) flags |= MS_RELATIME;
+  return flags;
+}
+
+void remount_read_only(const char *path, const char *what) {
+  if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(path), NULL) < 0) die("remount %s read-only", what);
+}
+
+/* A recursive bind of SOURCE onto the directory or file TARGET_FD names. Read-only binds are
+ * made read-only (recursively) on the detached copy before it is attached: a remount through
+ * /proc/self/fd would name the directory under the new mount, not the mount. */
+void bind_onto(const char *source, int target_fd, const char *what, int read_only) {
+  int tree = open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  if (tree < 0) die("bind %s (open_tree)", what);
+  if (read_only) {
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+    if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) die("make %s read-only", what);
+  }
+  if (move_mount(tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) die("bind %s", what);
+  close(tree);
+}
+
+/* /dev: a small tmpfs with the six safe nodes. mknod where allowed (root), else the host's nodes
+ * bound over empty files (a user namespace may not create devices). */
+void setup_dev(int rootfd) {
+  static const struct { const char *name; unsigned major, minor; } nodes[] = {
+      {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
+  static const char *links[][2] = {{"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"}};
+  int devfd = ensure_dir(rootfd, "dev"), fd, i;
+  if (mount("tmpfs", fd_path(devfd), "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=65536k") < 0) die("mount tmpfs on /dev");
+  close(devfd);
+  devfd = open_beneath(rootfd, "dev", O_PATH | O_DIRECTORY);
+  if (devfd < 0) die("open /dev");
+  for (i = 0; i < 6; i++) {
+    char host[32];
+    if (mknodat(devfd, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].major, nodes[i].minor)) == 0) {
+      fchmodat(devfd, nodes[i].name, 0666, 0);
+      continue;
+    }
+    if (errno != EPERM) die("mknod /dev/%s", nodes[i].name);
+    snprintf(host, sizeof host, "/dev/%s", nodes[i].name);
+    fd = ensure_file(devfd, nodes[i].name);
+    bind_onto(host, fd, host, 0);
+    close(fd);
+  }
+  for (i = 0; i < 5; i++)
+    if (symlinkat(links[i][1], devfd, links[i][0]) < 0) die("symlink /dev/%s", links[i][0]);
+  fd = ensure_dir(devfd, "pts");
+  /* newinstance: the sandbox's ptys are its own, not the host's. */
+  if (mount("devpts", fd_path(fd), "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0) die("mount devpts on /dev/pts");
+  close(fd);
+  fd = ensure_dir(devfd, "shm");
+  if (mount("tmpfs", fd_path(fd), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0) die("mount tmpfs on /dev/shm");
+  close(fd);
+  close(devfd);
+}
+
+/* procfs of the new PID namespace (it must be mounted from inside it), with the entries that
+ * reach the host's kernel masked or read-only, as Docker does. */
+void setup_proc(int rootfd) {
+  static const char *masked[] = {"kcore", "keys", "timer_list", "sched_debug", "latency_stats", NULL};
+  static const char *read_only[] = {"sys", "sysrq-trigger", "irq", "bus", "fs", NULL};
+  static const char *hidden_dirs[] = {"acpi", "scsi", NULL};
+  int procfd = ensure_dir(rootfd, "proc"), procroot, fd, i;
+  if (mount("proc", fd_path(procfd), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) die("mount proc on /proc");
+  close(procfd);
+  procroot = open_beneath(rootfd, "proc", O_PATH | O_DIRECTORY);
+  if (procroot < 0) die("open /proc");
+  for (i = 0; masked[i]; i++) {
+    fd = openat(procroot, masked[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) continue;
+    bind_onto("/dev/null", fd, masked[i], 0);
+    close(fd);
+  }
+  for (i = 0; hidden_dirs[i]; i++) {
+    fd = openat(procroot, hidden_dirs[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) continue;
+    if (mount("tmpfs", fd_path(fd), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0) die("mask /proc/%s", hidden_dirs[i]);
+    close(fd);
+  }
+  for (i = 0; read_only[i]; i++) {
+    fd = openat(procroot, read_only[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) continue;
+    bind_onto(fd_path(fd), fd, read_only[i], 1);
+    close(fd);
+  }
+  close(procroot);
+}
+
+/* /sys read-only: a sysfs of our own network namespace where the kernel allows it, else a
+ * read-only bind of the host's. */
+void setup_sys(int rootfd) {
+  int fd = ensure_dir(rootfd, "sys");
+  if (mount("sysfs", fd_path(fd), "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) bind_onto("/sys", fd, "/sys", 1);
+  close(fd);
+}
+
+void setup_extra_mounts(int rootfd) {
+  int i;
+  for (i = 0; i < opt.nmounts; i++) {
+    struct extra_mount *m = &opt.mounts[i];
+    struct stat st;
+    int fd;
+    if (strcmp(m->kind, "tmpfs") == 0) {
+      fd = ensure_dir(rootfd, m->dest);
+      if (mount("tmpfs", fd_path(fd), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0) die("mount tmpfs on %s", m->dest);
+      close(fd);
+      continue;
+    }
+    if (stat(m->source, &st) < 0) die("bind %s", m->source);
+    fd = S_ISDIR(st.st_mode) ? ensure_dir(rootfd, m->dest) : ensure_file(rootfd, m->dest);
+    bind_onto(m->source, fd, m->source, strcmp(m->kind, "ro-bind") == 0);
+    close(fd);
+  }
+}
+
+/* --ephemeral: an overlay whose upper layer lives in a tmpfs of this mount namespace only. The
+ * rootfs is named through an fd opened before the tmpfs could hide its path. */
+const char *setup_overlay(void) {
+  static char options[256];
+  struct stat st;
+  int lower = open(opt.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (lower < 0) die("open %s", opt.rootfs);
+  /* Copy-up recreates a directory with its owner: in a user namespace that maps only the caller,
+   * a tree owned by anyone else cannot be written (the kernel answers EOVERFLOW). Say so now. */
+  if (opt.userns && fstat(lower, &st) == 0 && st.st_uid != (uid_t)opt.uid)
+    fprintf(stderr, "ns-tool-helper: warning: --ephemeral: %s belongs to another user, and only your own uid is mapped here: writing into it will fail (EOVERFLOW); use a rootfs built as yourself, or run as root\n", opt.rootfs);
+  if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=700") < 0) die("mount tmpfs for the --ephemeral overlay");
+  if (mkdir("/tmp/upper", 0755) < 0 || mkdir("/tmp/work", 0700) < 0 || mkdir("/tmp/merged", 0755) < 0) die("mkdir overlay dirs");
+  snprintf(options, sizeof options, "lowerdir=%s,upperdir=/tmp/upper,workdir=/tmp/work", fd_path(lower));
+  if (mount("overlay", "/tmp/merged", "overlay", MS_NOSUID | MS_NODEV, options) < 0) die("mount overlay for --ephemeral");
+  return "/tmp/merged";
+}

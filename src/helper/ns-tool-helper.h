@@ -1,0 +1,85 @@
+/* ns-tool-helper: the declarations every file of the helper shares, and nothing else.
+ * One file per concern (see main.c for the order of the steps); a new file includes this header,
+ * declares here what other files call, and is compiled in by scripts/setup.js (every .c here). */
+#ifndef NS_TOOL_HELPER_H
+#define NS_TOOL_HELPER_H
+
+#include <signal.h>
+#include <sys/types.h>
+
+#define EXIT_SETUP 125
+#define EXIT_CANNOT_EXEC 126
+#define EXIT_NOT_FOUND 127
+#define MAX_MOUNTS 64
+#define MAX_SETENV 256
+#define VERSION "0.1.0"
+
+struct extra_mount {
+  const char *kind; /* "bind", "ro-bind", "tmpfs" */
+  const char *source;
+  const char *dest;
+};
+
+/* The command line, parsed once (args.c); read everywhere else. */
+struct options {
+  int userns, uid, gid, net_host, clearenv, read_only, ephemeral, init, pty;
+  const char *hostname, *chdir, *rootfs;
+  char **command;
+  const char *setenv_keys[MAX_SETENV], *setenv_values[MAX_SETENV];
+  int nsetenv;
+  struct extra_mount mounts[MAX_MOUNTS];
+  int nmounts;
+};
+extern struct options opt;
+
+/* main.c: failing steps */
+void die(const char *step, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void usage_error(const char *message, const char *what) __attribute__((noreturn));
+
+/* args.c */
+void parse_args(int argc, char **argv);
+
+/* userns.c */
+void write_file(const char *path, const char *content);
+void enter_user_namespace(void);
+
+/* beneath.c: every path inside the rootfs goes through these */
+int open_beneath(int rootfd, const char *path, int flags);
+int ensure_dir(int rootfd, const char *path);
+int ensure_file(int rootfd, const char *path);
+const char *fd_path(int fd);
+
+/* mounts.c */
+unsigned long locked_flags(const char *path);
+void remount_read_only(const char *path, const char *what);
+void bind_onto(const char *source, int target_fd, const char *what, int read_only);
+void setup_proc(int rootfd);
+void setup_dev(int rootfd);
+void setup_sys(int rootfd);
+void setup_extra_mounts(int rootfd);
+const char *setup_overlay(void);
+
+/* sandbox.c: PID 1 of the new namespaces */
+void sandbox_main(int pty_sock) __attribute__((noreturn));
+
+/* exec.c */
+void exec_command(int pty_sock) __attribute__((noreturn));
+
+/* caps.c */
+void drop_capabilities(void);
+
+/* signals.c: the pid signals go to, forwarding, exit statuses, the --init reaper */
+extern pid_t child_pid;
+int status_of(int status);
+void install_forwarding(void);
+void run_reaper(int pty_sock) __attribute__((noreturn));
+
+/* pty.c */
+extern int pty_master;
+extern volatile sig_atomic_t winch_pending;
+void attach_new_pty(int pty_sock);
+int receive_fd(int sock);
+void relay_pty(void);
+void restore_terminal(void);
+
+#endif
