@@ -233,6 +233,8 @@ export function cacheLibCompare(a: string, b: string): number {
 // ldconfig's order (elf/cache.c compare): keys descending as _dl_cache_libcmp sees them, since the
 // loader's binary search relies on it; for one key, higher flags first, glibc-hwcaps entries
 // before the plain one (the loader stops at the first plain entry), by subdirectory name.
+// Entries still equal keep the order they were given (Array#sort is stable), as ldconfig's
+// add_to_cache inserts after its equals: the loader takes the first, the one searched first.
 function recordOrder(e1: LdCacheRecord, e2: LdCacheRecord): number {
   const byKey = cacheLibCompare(e2.key, e1.key)
   if (byKey !== 0) return byKey

@@ -75,14 +75,44 @@ describe('resolve/ld-cache', () => {
     if (!existsSync('/etc/ld.so.cache')) skipBecause(this, 'this system has no /etc/ld.so.cache')
     const host = parseLdCache(readFileSync('/etc/ld.so.cache'))
     const plain = host.entries.filter((e) => e.legacyHwcap === 0n)
-    // Shuffled, then written: the order must come back exactly as ldconfig wrote it.
-    const shuffled = [...plain].reverse().map((e) => ({key: e.key, value: e.value, flags: e.flags, hwcaps: e.hwcaps}))
+    const record = (e: LdCache['entries'][number]) => ({key: e.key, value: e.value, flags: e.flags, hwcaps: e.hwcaps})
+    // Entries that ldconfig's compare() finds equal (one key, flags and subdirectory: on a multilib
+    // host /lib/ld-linux.so.2 and /lib32/ld-linux.so.2) stay in the order they were added, which is
+    // the directory scan's; so the groups are shuffled, each group kept as ldconfig wrote it.
+    const groups: LdCache['entries'][] = []
+    for (const e of plain) {
+      const last = groups.at(-1)?.[0]
+      if (last && last.key === e.key && last.flags === e.flags && last.hwcaps === e.hwcaps) groups.at(-1)!.push(e)
+      else groups.push([e])
+    }
+    const shuffled = groups.reverse().flat().map(record)
     const ours = parseLdCache(serializeLdCache(shuffled))
     const line = (e: LdCache['entries'][number]) => `${e.key} ${e.flags} ${e.hwcaps ?? ''} ${e.value}`
     expect(ours.entries.map(line)).to.deep.equal(plain.map(line))
     expect(cacheLibCompare('libfoo.so.10', 'libfoo.so.9')).to.be.greaterThan(0)
     expect(cacheLibCompare('libfoo.so', 'libfoo.so.1')).to.be.lessThan(0)
     expect(cacheLibCompare('libc.so.6', 'libc.so.6')).to.equal(0)
+  })
+
+  it('keeps equal keys in the order they are given, as ldconfig keeps its directory order', function () {
+    // Two directories holding one soname with the same flags: ldconfig lists them in the order of
+    // ld.so.conf, and the loader takes the first.
+    const root = makeTempDir()
+    for (const dir of ['opt/b', 'opt/a']) {
+      mkdirSync(join(root, dir), {recursive: true})
+      compile({sources: ['resolve/name.c'], flags: ['-shared', '-fPIC', `-DNAME="${dir}"`, '-Wl,-soname,libname.so.1'], output: join(root, dir, 'libname.so.1')})
+    }
+    mkdirSync(join(root, 'etc'))
+    const orders = [['/opt/b', '/opt/a'], ['/opt/a', '/opt/b']]
+    for (const order of orders) {
+      writeFileSync(join(root, 'etc/ld.so.conf'), `${order.join('\n')}\n`)
+      const made = spawnSync('ldconfig', ['-X', '-r', root], {encoding: 'utf8'})
+      if (made.status !== 0) skipBecause(this, `ldconfig -r cannot build a cache here: ${made.stderr.trim()}`)
+      const theirs = parseLdCache(readFileSync(join(root, 'etc/ld.so.cache'))).entries.filter((e) => e.key === 'libname.so.1')
+      expect(theirs.map((e) => e.value)).to.deep.equal(order.map((dir) => `${dir}/libname.so.1`))
+      const ours = parseLdCache(serializeLdCache(theirs.map((e) => ({key: e.key, value: e.value, flags: e.flags}))))
+      expect(ours.entries.map((e) => `${e.flags} ${e.value}`)).to.deep.equal(theirs.map((e) => `${e.flags} ${e.value}`))
+    }
   })
 
   it('writes a cache the real loader follows, glibc-hwcaps variants included', function () {
