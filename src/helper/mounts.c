@@ -50,11 +50,10 @@ void setup_dev(int rootfd) {
   static const struct { const char *name; unsigned major, minor; } nodes[] = {
       {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
   static const char *links[][2] = {{"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"}};
-  int devfd = ensure_dir(rootfd, "dev"), fd, i;
+  int devfd = ensure_beneath(rootfd, "dev", MAKE_DIR), fd, i;
   if (mount("tmpfs", fd_path(devfd), "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=65536k") < 0) die("mount tmpfs on /dev");
   close(devfd);
-  devfd = open_beneath(rootfd, "dev", O_PATH | O_DIRECTORY);
-  if (devfd < 0) die("open /dev");
+  devfd = ensure_beneath(rootfd, "dev", MAKE_NOTHING);
   for (i = 0; i < 6; i++) {
     char host[32];
     if (mknodat(devfd, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].major, nodes[i].minor)) == 0) {
@@ -63,17 +62,17 @@ void setup_dev(int rootfd) {
     }
     if (errno != EPERM) die("mknod /dev/%s", nodes[i].name);
     snprintf(host, sizeof host, "/dev/%s", nodes[i].name);
-    fd = ensure_file(devfd, nodes[i].name);
+    fd = ensure_beneath(devfd, nodes[i].name, MAKE_FILE);
     bind_onto(host, fd, host, 0);
     close(fd);
   }
   for (i = 0; i < 5; i++)
     if (symlinkat(links[i][1], devfd, links[i][0]) < 0) die("symlink /dev/%s", links[i][0]);
-  fd = ensure_dir(devfd, "pts");
+  fd = ensure_beneath(devfd, "pts", MAKE_DIR);
   /* newinstance: the sandbox's ptys are its own, not the host's. */
   if (mount("devpts", fd_path(fd), "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0) die("mount devpts on /dev/pts");
   close(fd);
-  fd = ensure_dir(devfd, "shm");
+  fd = ensure_beneath(devfd, "shm", MAKE_DIR);
   if (mount("tmpfs", fd_path(fd), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0) die("mount tmpfs on /dev/shm");
   close(fd);
   close(devfd);
@@ -85,25 +84,24 @@ void setup_proc(int rootfd) {
   static const char *masked[] = {"kcore", "keys", "timer_list", "sched_debug", "latency_stats", NULL};
   static const char *read_only[] = {"sys", "sysrq-trigger", "irq", "bus", "fs", NULL};
   static const char *hidden_dirs[] = {"acpi", "scsi", NULL};
-  int procfd = ensure_dir(rootfd, "proc"), procroot, fd, i;
+  int procfd = ensure_beneath(rootfd, "proc", MAKE_DIR), procroot, fd, i;
   if (mount("proc", fd_path(procfd), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) die("mount proc on /proc");
   close(procfd);
-  procroot = open_beneath(rootfd, "proc", O_PATH | O_DIRECTORY);
-  if (procroot < 0) die("open /proc");
+  procroot = ensure_beneath(rootfd, "proc", MAKE_NOTHING);
   for (i = 0; masked[i]; i++) {
-    fd = openat(procroot, masked[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    fd = walk_beneath(procroot, masked[i], MAKE_NOTHING);
     if (fd < 0) continue;
     bind_onto("/dev/null", fd, masked[i], 0);
     close(fd);
   }
   for (i = 0; hidden_dirs[i]; i++) {
-    fd = openat(procroot, hidden_dirs[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    fd = walk_beneath(procroot, hidden_dirs[i], MAKE_NOTHING);
     if (fd < 0) continue;
     if (mount("tmpfs", fd_path(fd), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0) die("mask /proc/%s", hidden_dirs[i]);
     close(fd);
   }
   for (i = 0; read_only[i]; i++) {
-    fd = openat(procroot, read_only[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    fd = walk_beneath(procroot, read_only[i], MAKE_NOTHING);
     if (fd < 0) continue;
     bind_onto(fd_path(fd), fd, read_only[i], 1);
     close(fd);
@@ -114,7 +112,7 @@ void setup_proc(int rootfd) {
 /* /sys read-only: a sysfs of our own network namespace where the kernel allows it, else a
  * read-only bind of the host's. */
 void setup_sys(int rootfd) {
-  int fd = ensure_dir(rootfd, "sys");
+  int fd = ensure_beneath(rootfd, "sys", MAKE_DIR);
   if (mount("sysfs", fd_path(fd), "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) bind_onto("/sys", fd, "/sys", 1);
   close(fd);
 }
@@ -126,13 +124,13 @@ void setup_extra_mounts(int rootfd) {
     struct stat st;
     int fd;
     if (strcmp(m->kind, "tmpfs") == 0) {
-      fd = ensure_dir(rootfd, m->dest);
+      fd = ensure_beneath(rootfd, m->dest, MAKE_DIR);
       if (mount("tmpfs", fd_path(fd), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0) die("mount tmpfs on %s", m->dest);
       close(fd);
       continue;
     }
     if (stat(m->source, &st) < 0) die("bind %s", m->source);
-    fd = S_ISDIR(st.st_mode) ? ensure_dir(rootfd, m->dest) : ensure_file(rootfd, m->dest);
+    fd = ensure_beneath(rootfd, m->dest, S_ISDIR(st.st_mode) ? MAKE_DIR : MAKE_FILE);
     bind_onto(m->source, fd, m->source, strcmp(m->kind, "ro-bind") == 0);
     close(fd);
   }

@@ -43,10 +43,10 @@ void parse_args(int argc, char **argv);
 void write_file(const char *path, const char *content);
 void enter_user_namespace(void);
 
-/* beneath.c: every path inside the rootfs goes through these */
-int open_beneath(int rootfd, const char *path, int flags);
-int ensure_dir(int rootfd, const char *path);
-int ensure_file(int rootfd, const char *path);
+/* beneath.c: every path inside the rootfs goes through walk_beneath (no symlink, no "..") */
+enum make { MAKE_NOTHING, MAKE_DIR, MAKE_FILE };
+int walk_beneath(int dirfd, const char *path, enum make make);
+int ensure_beneath(int dirfd, const char *path, enum make make);
 const char *fd_path(int fd);
 
 /* mounts.c */

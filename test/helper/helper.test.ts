@@ -1,38 +1,14 @@
 // ns-tool-helper black-box, against its command line (--help): real namespaces,
 // a busybox rootfs, as root and as uid 65534 with --userns.
 import {expect} from 'chai'
-import {spawnSync} from 'node:child_process'
-import {chmodSync, closeSync, copyFileSync, openSync, existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, symlinkSync, writeFileSync} from 'node:fs'
-import {join, resolve} from 'node:path'
+import type {StdioOptions} from 'node:child_process'
+import {closeSync, openSync, existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, symlinkSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {helper, helperModes, makeRootfs, runHelper, sharedHelper} from '../support/helper.js'
 import {isRoot, skipBecause} from '../support/skip.js'
 import {makeSharedTempDir} from '../support/temp.js'
 
-const helper = resolve('dist/helper/ns-tool-helper')
-const applets = ['sh', 'echo', 'cat', 'ls', 'hostname', 'ps', 'sleep', 'wc', 'true', 'grep', 'kill']
-
-function makeRootfs(): string {
-  const root = makeSharedTempDir()
-  for (const dir of ['bin', 'proc', 'dev', 'sys', 'tmp']) mkdirSync(join(root, dir), {mode: 0o755})
-  copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'))
-  chmodSync(join(root, 'bin', 'busybox'), 0o755)
-  for (const applet of applets) symlinkSync('busybox', join(root, 'bin', applet))
-  return root
-}
-
-// The helper copied to a place uid 65534 can reach (the checkout may not be).
-function sharedHelper(): string {
-  const dir = makeSharedTempDir()
-  copyFileSync(helper, join(dir, 'ns-tool-helper'))
-  chmodSync(join(dir, 'ns-tool-helper'), 0o755)
-  return join(dir, 'ns-tool-helper')
-}
-
-const modes = [
-  {name: 'root', rootless: false},
-  {name: 'rootless (uid 65534)', rootless: true},
-]
-
-for (const mode of modes) {
+for (const mode of helperModes) {
   describe(`ns-tool-helper, ${mode.name}`, function () {
     this.timeout(30_000)
     let root = ''
@@ -46,12 +22,7 @@ for (const mode of modes) {
       bin = sharedHelper()
     })
 
-    function helperRun(args: string[], stdio: Array<'pipe' | 'ignore' | number> = ['ignore', 'pipe', 'pipe']) {
-      const argv = [bin, ...(mode.rootless ? ['--userns'] : []), '--no-pty', ...args]
-      const full = mode.rootless ? ['setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups', ...argv] : argv
-      const r = spawnSync(full[0], full.slice(1), {encoding: 'utf8', timeout: 20_000, cwd: '/', stdio})
-      return {status: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '')}
-    }
+    const helperRun = (args: string[], stdio?: StdioOptions) => runHelper(bin, mode.rootless, args, stdio)
 
     it('runs COMMAND as PID 1 with the hostname applied and few pids visible', function () {
       const r = helperRun(['--hostname', 'box', root, '/bin/sh', '-c', 'echo $$; hostname; ls /proc | grep -c "^[0-9]"'])
