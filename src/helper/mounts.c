@@ -30,18 +30,41 @@ void remount_read_only(const char *path, const char *what) {
   if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(path), NULL) < 0) die("remount %s read-only", what);
 }
 
-/* A recursive bind of SOURCE onto the directory or file TARGET_FD names. Read-only binds are
- * made read-only (recursively) on the detached copy before it is attached: a remount through
- * /proc/self/fd would name the directory under the new mount, not the mount. */
-void bind_onto(const char *source, int target_fd, const char *what, int read_only) {
+/* A detached recursive copy of SOURCE's mounts, read-only (recursively) when asked: made on the
+ * copy before it is attached, since a remount through /proc/self/fd would name the directory
+ * under the new mount, not the mount. */
+static int clone_tree(const char *source, const char *what, int read_only) {
   int tree = open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
   if (tree < 0) die("bind %s (open_tree)", what);
   if (read_only) {
     struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
     if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) die("make %s read-only", what);
   }
+  return tree;
+}
+
+static void attach_tree(int tree, int target_fd, const char *what) {
   if (move_mount(tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) die("bind %s", what);
   close(tree);
+}
+
+/* A recursive bind of SOURCE onto the directory or file TARGET_FD names. */
+void bind_onto(const char *source, int target_fd, const char *what, int read_only) {
+  attach_tree(clone_tree(source, what, read_only), target_fd, what);
+}
+
+/* The --bind sources, copied while every host path is still as the caller sees it: --ephemeral's
+ * tmpfs on /tmp would hide a source below /tmp. */
+void clone_bind_sources(void) {
+  int i;
+  for (i = 0; i < opt.nmounts; i++) {
+    struct extra_mount *m = &opt.mounts[i];
+    struct stat st;
+    if (strcmp(m->kind, "tmpfs") == 0) continue;
+    if (stat(m->source, &st) < 0) die("bind %s", m->source);
+    m->is_dir = S_ISDIR(st.st_mode);
+    m->tree = clone_tree(m->source, m->source, strcmp(m->kind, "ro-bind") == 0);
+  }
 }
 
 /* /dev: a small tmpfs with the six safe nodes. mknod where allowed (root), else the host's nodes
@@ -117,21 +140,19 @@ void setup_sys(int rootfd) {
   close(fd);
 }
 
+/* The user's --tmpfs and --bind mounts, in the order given (a later one may go inside an earlier). */
 void setup_extra_mounts(int rootfd) {
   int i;
   for (i = 0; i < opt.nmounts; i++) {
     struct extra_mount *m = &opt.mounts[i];
-    struct stat st;
     int fd;
     if (strcmp(m->kind, "tmpfs") == 0) {
       fd = ensure_beneath(rootfd, m->dest, MAKE_DIR);
       if (mount("tmpfs", fd_path(fd), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0) die("mount tmpfs on %s", m->dest);
-      close(fd);
-      continue;
+    } else {
+      fd = ensure_beneath(rootfd, m->dest, m->is_dir ? MAKE_DIR : MAKE_FILE);
+      attach_tree(m->tree, fd, m->source);
     }
-    if (stat(m->source, &st) < 0) die("bind %s", m->source);
-    fd = ensure_beneath(rootfd, m->dest, S_ISDIR(st.st_mode) ? MAKE_DIR : MAKE_FILE);
-    bind_onto(m->source, fd, m->source, strcmp(m->kind, "ro-bind") == 0);
     close(fd);
   }
 }

@@ -18,6 +18,8 @@ struct extra_mount {
   const char *kind; /* "bind", "ro-bind", "tmpfs" */
   const char *source;
   const char *dest;
+  int tree;   /* binds: the source's mounts, copied by clone_bind_sources() */
+  int is_dir; /* binds: the source is a directory */
 };
 
 /* The command line, parsed once (args.c); read everywhere else. */
@@ -56,6 +58,7 @@ void bind_onto(const char *source, int target_fd, const char *what, int read_onl
 void setup_proc(int rootfd);
 void setup_dev(int rootfd);
 void setup_sys(int rootfd);
+void clone_bind_sources(void);
 void setup_extra_mounts(int rootfd);
 const char *setup_overlay(void);
 

@@ -30,6 +30,7 @@ void sandbox_main(int pty_sock) {
   int rootfd;
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die("prctl PDEATHSIG");
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die("make / private");
+  clone_bind_sources();
   if (opt.ephemeral) root = setup_overlay();
   /* Bind the root onto itself: pivot_root needs a mount point, and nosuid/nodev apply to it. */
   if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0) die("bind %s", root);
