@@ -1,0 +1,74 @@
+// The plan's entries while they are placed: keyed by path inside the rootfs, with the symlinks
+// already placed, so that every later path is made canonical (no link in a directory component).
+import {posix} from 'node:path'
+import {NsToolError} from '../../errors.js'
+import type {ResolvedFile} from '../../loader/types.js'
+import type {PlanEntry} from '../types.js'
+
+export const MAX_LINK_DEPTH = 40
+
+// Entries keyed by path; the first reason to add a path wins, directories merge.
+export class EntryMap {
+  readonly entries = new Map<string, PlanEntry>()
+  // Symlinks already placed: in-rootfs path -> target, for making later paths canonical.
+  private readonly links = new Map<string, string>()
+
+  // The path with every symlink component already in the plan resolved (inside the rootfs), so
+  // the writer never has to follow a link.
+  canonical(path: string, depth = 0): string {
+    if (depth > MAX_LINK_DEPTH) throw new NsToolError(`${path}: too many levels of symbolic links in the rootfs`)
+    const parts = posix.normalize(path).split('/').filter(Boolean)
+    let current = '/'
+    for (let i = 0; i < parts.length; i++) {
+      const next = posix.join(current, parts[i])
+      const target = this.links.get(next)
+      if (target !== undefined && i < parts.length - 1) {
+        const resolved = target.startsWith('/') ? target : posix.join(current, target)
+        return this.canonical(posix.join(resolved, ...parts.slice(i + 1)), depth + 1)
+      }
+      current = next
+    }
+    return current
+  }
+
+  has(path: string): boolean {
+    return this.entries.has(path)
+  }
+
+  get(path: string): PlanEntry | undefined {
+    return this.entries.get(path)
+  }
+
+  add(entry: PlanEntry): PlanEntry {
+    const existing = this.entries.get(entry.path)
+    if (existing) {
+      if (entry.neededBy) existing.neededBy = [...new Set([...(existing.neededBy ?? []), ...entry.neededBy])]
+      return existing
+    }
+    this.ensureParents(entry.path)
+    this.entries.set(entry.path, entry)
+    if (entry.type === 'symlink') this.links.set(entry.path, entry.target!)
+    return entry
+  }
+
+  // The entries in path order, as the writer creates them (parents first).
+  sorted(): PlanEntry[] {
+    return [...this.entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  }
+
+  private ensureParents(path: string): void {
+    const parent = posix.dirname(path)
+    if (parent === '/' || this.entries.has(parent)) return
+    this.ensureParents(parent)
+    this.entries.set(parent, {path: parent, type: 'dir', mode: 0o755, reason: 'parent'})
+  }
+}
+
+// What an entry says about itself besides where it goes and what it is.
+export type EntryReason = Omit<PlanEntry, 'path' | 'type' | 'source'>
+
+// The reason a file of the closure is in the plan, and who asked for it.
+export function closureReason(file: ResolvedFile): EntryReason {
+  const reason = file.kind === 'library' ? `library${file.foundVia ? ` (${file.foundVia})` : ''}` : file.kind
+  return file.neededBy ? {reason, neededBy: file.neededBy} : {reason}
+}
