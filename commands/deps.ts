@@ -1,5 +1,7 @@
-import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
+import {oclifArgs, oclifFlags, oclifStrict, oclifUsage} from '../src/cli/oclif-flags.js'
+import {DEPS} from '../src/cli/options/deps.js'
+import type {ResolveOptions} from '../src/loader/types.js'
 import {UsageError} from '../src/errors.js'
 
 export default class Deps extends BaseCommand {
@@ -13,26 +15,10 @@ interpreter (and, for #!/usr/bin/env NAME, NAME found on PATH). Nothing is execu
 --resolver ldd is given. Exit status: 0 when everything was found, 1 when something is missing,
 2 for bad usage.`
 
-  static override strict = false
-
-  static override args = {
-    program: Args.string({description: 'programs: names looked up on PATH, or paths', required: true}),
-  }
-
-  static override flags = {
-    format: Flags.string({
-      description: 'tree (who needs what, found where), json (design §1 shape), dot (Graphviz)',
-      options: ['tree', 'json', 'dot'],
-      default: 'tree',
-    }),
-    json: Flags.boolean({description: 'same as --format json'}),
-    sysroot: Flags.string({description: 'look programs and libraries up inside DIR instead of / (implies --resolver elf)', helpValue: 'DIR'}),
-    resolver: Flags.string({
-      description: 'elf: read ELF headers and emulate the loader; ldd: run the host ldd and parse it',
-      options: ['elf', 'ldd'],
-    }),
-    'ld-library-path': Flags.boolean({description: 'honour $LD_LIBRARY_PATH as the loader would (host only; off by default)'}),
-  }
+  static override usage = oclifUsage(DEPS)
+  static override strict = oclifStrict(DEPS)
+  static override args = oclifArgs(DEPS)
+  static override flags = oclifFlags(DEPS)
 
   static override examples = [
     {description: 'Why does ls need what it needs?', command: '<%= config.bin %> <%= command.id %> ls'},
@@ -44,8 +30,7 @@ interpreter (and, for #!/usr/bin/env NAME, NAME found on PATH). Nothing is execu
   ]
 
   async run(): Promise<void> {
-    const {argv, flags} = await this.parse(Deps)
-    const programs = argv as string[]
+    const {args: programs, flags} = await this.parseTable(DEPS)
     const format = flags.json ? 'json' : flags.format
     if (flags.json && flags.format !== 'tree' && flags.format !== 'json') throw new UsageError(`--json and --format ${flags.format} contradict each other`)
     if (flags.sysroot !== undefined && flags.resolver === 'ldd') throw new UsageError('--sysroot implies --resolver elf: ldd can only run host programs')
@@ -55,12 +40,9 @@ interpreter (and, for #!/usr/bin/env NAME, NAME found on PATH). Nothing is execu
       if (!statSync(flags.sysroot, {throwIfNoEntry: false})?.isDirectory()) throw new UsageError(`--sysroot ${flags.sysroot}: no such directory`)
     }
 
+    const {toApiOptions} = await import('../src/cli/argv.js')
     const {resolve} = await import('../src/loader/index.js')
-    const closure = await resolve(programs, {
-      sysroot: flags.sysroot,
-      resolver: flags.resolver === 'ldd' ? 'ldd' : 'elf',
-      ldLibraryPath: flags['ld-library-path'] ? (process.env.LD_LIBRARY_PATH ?? '') : undefined,
-    })
+    const closure = await resolve(programs, toApiOptions(DEPS, flags) as ResolveOptions)
 
     const render = await import('../src/cli/deps-render.js')
     const text = format === 'json' ? render.closureJson(closure) : format === 'dot' ? render.closureDot(closure) : render.closureTree(closure)

@@ -1,5 +1,6 @@
-import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
+import {oclifArgs, oclifFlags, oclifStrict, oclifUsage} from '../src/cli/oclif-flags.js'
+import {VERIFY} from '../src/cli/options/verify.js'
 
 export default class Verify extends BaseCommand {
   static override summary = 'Check that every program in a rootfs finds its interpreter and libraries there.'
@@ -13,13 +14,10 @@ the loader skips them. Every executable #! script's interpreter must exist in RO
 Exit status: 0 when everything resolves, 1 with a list of what is missing and who needs it,
 2 when ROOTFS is not a directory.`
 
-  static override args = {
-    rootfs: Args.string({description: 'the rootfs directory to check', required: true}),
-  }
-
-  static override flags = {
-    json: Flags.boolean({description: 'print {ok, checked, problems: [{path, kind, name, searched?, error?}]}'}),
-  }
+  static override usage = oclifUsage(VERIFY)
+  static override strict = oclifStrict(VERIFY)
+  static override args = oclifArgs(VERIFY)
+  static override flags = oclifFlags(VERIFY)
 
   static override examples = [
     {description: 'Check a tree made by build-rootfs', command: '<%= config.bin %> <%= command.id %> ./rootfs'},
@@ -28,17 +26,18 @@ Exit status: 0 when everything resolves, 1 with a list of what is missing and wh
   ]
 
   async run(): Promise<void> {
-    const {args, flags} = await this.parse(Verify)
+    const {args, flags} = await this.parseTable(VERIFY)
+    const rootfs = args[0]
     const {verify, problemLine} = await import('../src/verify/index.js')
-    const result = await verify(args.rootfs)
+    const result = await verify(rootfs)
     if (flags.json) {
       process.stdout.write(JSON.stringify(result, null, 2) + '\n')
     } else if (result.ok) {
-      process.stdout.write(`${args.rootfs}: ok, ${result.checked} file${result.checked === 1 ? '' : 's'} checked, every interpreter and library resolves\n`)
+      process.stdout.write(`${rootfs}: ok, ${result.checked} file${result.checked === 1 ? '' : 's'} checked, every interpreter and library resolves\n`)
     } else {
       for (const problem of result.problems) process.stdout.write(`${problemLine(problem)}\n`)
       const n = result.problems.length
-      process.stderr.write(`ns-tool verify: ${args.rootfs}: ${n} problem${n === 1 ? '' : 's'} in ${result.checked} file${result.checked === 1 ? '' : 's'} checked\n`)
+      process.stderr.write(`ns-tool verify: ${rootfs}: ${n} problem${n === 1 ? '' : 's'} in ${result.checked} file${result.checked === 1 ? '' : 's'} checked\n`)
     }
     if (!result.ok) process.exitCode = 1
   }

@@ -1,11 +1,14 @@
 // The public API of ns-tool (`import {build, verify} from 'ns-tool'`): what the commands do, as
 // functions. Each loads its module on first call, so importing the package costs next to nothing.
 // Errors meant for users are NsToolError (exitCode 1) or UsageError (exitCode 2), with one clear message.
+// Options are checked against the command's option table (src/cli/options): an unknown name or a
+// value of the wrong shape is a UsageError, and absent options take the command line's defaults.
 import type {Closure, ResolveOptions} from './loader/types.js'
 import type {BuildOptions, BuildResult, Plan} from './rootfs/types.js'
 import type {RunSpec} from './sandbox/spec.js'
 import type {VerifyOptions, VerifyResult} from './verify/types.js'
 import type {ExportOptions, ExportResult} from './export/index.js'
+import type {OptionTable} from './cli/options/index.js'
 
 export {NsToolError, UsageError} from './errors.js'
 export type {Closure, DependencyEdge, FileKind, FoundVia, MissingLibrary, ProgramInfo, ProgramType, ResolvedFile, ResolveOptions} from './loader/types.js'
@@ -16,36 +19,41 @@ export type {ExportFormat, ExportOptions, ExportResult} from './export/index.js'
 
 /** Every file the programs need (interpreter, libraries, #! interpreters), why, and what is missing; nothing is executed. */
 export async function resolve(programs: string[], options: ResolveOptions = {}): Promise<Closure> {
-  const module = await import('./loader/index.js')
-  return module.resolve(programs, options)
+  const [module, {DEPS}] = await Promise.all([import('./loader/index.js'), import('./cli/options/deps.js')])
+  return module.resolve(programs, await checked(DEPS, options))
 }
 
 /** What a build would write (the manifest): every entry with its reason; writes nothing. */
 export async function plan(programs: string[], options: BuildOptions = {}): Promise<Plan> {
-  const module = await import('./rootfs/index.js')
-  return module.plan(programs, options)
+  const [module, {BUILD_ROOTFS}] = await Promise.all([import('./rootfs/index.js'), import('./cli/options/build-rootfs.js')])
+  return module.plan(programs, await checked(BUILD_ROOTFS, options, 'plan'))
 }
 
 /** Builds or updates the rootfs at options.output (default ./rootfs) with the programs and all they load. */
 export async function build(programs: string[], options: BuildOptions = {}): Promise<BuildResult> {
-  const module = await import('./rootfs/index.js')
-  return module.build(programs, options)
+  const [module, {BUILD_ROOTFS}] = await Promise.all([import('./rootfs/index.js'), import('./cli/options/build-rootfs.js')])
+  return module.build(programs, await checked(BUILD_ROOTFS, options))
 }
 
 /** Checks that every ELF file and script in a rootfs finds its interpreter and libraries inside it alone. */
 export async function verify(rootfs: string, options: VerifyOptions = {}): Promise<VerifyResult> {
-  const module = await import('./verify/index.js')
-  return module.verify(rootfs, options)
+  const [module, {VERIFY}] = await Promise.all([import('./verify/index.js'), import('./cli/options/verify.js')])
+  return module.verify(rootfs, await checked(VERIFY, options))
 }
 
 /** Runs spec.command (default /bin/sh) with spec.rootfs as / in fresh namespaces; resolves with its exit status. */
 export async function run(spec: RunSpec): Promise<number> {
-  const module = await import('./sandbox/supervise.js')
-  return module.run(spec)
+  const [module, {RUN}] = await Promise.all([import('./sandbox/supervise.js'), import('./cli/options/run.js')])
+  return module.run(await checked(RUN, spec))
 }
 
 /** Writes a rootfs as a reproducible tarball, an OCI image layout or an OCI runtime bundle. */
 export async function exportRootfs(rootfs: string, options: ExportOptions): Promise<ExportResult> {
-  const module = await import('./export/index.js')
-  return module.exportRootfs(rootfs, options)
+  const [module, {EXPORT}] = await Promise.all([import('./export/index.js'), import('./cli/options/export.js')])
+  return module.exportRootfs(rootfs, await checked(EXPORT, options))
+}
+
+async function checked<O extends object>(table: OptionTable, options: O, fn?: string): Promise<O> {
+  const {checkApiOptions} = await import('./cli/api-options.js')
+  return checkApiOptions(table, options, fn)
 }

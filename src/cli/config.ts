@@ -1,55 +1,30 @@
-// --config FILE for build-rootfs: the same options as the flags, as JSON or YAML, checked against
-// a schema; errors name the file, the key and what was expected.
+// --config FILE: a command's options as JSON or YAML, checked against a schema derived from its
+// option table; errors name the file, the key and what was expected. Relative paths in the file
+// are relative to the file. Flags given on the command line win.
 import {readFileSync} from 'node:fs'
+import {dirname, isAbsolute, resolve} from 'node:path'
 import {UsageError} from '../errors.js'
+import type {Flag, OptionTable} from './options/index.js'
+import type {Parsed} from './argv.js'
 
-// Keys are the long flag names of build-rootfs; `programs` is the positional list.
-export interface BuildConfig {
-  programs?: string[]
-  output?: string
-  file?: string[]
-  layout?: 'host' | 'flat'
-  resolver?: 'elf' | 'ldd'
-  sysroot?: string
-  base?: string
-  busybox?: string | boolean
-  'copy-mode'?: 'auto' | 'copy' | 'reflink' | 'hardlink'
-  clean?: boolean
-  force?: boolean
-  'dry-run'?: boolean
-  json?: boolean
-  'allow-missing'?: boolean
-  skeleton?: boolean
-  'keep-setuid'?: boolean
-  quiet?: boolean
+// Keys are the long flag names; a positional list has its own key (build-rootfs's `programs`).
+export function configSchema(table: OptionTable): object {
+  const properties: Record<string, object> = {}
+  for (const [name, flag] of Object.entries(table.flags)) if (flag.config !== false) properties[name] = flagSchema(flag)
+  for (const arg of Object.values(table.args)) if (arg.configKey) properties[arg.configKey] = {type: 'array', items: {type: 'string', minLength: 1}}
+  return {type: 'object', additionalProperties: false, properties}
 }
 
-const strings = {type: 'array', items: {type: 'string', minLength: 1}}
-export const CONFIG_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    programs: strings,
-    output: {type: 'string', minLength: 1},
-    file: strings,
-    layout: {enum: ['host', 'flat']},
-    resolver: {enum: ['elf', 'ldd']},
-    sysroot: {type: 'string', minLength: 1},
-    base: {type: 'string', minLength: 1},
-    busybox: {type: ['string', 'boolean']},
-    'copy-mode': {enum: ['auto', 'copy', 'reflink', 'hardlink']},
-    clean: {type: 'boolean'},
-    force: {type: 'boolean'},
-    'dry-run': {type: 'boolean'},
-    json: {type: 'boolean'},
-    'allow-missing': {type: 'boolean'},
-    skeleton: {type: 'boolean'},
-    'keep-setuid': {type: 'boolean'},
-    quiet: {type: 'boolean'},
-  },
-} as const
+function flagSchema(flag: Flag): object {
+  if (flag.type === 'boolean') return {type: 'boolean'}
+  const one = flag.choices ? {enum: flag.choices} : {type: 'string', minLength: 1}
+  if (flag.multiple) return {type: 'array', items: one}
+  // A flag whose value may be left out: true is the bare flag, false its absence.
+  if (flag.optionalValue) return {type: ['string', 'boolean']}
+  return one
+}
 
-export async function loadConfig(file: string): Promise<BuildConfig> {
+export async function loadConfig(table: OptionTable, file: string): Promise<Record<string, unknown>> {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
@@ -64,23 +39,41 @@ export async function loadConfig(file: string): Promise<BuildConfig> {
     throw new UsageError(`--config ${file}: not valid ${/\.json$/i.test(file) ? 'JSON' : 'JSON or YAML'} (${(error as Error).message.split('\n')[0]})`)
   }
   const {default: Ajv} = (await import('ajv')) as unknown as {default: new (options: object) => {compile(schema: object): ((data: unknown) => boolean) & {errors?: Array<{instancePath: string; message?: string; params: Record<string, unknown>; keyword: string}> | null}}}
-  const validate = new Ajv({allErrors: false, allowUnionTypes: true}).compile(CONFIG_SCHEMA)
+  const validate = new Ajv({allErrors: false, allowUnionTypes: true}).compile(configSchema(table))
   if (!validate(value)) {
     const error = validate.errors![0]
+    const lists = Object.values(table.args).flatMap((arg) => (arg.configKey ? [`"${arg.configKey}"`] : []))
     const key = error.keyword === 'additionalProperties' ? `/${String(error.params.additionalProperty)}` : error.instancePath || '(the whole file)'
-    const expected = error.keyword === 'additionalProperties' ? 'no such option (keys are build-rootfs\'s long flag names, and "programs")' : error.keyword === 'enum' ? `one of ${(error.params.allowedValues as string[]).join(', ')}` : error.message
+    const expected = error.keyword === 'additionalProperties' ? `no such option (keys are ${table.id}'s long flag names${lists.length ? `, and ${lists.join(', ')}` : ''})` : error.keyword === 'enum' ? `one of ${(error.params.allowedValues as string[]).join(', ')}` : error.message
     throw new UsageError(`--config ${file}: ${key}: ${expected}`)
   }
-  return value as BuildConfig
+  return value as Record<string, unknown>
 }
 
-// Flags given on the command line win over the file; the file's programs come first, then the
-// command line's.
-export function mergeConfig<T extends Record<string, unknown>>(config: BuildConfig, flags: T, explicit: (name: string) => boolean, programs: string[]): {flags: T; programs: string[]} {
-  const merged: Record<string, unknown> = {...flags}
-  for (const [key, value] of Object.entries(config)) {
-    if (key === 'programs') continue
-    if (!explicit(key)) merged[key] = key === 'busybox' && value === true ? '' : value === false && key === 'busybox' ? undefined : value
+// The command line's values with the file's under them: a flag given on the command line wins;
+// the file's positionals come first, then the command line's.
+export async function withConfig<T extends OptionTable>(table: T, parsed: Parsed<T>, file: string): Promise<Parsed<T>> {
+  const config = await loadConfig(table, file)
+  const base = dirname(file)
+  const flags: Record<string, unknown> = {...parsed.flags}
+  for (const [name, flag] of Object.entries(table.flags)) {
+    const value = config[name]
+    if (value === undefined || parsed.given.has(name)) continue
+    if (flag.optionalValue && typeof value === 'boolean') flags[name] = value ? '' : undefined
+    else flags[name] = Array.isArray(value) ? value.map((one) => relative(base, flag, one)) : relative(base, flag, value)
   }
-  return {flags: merged as T, programs: [...(config.programs ?? []), ...programs]}
+  const listed = Object.values(table.args).flatMap((arg) => (arg.configKey ? ((config[arg.configKey] as string[] | undefined) ?? []) : []))
+  // A program given as a path (it has a /) is relative to the file; a name is looked up on PATH.
+  const args = [...listed.map((word) => (word.includes('/') && !isAbsolute(word) ? resolve(base, word) : word)), ...parsed.args]
+  return {...parsed, flags: flags as Parsed<T>['flags'], args}
+}
+
+function relative(base: string, flag: Flag, value: unknown): unknown {
+  if (typeof value !== 'string' || !flag.path) return value
+  if (flag.path === 'whole') return isAbsolute(value) ? value : resolve(base, value)
+  // SRC[:DEST]: only SRC is a path on this machine.
+  const colon = value.indexOf(':')
+  const source = colon < 0 ? value : value.slice(0, colon)
+  const resolved = isAbsolute(source) ? source : resolve(base, source)
+  return colon < 0 ? resolved : `${resolved}${value.slice(colon)}`
 }

@@ -73,4 +73,35 @@ describe('public API (import from "ns-tool")', function () {
     const r = spawnSync(process.execPath, ['-e', `const p = require(${JSON.stringify(join(repoRoot, 'package.json'))}); console.log(p.exports['.'].types)`], {encoding: 'utf8'})
     expect(existsSync(join(repoRoot, r.stdout.trim()))).to.equal(true)
   })
+
+  it('refuses an option it does not know (a typo is not silently ignored), and one of the wrong shape', function () {
+    if (!existsSync(join(repoRoot, 'dist', 'src', 'index.js'))) skipBecause(this, 'dist/ is not built (run node scripts/setup.js)')
+    const consumer = makeTempDir('ns-tool-api-')
+    mkdirSync(join(consumer, 'node_modules'))
+    symlinkSync(repoRoot, join(consumer, 'node_modules', 'ns-tool'))
+    writeFileSync(join(consumer, 'typo.mjs'), `
+import {build, plan, run, exportRootfs, resolve} from 'ns-tool'
+const out = process.argv[2]
+const outcome = async (call) => { try { await call(); return 'accepted' } catch (error) { return {exitCode: error.exitCode, message: error.message} } }
+console.log(JSON.stringify({
+  layot: await outcome(() => build(['true'], {output: out, layot: 'flat'})),
+  layout: await outcome(() => plan(['true'], {output: out, layout: 'sideways'})),
+  files: await outcome(() => plan(['true'], {output: out, files: '/etc/hostname'})),
+  hostnme: await outcome(() => run({rootfs: out, hostnme: 'x'})),
+  format: await outcome(() => exportRootfs(out, {output: out + '.tar'})),
+  sysrot: await outcome(() => resolve(['true'], {sysrot: '/'})),
+}))
+`)
+    const out = join(consumer, 'rootfs')
+    const r = spawnSync(process.execPath, ['typo.mjs', out], {cwd: consumer, encoding: 'utf8', env: {...process.env, NODE_EXTRA_CA_CERTS: ''}})
+    expect(r.status, r.stderr).to.equal(0)
+    const report = JSON.parse(r.stdout)
+    expect(report.layot).to.deep.equal({exitCode: 2, message: 'build(): unknown option layot; did you mean layout?'})
+    expect(report.layout).to.deep.equal({exitCode: 2, message: 'plan(): option layout must be one of host, flat (got "sideways")'})
+    expect(report.files).to.deep.equal({exitCode: 2, message: 'plan(): option files must be an array of strings (got "/etc/hostname")'})
+    expect(report.hostnme).to.deep.equal({exitCode: 2, message: 'run(): unknown option hostnme; did you mean hostname?'})
+    expect(report.format).to.deep.equal({exitCode: 2, message: 'exportRootfs(): option format is required'})
+    expect(report.sysrot).to.deep.equal({exitCode: 2, message: 'resolve(): unknown option sysrot; did you mean sysroot?'})
+    expect(existsSync(out)).to.equal(false)
+  })
 })

@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {readFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {cli} from '../support/cli.js'
 import {makeTempDir} from '../support/temp.js'
@@ -32,5 +32,21 @@ describe('cli', () => {
     expect(script).to.contain('build-rootfs')
     expect(script).to.match(/run .*--ephemeral/)
     expect(cli(['autocomplete', 'script', 'bash'], {env: {HOME: home}}).stdout).to.contain('autocomplete setup')
+  })
+
+  it('a flag that needs a value does not take the next flag for it: `-o --force ls` is bad usage, and nothing is written', function () {
+    const work = makeTempDir()
+    const r = cli(['build-rootfs', '-o', '--force', 'ls'], {cwd: work})
+    expect(r.status, r.stderr).to.equal(2)
+    expect(r.stderr).to.contain('--output')
+    expect(readdirSync(work)).to.deep.equal([])
+  })
+
+  it('a switch given a value is bad usage, not a positional in disguise', function () {
+    const work = makeTempDir()
+    const r = cli(['build-rootfs', '--force=no', '-o', join(work, 'out'), 'true'])
+    expect(r.status, r.stderr).to.equal(2)
+    expect(r.stderr.trim()).to.equal('ns-tool build-rootfs: --force takes no value: write --force')
+    expect(existsSync(join(work, 'out'))).to.equal(false)
   })
 })

@@ -1,7 +1,7 @@
 // build-rootfs --config: a JSON or YAML file gives exactly the tree the same flags give; a bad one
 // is refused with its location and nothing is written.
 import {expect} from 'chai'
-import {existsSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {cli} from '../support/cli.js'
 import {treeListing} from '../support/tree.js'
@@ -43,5 +43,30 @@ describe('build-rootfs --config', function () {
       expect(r.stderr.trim().split('\n'), r.stderr).to.have.length(1)
       expect(existsSync(out)).to.equal(false)
     }
+  })
+
+  it('a file flag takes one value with or without --config: `-f SRC:DEST true` builds true either way', function () {
+    const work = makeTempDir()
+    writeFileSync(join(work, 'app.conf'), 'x=1\n')
+    writeFileSync(join(work, 'c.yaml'), 'layout: host\n')
+    const base = ['build-rootfs', '--dry-run', '--json', '-o', join(work, 'out'), '-f', `${join(work, 'app.conf')}:/etc/app.conf`, 'true']
+    const plans = [cli(base), cli([...base, '--config', join(work, 'c.yaml')])].map((r) => {
+      expect(r.status, r.stderr).to.equal(0)
+      const plan = JSON.parse(r.stdout)
+      return {programs: plan.programs.map((p: {name: string}) => p.name), conf: plan.entries.filter((e: {path: string}) => e.path === '/etc/app.conf').length}
+    })
+    expect(plans[0]).to.deep.equal({programs: ['true'], conf: 1})
+    expect(plans[1]).to.deep.equal(plans[0])
+  })
+
+  it('relative paths in the file are relative to the file, not to the current directory', function () {
+    const work = makeTempDir()
+    const elsewhere = makeTempDir()
+    writeFileSync(join(work, 'app.conf'), 'x=1\n')
+    writeFileSync(join(work, 'c.yaml'), 'programs: ["true"]\noutput: out\nfile: ["./app.conf:/etc/app.conf"]\n')
+    const r = cli(['build-rootfs', '-q', '--config', join(work, 'c.yaml')], {cwd: elsewhere})
+    expect(r.status, r.stderr).to.equal(0)
+    expect(readFileSync(join(work, 'out', 'etc', 'app.conf'), 'utf8')).to.equal('x=1\n')
+    expect(existsSync(join(elsewhere, 'out'))).to.equal(false)
   })
 })

@@ -1,0 +1,236 @@
+// The command line of a table's command, parsed without oclif (bin/run.js's fast paths), and its
+// values turned into the API's options. It parses exactly as oclif parses the flags derived from
+// the same table (test/cli/parity.test.ts feeds both the same generated argvs); anything oclif would
+// refuse, or answer with help, is left to oclif (undefined), so that errors and help have one source.
+import {UsageError} from '../errors.js'
+import type {Flag, OptionTable, Values} from './options/index.js'
+
+export interface Parsed<T extends OptionTable> {
+  flags: Values<T>
+  // Positional words, in order.
+  args: string[]
+  // Flags given on the command line (not defaulted): a --config file may not override them.
+  given: Set<string>
+  // COMMAND and its arguments, for a table with `command` (else empty).
+  command: string[]
+}
+
+// The command line of the table's command, or undefined when oclif should answer it (help, or
+// anything oclif refuses). Throws the UsageError that oclif's path would throw too (see prepare).
+export function parseArgv<T extends OptionTable>(table: T, argv: string[]): Parsed<T> | undefined {
+  if (!table.command) return parseFlags(table, prepare(table, argv), [])
+  const {own, afterDashes, command} = splitCommand(table, argv)
+  return parseFlags(table, [...prepare(table, own), '--', ...afterDashes], command)
+}
+
+// What oclif is given for the same command line: the same first step (optional values), and for
+// a command that runs COMMAND a `--` before it, so that oclif neither takes COMMAND's words for
+// flags nor answers COMMAND's --help.
+export function oclifArgv(table: OptionTable, argv: string[]): string[] {
+  if (!table.command) return prepare(table, argv)
+  const {own, afterDashes, command} = splitCommand(table, argv)
+  return [...prepare(table, own), '--', ...afterDashes, ...command]
+}
+
+// Words oclif answers with help (before any `--`): bin/run.js leaves them to oclif.
+export const HELP_FLAGS = ['--help', '-h']
+
+export function wantsHelp(argv: string[]): boolean {
+  for (const word of argv) {
+    if (word === '--') return false
+    if (HELP_FLAGS.includes(word)) return true
+  }
+  return false
+}
+
+// The flag a word names, as oclif finds it: `--name`, `--no-name` (booleans with allowNo), and
+// `-c` followed by anything (the rest is a value or more short switches).
+export function findFlag(table: OptionTable, word: string): {name?: string; isLong: boolean} {
+  if (word.startsWith('--')) {
+    const long = word.slice(2)
+    if (Object.hasOwn(table.flags, long)) return {name: long, isLong: true}
+    if (long.startsWith('no-')) {
+      const flag = table.flags[long.slice(3)]
+      if (flag?.type === 'boolean' && flag.allowNo) return {name: long.slice(3), isLong: true}
+    }
+    return {isLong: true}
+  }
+  if (!word.startsWith('-') || word.length < 2) return {isLong: false}
+  const name = Object.keys(table.flags).find((key) => table.flags[key].char === word[1])
+  return {name, isLong: false}
+}
+
+// The first step of both parsers. A bare `--NAME` of a flag with an optional value becomes
+// `--NAME=` unless the next word is its value. A switch given a value (`--force=no`) is refused:
+// oclif would take the value for a positional.
+function prepare(table: OptionTable, argv: string[]): string[] {
+  const out = [...argv]
+  for (let i = 0; i < out.length; i++) {
+    const word = out[i]
+    if (word === '--') break
+    if (!word.startsWith('-')) continue
+    const eq = word.indexOf('=')
+    const {name, isLong} = findFlag(table, eq < 0 || !word.startsWith('--') ? word : word.slice(0, eq))
+    const flag = name === undefined ? undefined : table.flags[name]
+    if (isLong && flag?.type === 'boolean' && eq >= 0) throw new UsageError(`${word.slice(0, eq)} takes no value: write ${word.slice(0, eq)}${flag.allowNo ? ` or --no-${name}` : ''}`)
+    if (isLong && flag?.optionalValue && eq < 0 && !takesNextWord(table, word, out[i + 1] ?? '-')) out[i] = `--${name}=`
+    else if (i + 1 < out.length && takesNextWord(table, word, out[i + 1])) i++
+  }
+  return out
+}
+
+class Refused extends Error {}
+
+// oclif takes `-1` for a word, not a flag.
+function isNegativeNumber(word: string): boolean {
+  return /^-\d/.test(word)
+}
+
+// oclif's grammar (see its parser's parse.js): `--` ends the flags; `--name=value` and `-c=value`
+// split at the first `=`; a value may not be another flag of the command; a non-repeatable flag
+// may appear once; short switches combine (-qf is -q -f); a negative number is a word.
+function parseFlags<T extends OptionTable>(table: T, argv: string[], command: string[]): Parsed<T> | undefined {
+  if (wantsHelp(argv)) return undefined
+  const words = [...argv]
+  const tokens: Array<{name: string; input: string}> = []
+  const args: string[] = []
+  const takeFlag = (word: string): boolean => {
+    const {name, isLong} = findFlag(table, word)
+    if (name === undefined) {
+      const eq = word.indexOf('=')
+      if (eq < 0) return false
+      words.unshift(word.slice(eq + 1))
+      const taken = takeFlag(word.slice(0, eq))
+      if (!taken) words.shift()
+      return taken
+    }
+    const flag: Flag = table.flags[name]
+    if (flag.type === 'boolean') {
+      tokens.push({name, input: word})
+      if (!isLong && word.length > 2) words.unshift(`-${word.slice(2)}`)
+      return true
+    }
+    if (!flag.multiple && tokens.some((token) => token.name === name)) throw new Refused()
+    const input = isLong || word.length < 3 ? words.shift() : word.slice(word[2] === '=' ? 3 : 2)
+    if (input === undefined || findFlag(table, input).name !== undefined) throw new Refused()
+    if (flag.choices && !flag.choices.includes(input)) throw new Refused()
+    tokens.push({name, input})
+    return true
+  }
+  let flagsEnded = false
+  try {
+    while (words.length > 0) {
+      const word = words.shift()!
+      if (!flagsEnded && word.startsWith('-') && word !== '-') {
+        if (word === '--') {
+          flagsEnded = true
+          continue
+        }
+        if (takeFlag(word)) continue
+        if (!isNegativeNumber(word)) return undefined
+      }
+      args.push(word)
+    }
+  } catch (error) {
+    if (error instanceof Refused) return undefined
+    throw error
+  }
+  return finish(table, tokens, args, command)
+}
+
+function finish<T extends OptionTable>(table: T, tokens: Array<{name: string; input: string}>, args: string[], command: string[]): Parsed<T> | undefined {
+  const flags: Record<string, unknown> = {}
+  const given = new Set<string>()
+  for (const [name, flag] of Object.entries(table.flags)) {
+    const mine = tokens.filter((token) => token.name === name)
+    if (mine.length === 0) {
+      if (flag.default !== undefined) flags[name] = flag.default
+      else if (flag.required) return undefined
+      continue
+    }
+    given.add(name)
+    if (flag.type === 'boolean') flags[name] = mine[mine.length - 1].input !== `--no-${name}`
+    else flags[name] = flag.multiple ? mine.map((token) => token.input) : mine[0].input
+  }
+  const positionals = Object.values(table.args)
+  const variadic = positionals.some((arg) => arg.variadic)
+  if (positionals.filter((arg) => arg.required).length > args.length) return undefined
+  if (!variadic && table.command === undefined && args.length > positionals.length) return undefined
+  return {flags: flags as Values<T>, args, given, command}
+}
+
+// For a command that runs a COMMAND (run, chroot): the command's own words (flags and
+// positionals, as written), the positionals given after a `--`, and COMMAND with its arguments,
+// verbatim. COMMAND starts at the first word after the positionals that is not a flag, or after a
+// `--`; a word that looks like a flag before COMMAND is the command's (unknown ones are oclif's to
+// report).
+function splitCommand(table: OptionTable, argv: string[]): {own: string[]; afterDashes: string[]; command: string[]} {
+  const after = table.command?.after ?? 0
+  const own: string[] = []
+  let positionals = 0
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]
+    if (word === '--') {
+      const rest = argv.slice(i + 1)
+      const missing = Math.max(0, after - positionals)
+      return {own, afterDashes: rest.slice(0, missing), command: rest.slice(missing)}
+    }
+    if (word.startsWith('-') && word !== '-' && !isNegativeNumber(word)) {
+      own.push(word)
+      if (i + 1 < argv.length && takesNextWord(table, word, argv[i + 1])) own.push(argv[++i])
+      continue
+    }
+    if (positionals === after) return {own, afterDashes: [], command: argv.slice(i)}
+    own.push(word)
+    positionals++
+  }
+  return {own, afterDashes: [], command: []}
+}
+
+// Whether a flag word takes the following word as its value (`--name V`, `-c V`, also after
+// combined switches: `-qc V`), as prepare() and the parser will decide.
+function takesNextWord(table: OptionTable, word: string, next: string): boolean {
+  if (word.startsWith('--')) {
+    if (word.includes('=')) return false
+    const flag = table.flags[word.slice(2)]
+    if (flag?.optionalValue) return !next.startsWith('-') && flag.optionalValue(next)
+    return flag?.type === 'string'
+  }
+  for (let i = 1; i < word.length; i++) {
+    const name = Object.keys(table.flags).find((key) => table.flags[key].char === word[i])
+    if (name === undefined) return false
+    if (table.flags[name].type === 'string') return i === word.length - 1
+  }
+  return false
+}
+
+// `copy-mode` -> `copyMode`
+export function camelCase(name: string): string {
+  return name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())
+}
+
+export function apiName(name: string, flag: Flag): string | undefined {
+  return flag.api === false ? undefined : (flag.api ?? camelCase(name))
+}
+
+// The defaults of a table by flag name (command line) or by API name.
+export function flagDefaults(table: OptionTable): Record<string, string | boolean> {
+  const defaults: Record<string, string | boolean> = {}
+  for (const [name, flag] of Object.entries(table.flags)) if (flag.default !== undefined) defaults[name] = flag.default
+  return defaults
+}
+
+export function apiDefaults(table: OptionTable): Record<string, unknown> {
+  return toApiOptions(table, flagDefaults(table))
+}
+
+// Parsed command-line values -> the API's options (renamed, converted by toApi).
+export function toApiOptions(table: OptionTable, values: Record<string, unknown>): Record<string, unknown> {
+  const options: Record<string, unknown> = {}
+  for (const [name, flag] of Object.entries(table.flags)) {
+    const key = apiName(name, flag)
+    if (key === undefined || values[name] === undefined) continue
+    options[key] = flag.toApi ? flag.toApi(values[name] as never) : values[name]
+  }
+  return options
+}

@@ -1,0 +1,25 @@
+// deps's options; resolve() of the API takes the same ones (see index.ts).
+import type {OptionTable} from './index.js'
+
+export const DEPS = {
+  id: 'deps',
+  usage: 'deps [FLAGS] PROGRAM...',
+  apiName: 'resolve',
+  args: {
+    program: {description: 'programs: names looked up on PATH, or paths', required: true, variadic: true, api: false},
+  },
+  flags: {
+    format: {type: 'string', choices: ['tree', 'json', 'dot'], default: 'tree', api: false, description: 'tree (who needs what, found where), json ({programs, files, missing}), dot (Graphviz)'},
+    json: {type: 'boolean', api: false, description: 'same as --format json'},
+    sysroot: {type: 'string', value: 'DIR', description: 'look programs and libraries up inside DIR instead of / (implies --resolver elf)'},
+    resolver: {type: 'string', choices: ['elf', 'ldd'], default: 'elf', description: 'elf: read ELF headers and emulate the loader; ldd: run the host ldd and parse it'},
+    'ld-library-path': {
+      type: 'boolean',
+      api: 'ldLibraryPath',
+      apiType: 'string',
+      toApi: (honour: boolean) => (honour ? (process.env.LD_LIBRARY_PATH ?? '') : undefined),
+      description: 'honour $LD_LIBRARY_PATH as the loader would (host only; off by default)',
+    },
+  },
+  api: {searchPath: 'string', extraFiles: 'string[]', loaderInvocation: 'boolean'},
+} as const satisfies OptionTable

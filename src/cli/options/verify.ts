@@ -1,0 +1,15 @@
+// verify's options; verify() of the API takes the same ones (see index.ts).
+import type {OptionTable} from './index.js'
+
+export const VERIFY = {
+  id: 'verify',
+  usage: 'verify [--json] ROOTFS',
+  apiName: 'verify',
+  args: {
+    rootfs: {description: 'the rootfs directory to check', required: true, api: false},
+  },
+  flags: {
+    json: {type: 'boolean', api: false, description: 'print {ok, checked, problems: [{path, kind, name, searched?, error?}]}'},
+  },
+  api: {searchPath: 'string'},
+} as const satisfies OptionTable

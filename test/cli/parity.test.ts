@@ -1,0 +1,194 @@
+// One option table per command: bin/run.js's fast parser and oclif's parser (fed the flags derived
+// from the same table, through the same first step) must read every command line alike. A
+// generated set of argvs (greedy-looking repeated flags, `--`, flag-like values, `=` forms, short
+// flags with attached values, --no- forms, help, unknown flags) goes to both; where the fast path
+// answers, oclif must give the same flags, positionals and COMMAND; where it declines, oclif must
+// refuse the line or answer with help (so no valid line is slowed down to oclif).
+import {Parser} from '@oclif/core'
+import {helpAddition} from '@oclif/core/run'
+import {expect} from 'chai'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import BuildRootfs from '../../commands/build-rootfs.js'
+import Chroot from '../../commands/chroot.js'
+import Deps from '../../commands/deps.js'
+import Export from '../../commands/export.js'
+import Run from '../../commands/run.js'
+import Verify from '../../commands/verify.js'
+import {oclifArgv, parseArgv, type Parsed} from '../../src/cli/argv.js'
+import {fromOclif} from '../../src/cli/oclif-flags.js'
+import type {OptionTable} from '../../src/cli/options/index.js'
+import {BUILD_ROOTFS} from '../../src/cli/options/build-rootfs.js'
+import {CHROOT} from '../../src/cli/options/chroot.js'
+import {DEPS} from '../../src/cli/options/deps.js'
+import {EXPORT} from '../../src/cli/options/export.js'
+import {RUN} from '../../src/cli/options/run.js'
+import {VERIFY} from '../../src/cli/options/verify.js'
+import {repoRoot} from '../support/cli.js'
+
+interface CommandClass {
+  flags: object
+  args: object
+  strict: boolean
+}
+
+const COMMANDS: Array<[OptionTable, CommandClass]> = [
+  [BUILD_ROOTFS, BuildRootfs],
+  [RUN, Run],
+  [DEPS, Deps],
+  [VERIFY, Verify],
+  [EXPORT, Export],
+  [CHROOT, Chroot],
+]
+
+const packageConfig = {pjson: JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')), isSingleCommandCLI: false}
+
+type Answer = {kind: 'parsed'; parsed: object} | {kind: 'help'} | {kind: 'refused'; why: string}
+
+function comparable(parsed: Parsed<OptionTable>): object {
+  return {flags: parsed.flags, args: parsed.args, command: parsed.command, given: [...parsed.given].sort()}
+}
+
+async function oclifAnswer(table: OptionTable, command: CommandClass, argv: string[]): Promise<Answer> {
+  try {
+    const words = oclifArgv(table, argv)
+    if (helpAddition([table.id, ...words], packageConfig as never)) return {kind: 'help'}
+    const output = await Parser.parse(words, {flags: command.flags, args: command.args, strict: command.strict} as never)
+    return {kind: 'parsed', parsed: comparable(fromOclif(table, output as never))}
+  } catch (error) {
+    return {kind: 'refused', why: (error as Error).message.split('\n')[0]}
+  }
+}
+
+// A small deterministic generator (mulberry32), so a failure names an argv that can be replayed.
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+// Values a flag may be given: plain words, words with `=` and `:`, its choices and a wrong one,
+// and words that look like flags (of this command or not), `-`, `--` and the empty word.
+function values(table: OptionTable, name: string): string[] {
+  const flag = table.flags[name]
+  const others = Object.entries(table.flags).map(([other, f]) => (f.type === 'boolean' ? `--${other}` : f.char ? `-${f.char}` : `--${other}=x`))
+  return [...(flag.choices ?? []), 'sideways', 'x', 'a=b', 'src:/dest', '-', '--', '', '-1', '--bogus', '-Z', ...others.slice(0, 3)]
+}
+
+// The spellings of one flag, each as the words it takes.
+function spellings(table: OptionTable, name: string, value: string): string[][] {
+  const flag = table.flags[name]
+  if (flag.type === 'boolean') {
+    const forms = [[`--${name}`], [`--${name}=${value}`]]
+    if (flag.allowNo) forms.push([`--no-${name}`])
+    if (flag.char) forms.push([`-${flag.char}`], [`-${flag.char}${Object.values(table.flags).find((f) => f.char && f.char !== flag.char)?.char ?? ''}`])
+    return forms
+  }
+  const forms = [[`--${name}`, value], [`--${name}=${value}`]]
+  if (flag.char) forms.push([`-${flag.char}`, value], [`-${flag.char}${value}`], [`-${flag.char}=${value}`])
+  if (flag.optionalValue) forms.push([`--${name}`], [`--${name}`, 'ls'], [`--${name}`, '/bin/busybox'])
+  return forms
+}
+
+function generate(table: OptionTable, count: number, seed: number): string[][] {
+  const next = random(seed)
+  const pick = <T>(list: T[]): T => list[Math.floor(next() * list.length)]
+  const names = Object.keys(table.flags)
+  const words = ['p1', 'p2', 'a', 'b', 'a', '-', '-1', 'x=y', '/bin/echo']
+  // Half the lines start with what the command requires, so that most of them can succeed.
+  const required = [
+    ...Object.entries(table.flags).flatMap(([name, flag]) => (flag.required ? [`--${name}`, flag.choices?.[0] ?? 'x'] : [])),
+    ...Object.values(table.args).flatMap((arg) => (arg.required ? ['R'] : [])),
+  ]
+  const argvs: string[][] = []
+  for (let n = 0; n < count; n++) {
+    const argv: string[] = next() < 0.5 ? [...required] : []
+    const length = 1 + Math.floor(next() * 7)
+    for (let i = 0; i < length; i++) {
+      const roll = next()
+      if (roll < 0.5) {
+        const name = pick(names)
+        argv.push(...pick(spellings(table, name, pick(values(table, name)))))
+      } else if (roll < 0.85) argv.push(pick(words))
+      else if (roll < 0.93) argv.push('--')
+      else argv.push(pick(['--help', '-h', '--bogus', '-Z', '--no-bogus', '--json=1']))
+    }
+    argvs.push(argv)
+  }
+  return argvs
+}
+
+// The lines the issue names, and the shapes most often typed.
+const NAMED: Record<string, string[][]> = {
+  'build-rootfs': [
+    ['-f', './app.conf:/etc/app.conf', 'true'],
+    ['-f', './app.conf:/etc/app.conf', 'true', '--config', 'c.yaml'],
+    ['-o', '--force', 'ls'],
+    ['-o', 'out', '--force', 'bash', 'ls', 'ps'],
+    ['--busybox', 'curl'],
+    ['--busybox', '/bin/busybox', 'curl'],
+    ['-qo', 'out', 'ls'],
+    ['--no-skeleton', '--skeleton', 'ls'],
+    ['ls', 'bash', 'ls'],
+  ],
+  run: [
+    ['R', '/bin/echo', 'a', 'b', 'a', '--help'],
+    ['R', '--hostname', 'box', '/bin/hostname'],
+    ['R', '--help'],
+    ['R', '-h'],
+    ['-e', 'A=1', '-e', 'B=2', 'R', '/bin/env'],
+    ['-e', 'A=1', 'R', '-e', 'B=2', '/bin/env', '-e', 'C'],
+    ['--', 'R', '/bin/ls', '--', 'x'],
+    ['R', '--', '--weird', 'x'],
+    ['-e', '--init', 'R'],
+    ['--no-pty', 'R', '/bin/true'],
+    ['R'],
+    [],
+  ],
+  chroot: [['ls', '-l', '/'], ['--', 'ls', '--help'], ['--rootfs', 'd', 'sh', '-c', 'true'], ['--help']],
+  deps: [['ls'], ['--json', 'ls', 'bash'], ['--format', 'dot', '--json', 'ls']],
+  verify: [['rootfs'], ['rootfs', 'extra'], ['--json']],
+  export: [['R', '--format', 'tar', '-o', 'out.tar'], ['R', '--format', 'zip', '-o', 'x'], ['R', '-o', 'x']],
+}
+
+describe('option tables: the fast parser and oclif read every command line alike', function () {
+  for (const [table, command] of COMMANDS) {
+    it(`${table.id}: the named lines and 600 generated ones`, async function () {
+      const argvs = [...(NAMED[table.id] ?? []), ...generate(table, Number(process.env.PARITY_LINES ?? 600), Number(process.env.PARITY_SEED ?? table.id.length * 7919))]
+      let answered = 0
+      for (const argv of argvs) {
+        let fast: Parsed<OptionTable> | undefined
+        try {
+          fast = parseArgv(table, argv)
+        } catch (error) {
+          // Refused by the step both parsers share: oclif's side refuses with the same words.
+          expect(await oclifAnswer(table, command, argv), JSON.stringify(argv)).to.deep.equal({kind: 'refused', why: (error as Error).message})
+          continue
+        }
+        const oclif = await oclifAnswer(table, command, argv)
+        const line = JSON.stringify(argv)
+        if (fast) {
+          answered++
+          expect(oclif, `${table.id} ${line}`).to.deep.equal({kind: 'parsed', parsed: comparable(fast)})
+        } else {
+          expect(oclif.kind, `${table.id} ${line}: the fast path declined it, but oclif parsed it`).to.not.equal('parsed')
+        }
+      }
+      // The generator must exercise the fast path itself, not only refusals (export, with two
+      // required flags, is the hardest to hit at random).
+      expect(answered, 'lines the fast path answered').to.be.greaterThan(argvs.length / 50)
+    })
+  }
+
+  it('the lines the issue names: a file flag takes one value, and --config does not change that; -o takes no flag as a value', function () {
+    const plain = parseArgv(BUILD_ROOTFS, ['-f', './app.conf:/etc/app.conf', 'true'])!
+    const withConfig = parseArgv(BUILD_ROOTFS, ['-f', './app.conf:/etc/app.conf', 'true', '--config', 'c.yaml'])!
+    expect(plain.args).to.deep.equal(['true'])
+    expect(withConfig.args).to.deep.equal(['true'])
+    expect(withConfig.flags.file).to.deep.equal(['./app.conf:/etc/app.conf'])
+    expect(parseArgv(BUILD_ROOTFS, ['-o', '--force', 'ls'])).to.equal(undefined)
+  })
+})
