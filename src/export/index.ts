@@ -8,8 +8,9 @@ import {arch} from 'node:os'
 import {dirname, join, posix, resolve as resolvePath} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {NsToolError, UsageError} from '../errors.js'
+import {EXPORT} from '../cli/options/export.js'
 
-export type ExportFormat = 'tar' | 'oci' | 'bundle'
+export type ExportFormat = (typeof EXPORT.flags.format.choices)[number]
 
 export interface ExportOptions {
   format: ExportFormat
@@ -182,7 +183,7 @@ async function writeOci(rootfs: string, dir: string, options: ExportOptions): Pr
     JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.index.v1+json',
-      manifests: [{mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: {'org.opencontainers.image.ref.name': options.tag ?? 'latest'}}],
+      manifests: [{mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: {'org.opencontainers.image.ref.name': options.tag ?? EXPORT.flags.tag.default}}],
     }),
   )
   return {entries, digest: manifest.digest}

@@ -1,6 +1,7 @@
 // The dependency closure: every file a set of programs needs, and why.
 // All paths are absolute paths as seen inside the sysroot ("/" by default); the file to read is
 // join(sysroot, path).
+import type {DEPS} from '../cli/options/deps.js'
 
 // How a library was found, in the loader's own terms (design §1 deps).
 export type FoundVia =
@@ -90,7 +91,7 @@ export interface Closure {
 export interface ResolveOptions {
   // Root to look things up in (default "/").
   sysroot?: string
-  resolver?: 'elf' | 'ldd'
+  resolver?: (typeof DEPS.flags.resolver.choices)[number]
   // PATH used to look program names up (default: process.env.PATH).
   searchPath?: string
   // LD_LIBRARY_PATH to honour (host mode only, and only when the user asks).

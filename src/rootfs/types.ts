@@ -2,9 +2,12 @@
 // prints it, the writer executes it, tests assert on it.
 import type {LdCacheRecord} from '../loader/ld-cache.js'
 import type {MissingLibrary, ProgramInfo} from '../loader/types.js'
+import type {BUILD_ROOTFS} from '../cli/options/build-rootfs.js'
 
-export type Layout = 'host' | 'flat'
-export type CopyMode = 'auto' | 'copy' | 'reflink' | 'hardlink'
+// The choices are the command line's (src/cli/options).
+export type Layout = (typeof BUILD_ROOTFS.flags.layout.choices)[number]
+export type CopyMode = (typeof BUILD_ROOTFS)['flags']['copy-mode']['choices'][number]
+export type Resolver = (typeof BUILD_ROOTFS.flags.resolver.choices)[number]
 
 export interface PlanEntry {
   // Absolute path inside the rootfs; no component of it is a symlink (the writer never follows one).
@@ -52,7 +55,7 @@ export interface BuildOptions {
   output?: string
   files?: string[]
   layout?: Layout
-  resolver?: 'elf' | 'ldd'
+  resolver?: Resolver
   sysroot?: string
   // true: busybox from PATH; a string: that busybox.
   busybox?: boolean | string

@@ -1,5 +1,7 @@
 // A run spec (what `run` was asked for, in the API's terms) -> the helper's argv.
 // The command line that produces a spec lives in src/cli/run.ts; running it in src/sandbox/supervise.ts.
+import {RUN} from '../cli/options/run.js'
+
 export interface Bind {
   source: string
   dest: string
@@ -12,8 +14,8 @@ export interface RunSpec {
   command?: string
   args?: string[]
   // auto: a user namespace exactly when not root.
-  userns?: 'auto' | 'always' | 'never'
-  net?: 'none' | 'host'
+  userns?: (typeof RUN.flags.userns.choices)[number]
+  net?: (typeof RUN.flags.net.choices)[number]
   hostname?: string
   env?: Record<string, string>
   clearEnv?: boolean
@@ -30,10 +32,10 @@ export interface RunSpec {
 
 export function helperArgv(spec: RunSpec): string[] {
   const argv: string[] = []
-  const userns = spec.userns ?? 'auto'
+  const userns = spec.userns ?? RUN.flags.userns.default
   if (userns === 'always' || (userns === 'auto' && process.getuid?.() !== 0)) argv.push('--userns')
   if (spec.user) argv.push('--uid', String(spec.user.uid), '--gid', String(spec.user.gid))
-  argv.push('--hostname', spec.hostname ?? 'ns-tool')
+  argv.push('--hostname', spec.hostname ?? RUN.flags.hostname.default)
   if (spec.net === 'host') argv.push('--net-host')
   if (spec.clearEnv) argv.push('--clearenv')
   for (const [key, value] of Object.entries(spec.env ?? {})) argv.push('--setenv', key, value)

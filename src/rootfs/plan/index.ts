@@ -12,14 +12,15 @@ import {placeFlat} from './flat-layout.js'
 import {HostTree, placeHostPath, placeTopLinks} from './host-layout.js'
 import {ldCacheRecords, libraryDirs} from './ld-cache.js'
 import {skeletonEntries} from './skeleton.js'
+import {BUILD_ROOTFS} from '../../cli/options/build-rootfs.js'
 
 export {findBusybox} from './busybox.js'
 export {parseFileFlag, type FileRequest} from './files.js'
 
 export async function plan(programs: string[], options: BuildOptions = {}): Promise<Plan> {
-  const layout: Layout = options.layout ?? 'host'
+  const layout: Layout = options.layout ?? BUILD_ROOTFS.flags.layout.default
   const sysroot = options.sysroot ? resolvePath(options.sysroot) : '/'
-  const output = resolvePath(options.output ?? 'rootfs')
+  const output = resolvePath(options.output ?? BUILD_ROOTFS.flags.output.default)
   const requests = (options.files ?? []).map(parseFileFlag)
   for (const request of requests) {
     if (!lstatSync(request.source, {throwIfNoEntry: false})) throw new NsToolError(`--file ${request.source}: no such file or directory`)

@@ -6,6 +6,7 @@ import {copyFile} from 'node:fs/promises'
 import {basename, dirname, join, posix} from 'node:path'
 import {NsToolError, UsageError} from '../../errors.js'
 import type {BuildOptions, BuildResult, BuildStats, Plan, PlanEntry} from '../types.js'
+import {BUILD_ROOTFS} from '../../cli/options/build-rootfs.js'
 
 export const MANIFEST_DIR = '.ns-tool'
 const MANIFEST = `${MANIFEST_DIR}/manifest.json`
@@ -307,7 +308,7 @@ function writeManifest(root: string, manifest: Manifest, temporary?: string): vo
 }
 
 function settingsOf(options: BuildOptions): string {
-  return JSON.stringify({copyMode: options.copyMode ?? 'auto', keepSetuid: options.keepSetuid ?? false, root: process.getuid?.() === 0})
+  return JSON.stringify({copyMode: options.copyMode ?? BUILD_ROOTFS.flags['copy-mode'].default, keepSetuid: options.keepSetuid ?? false, root: process.getuid?.() === 0})
 }
 
 function unchanged(previous: Manifest, plan: Plan, settings: string, reused: boolean): boolean {
@@ -419,7 +420,7 @@ async function writeEntries(plan: Plan, staging: string, previous: Manifest | un
 async function copyOne(job: CopyJob, options: BuildOptions, isRoot: boolean, stats: BuildStats): Promise<void> {
   const {entry, dest, source} = job
   const mode = options.keepSetuid ? source.mode & 0o7777 : source.mode & 0o1777
-  const copyMode = options.copyMode ?? 'auto'
+  const copyMode = options.copyMode ?? BUILD_ROOTFS.flags['copy-mode'].default
   if (copyMode === 'hardlink' && mode === (source.mode & 0o7777)) {
     try {
       linkSync(entry.source!, dest)
