@@ -12,6 +12,7 @@ const VIA_LABEL: Record<FoundVia, string> = {
   runpath: 'RUNPATH',
   'ld.so.cache': 'ld.so.cache',
   'ld.so.conf': 'ld.so.conf',
+  'ld-musl-path': 'ld-musl path file',
   'default-dirs': 'default dirs',
   'already-loaded': 'already loaded',
   ldd: 'ldd',

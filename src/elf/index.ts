@@ -2,12 +2,14 @@
 // with a handful of positioned reads (the ELF header, the program headers, the interpreter, the
 // dynamic table and the strings it names) — never the whole file, never its symbols.
 import {closeSync, fstatSync, openSync, readSync} from 'node:fs'
-import {createRequire} from 'node:module'
+import {decodeIdent, IDENT_BYTES} from './ident.js'
+import {architectureName} from './machine.js'
 import {DF_1_PIE, ElfError, type DynamicSection, type ElfIdentity, type ElfObject, type Linkage} from './types.js'
 
 export * from './types.js'
+export {decodeIdent, isElfFile, isElfMagic, readHead} from './ident.js'
+export {architectureName, describeMachine} from './machine.js'
 
-const MAGIC = [0x7f, 0x45, 0x4c, 0x46]
 // Caps that bound memory whatever the headers claim (the kernel's own PT_INTERP limit is PATH_MAX).
 const MAX_PHNUM = 4096
 const MAX_INTERP = 4096
@@ -31,32 +33,6 @@ const DT_RPATH = 15
 const DT_FLAGS = 30
 const DT_RUNPATH = 29
 const DT_FLAGS_1 = 0x6ffffffb
-
-// Short names for the machines glibc runs on; others are described by elfinfo (loaded on demand).
-const MACHINE_NAMES: Record<number, string> = {
-  2: 'sparc', 3: 'i386', 8: 'mips', 20: 'ppc', 21: 'ppc64', 22: 's390', 40: 'arm', 42: 'sh',
-  43: 'sparc64', 50: 'ia64', 62: 'x86_64', 183: 'aarch64', 243: 'riscv', 258: 'loongarch',
-}
-
-const FILE_TYPES: Record<number, ElfIdentity['fileType']> = {0: 'none', 1: 'relocatable', 2: 'executable', 3: 'shared', 4: 'core'}
-
-export function isElfMagic(head: Uint8Array): boolean {
-  return head.length >= 4 && MAGIC.every((byte, i) => head[i] === byte)
-}
-
-// elfinfo's ISA names, required lazily and only for machines outside the table above.
-export function machineName(machine: number): string {
-  const known = MACHINE_NAMES[machine]
-  if (known) return known
-  try {
-    const strings = createRequire(import.meta.url)('elfinfo/dist/src/strings.js') as {isaToString(isa: number): string | undefined}
-    const described = strings.isaToString(machine)
-    if (described) return described
-  } catch {
-    // elfinfo unavailable: the number alone still identifies the machine.
-  }
-  return `machine ${machine}`
-}
 
 // Positioned reads over one open file, each checked against the file's size.
 interface Source {
@@ -174,31 +150,19 @@ interface Segment {
 }
 
 function parse(path: string, source: Source): ElfObject {
-  if (source.size < 4) fail('not-elf', path, 'not an ELF file (too short)')
-  const magic = source.read(0, 4)
-  if (!isElfMagic(magic)) fail('not-elf', path, 'not an ELF file (no \\x7fELF magic)')
-  const ident = need(path, source, 0, 16, 'the ELF identification')
-  const classByte = ident[4]
-  const dataByte = ident[5]
-  if (classByte !== 1 && classByte !== 2) fail('unsupported', path, `unknown ELF class ${classByte}`)
-  if (dataByte !== 1 && dataByte !== 2) fail('unsupported', path, `unknown ELF data encoding ${dataByte}`)
-  if (ident[6] !== 1) fail('unsupported', path, `unsupported ELF version ${ident[6]}`)
-  const layout: Layout = {elfClass: classByte === 1 ? 32 : 64, little: dataByte === 1}
+  const fields = decodeIdent(source.read(0, Math.min(source.size, IDENT_BYTES)))
+  if (fields === 'not-elf') fail('not-elf', path, source.size < 4 ? 'not an ELF file (too short)' : 'not an ELF file (no \\x7fELF magic)')
+  if (fields === 'short') fail('truncated', path, 'the ELF identification lies past the end of the file')
+  if ('field' in fields) fail('unsupported', path, `unknown ELF ${fields.field} ${fields.value}`)
+  if (fields.version !== 1) fail('unsupported', path, `unsupported ELF version ${fields.version}`)
+  const layout: Layout = {elfClass: fields.elfClass, little: fields.endian === 'little'}
   const is64 = layout.elfClass === 64
   const header = need(path, source, 0, is64 ? 64 : 52, 'the ELF header')
-  const type = word(header, 16, layout, 2)
-  const machine = word(header, 18, layout, 2)
   const phoff = word(header, is64 ? 32 : 28, layout, is64 ? 8 : 4)
   const phentsize = word(header, is64 ? 54 : 42, layout, 2)
   const phnum = word(header, is64 ? 56 : 44, layout, 2)
-  const identity: ElfIdentity = {
-    elfClass: layout.elfClass,
-    endian: layout.little ? 'little' : 'big',
-    machine,
-    machineName: machineName(machine),
-    osabi: ident[7],
-    fileType: FILE_TYPES[type] ?? 'other',
-  }
+  const {elfClass, endian, machine, osabi, fileType} = fields
+  const identity: ElfIdentity = {elfClass, endian, machine, machineName: architectureName(fields), osabi, fileType}
 
   const segments = readSegments(path, source, layout, phoff, phentsize, phnum)
   const interpSegment = segments.find((s) => s.type === PT_INTERP)

@@ -32,12 +32,16 @@ const LIBRARY = new RegExp(String.raw`^(.+?) => (.*?) ?${ADDRESS}$`)
 const BARE = new RegExp(String.raw`^(.+?) ${ADDRESS}$`)
 const NOT_FOUND = /^(.+?) => not found$/
 const PRELOAD_ERROR = /^ERROR: ld\.so: object '(.*)' from (.+?) cannot be preloaded \((.*)\): ignored\.$/
+// musl's loader in ldd mode, for a library it cannot open.
+const MUSL_NOT_LOADED = /^Error loading shared library (.+?): No such file or directory \(needed by .+\)$/
 
 export function parseLddLine(raw: string): LddLine | undefined {
   const line = raw.replace(/\r$/, '')
   if (line.trim() === '') return undefined
   const preload = line.match(PRELOAD_ERROR)
   if (preload) return {type: 'preload-error', object: preload[1], source: preload[2], message: preload[3]}
+  const muslMissing = line.match(MUSL_NOT_LOADED)
+  if (muslMissing) return {type: 'not-found', name: muslMissing[1]}
   if (line.startsWith('ldd: warning:')) return {type: 'other', text: line}
   if (line.startsWith('ldd: ')) return {type: 'error', message: line.slice(5)}
   if (!line.startsWith('\t')) return {type: 'other', text: line}
@@ -85,6 +89,20 @@ export function parsePreloadList(text: string): string[] {
     .join(' ')
     .split(/[\s:]+/)
     .filter(Boolean)
+}
+
+// musl's ldd is its loader in list mode: one program at a time, the same line formats.
+export async function runMuslList(loader: string, file: string, env: Record<string, string | undefined> = {}): Promise<LddSection> {
+  const {execa} = await import('execa')
+  const result = await execa('sh', ['-c', 'exec "$0" --list -- "$1" 2>&1', loader, file], {
+    env: {...process.env, LD_PRELOAD: undefined, LD_LIBRARY_PATH: undefined, ...env},
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    stripFinalNewline: false,
+  })
+  if (result.failed && result.exitCode === undefined) throw new Error(`${loader} could not be run: ${result.shortMessage}`)
+  return parseLddOutput(String(result.stdout), [file])[0]
 }
 
 // Runs ldd on files, in batches run side by side, and returns one section per file in order.

@@ -5,10 +5,10 @@
 import {readFileSync} from 'node:fs'
 import {posix} from 'node:path'
 import {NsToolError, UsageError} from '../errors.js'
-import {classifyFile, type Classified} from '../loader/closure.js'
 import {ElfSource} from '../loader/elf-source.js'
-import {parsePreloadList, runLdd} from './parse.js'
-import {defaultSearchPath, envCommand, findProgramIn} from '../loader/program.js'
+import {muslArch} from '../loader/musl.js'
+import {parsePreloadList, runLdd, runMuslList, type LddSection} from './parse.js'
+import {classifyFile, defaultSearchPath, envCommand, findProgramIn, type Classified} from '../loader/program.js'
 import {Sysroot} from '../loader/sysroot.js'
 import type {Closure, DependencyEdge, FileKind, FoundVia, MissingLibrary, ProgramInfo, ResolvedFile, ResolveOptions} from '../loader/types.js'
 
@@ -96,10 +96,7 @@ export async function resolveWithLdd(programs: string[], options: ResolveOptions
 
   const dynamic = executables.filter((e) => e.classified.type === 'elf' && (e.classified.elf.linkage === 'dynamic' || e.classified.elf.linkage === 'shared'))
   const env: Record<string, string | undefined> = {LD_LIBRARY_PATH: options.ldLibraryPath}
-  const sections = await runLdd(
-    dynamic.map((e) => e.path),
-    {env},
-  )
+  const sections = await lddSections(dynamic, env)
   const preloads = new Set(readPreloads())
 
   for (const [index, section] of sections.entries()) {
@@ -128,6 +125,18 @@ export async function resolveWithLdd(programs: string[], options: ResolveOptions
     }
   }
   return {programs: infos, files: [...files.values()], missing, edges}
+}
+
+// glibc's ldd for most programs; musl's loader in list mode for a program it loads (glibc's ldd
+// would run musl's program with glibc's loader).
+async function lddSections(dynamic: Executable[], env: Record<string, string | undefined>): Promise<LddSection[]> {
+  const muslLoader = (e: Executable) => (e.classified.type === 'elf' && e.classified.elf.interpreter && muslArch(e.classified.elf.interpreter) ? e.classified.elf.interpreter : undefined)
+  const glibc = dynamic.filter((e) => !muslLoader(e))
+  const fromLdd = await runLdd(
+    glibc.map((e) => e.path),
+    {env},
+  )
+  return Promise.all(dynamic.map((e) => (muslLoader(e) ? runMuslList(muslLoader(e)!, e.path, env) : fromLdd[glibc.indexOf(e)])))
 }
 
 function readPreloads(): string[] {

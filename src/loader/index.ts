@@ -1,5 +1,5 @@
-// The dependency closure of a set of programs (design §1 deps, §3): the loader's search emulated
-// from ELF headers (resolver "elf", sysroot-aware), or the host's ldd parsed (resolver "ldd").
+// The loaders emulated from ELF headers — glibc's ld.so and musl's, sysroot-aware — and so the
+// dependency closure of a set of programs with its reasons (design §1 deps, §3); or ldd's, parsed.
 import {ClosureBuilder} from './closure.js'
 import {defaultSearchPath, findProgramIn} from './program.js'
 import {Sysroot} from './sysroot.js'

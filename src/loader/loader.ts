@@ -6,6 +6,8 @@
 // in priority order, and (glibc 2.33-2.36) the legacy hwcap subdirectories.
 import {readFileSync} from 'node:fs'
 import {posix} from 'node:path'
+import {hostArchitecture} from '../elf/host.js'
+import {architecture, type MachineKey} from '../elf/machine.js'
 import type {Sysroot} from './sysroot.js'
 
 export interface LoaderProfile {
@@ -31,7 +33,6 @@ export interface LoaderProfile {
 }
 
 interface MachineFacts {
-  name: string
   triplet: string
   interpreter: string
   platform?: string
@@ -41,47 +42,31 @@ interface MachineFacts {
   upstreamDirs: string[]
 }
 
-// e_machine numbers, with the facts glibc's sysdeps/ tree fixes for each.
+// Each architecture's facts that glibc's sysdeps/ tree fixes.
 const MACHINES: Record<string, MachineFacts> = {
-  '62/64': {name: 'x86_64', triplet: 'x86_64-linux-gnu', interpreter: '/lib64/ld-linux-x86-64.so.2', platform: 'x86_64', cacheFlags: [0x0303], hwcaps: ['x86-64-v4', 'x86-64-v3', 'x86-64-v2'], upstreamDirs: ['/lib64', '/usr/lib64']},
-  '3/32': {name: 'i386', triplet: 'i386-linux-gnu', interpreter: '/lib/ld-linux.so.2', platform: 'i686', cacheFlags: [0x0001, 0x0003], hwcaps: [], upstreamDirs: ['/lib', '/usr/lib']},
-  '183/64': {name: 'aarch64', triplet: 'aarch64-linux-gnu', interpreter: '/lib/ld-linux-aarch64.so.1', platform: 'aarch64', cacheFlags: [0x0a03], hwcaps: [], upstreamDirs: ['/lib64', '/usr/lib64']},
-  '40/32': {name: 'arm', triplet: 'arm-linux-gnueabihf', interpreter: '/lib/ld-linux-armhf.so.3', platform: 'v7l', cacheFlags: [0x0903], hwcaps: [], upstreamDirs: ['/lib', '/usr/lib']},
-  '243/64': {name: 'riscv64', triplet: 'riscv64-linux-gnu', interpreter: '/lib/ld-linux-riscv64-lp64d.so.1', cacheFlags: [0x1003], hwcaps: [], upstreamDirs: ['/lib64/lp64d', '/usr/lib64/lp64d']},
-  '21/64': {name: 'ppc64le', triplet: 'powerpc64le-linux-gnu', interpreter: '/lib64/ld64.so.2', platform: 'power8', cacheFlags: [0x0503], hwcaps: ['power10', 'power9'], upstreamDirs: ['/lib64', '/usr/lib64']},
-  '22/64': {name: 's390x', triplet: 's390x-linux-gnu', interpreter: '/lib/ld64.so.1', platform: 'z13', cacheFlags: [0x0403], hwcaps: ['z16', 'z15', 'z14', 'z13'], upstreamDirs: ['/lib64', '/usr/lib64']},
-  '258/64': {name: 'loongarch64', triplet: 'loongarch64-linux-gnu', interpreter: '/lib64/ld-linux-loongarch-lp64d.so.1', platform: 'loongarch', cacheFlags: [0x1203], hwcaps: [], upstreamDirs: ['/lib64', '/usr/lib64']},
+  x86_64: {triplet: 'x86_64-linux-gnu', interpreter: '/lib64/ld-linux-x86-64.so.2', platform: 'x86_64', cacheFlags: [0x0303], hwcaps: ['x86-64-v4', 'x86-64-v3', 'x86-64-v2'], upstreamDirs: ['/lib64', '/usr/lib64']},
+  i386: {triplet: 'i386-linux-gnu', interpreter: '/lib/ld-linux.so.2', platform: 'i686', cacheFlags: [0x0001, 0x0003], hwcaps: [], upstreamDirs: ['/lib', '/usr/lib']},
+  aarch64: {triplet: 'aarch64-linux-gnu', interpreter: '/lib/ld-linux-aarch64.so.1', platform: 'aarch64', cacheFlags: [0x0a03], hwcaps: [], upstreamDirs: ['/lib64', '/usr/lib64']},
+  arm: {triplet: 'arm-linux-gnueabihf', interpreter: '/lib/ld-linux-armhf.so.3', platform: 'v7l', cacheFlags: [0x0903], hwcaps: [], upstreamDirs: ['/lib', '/usr/lib']},
+  riscv64: {triplet: 'riscv64-linux-gnu', interpreter: '/lib/ld-linux-riscv64-lp64d.so.1', cacheFlags: [0x1003], hwcaps: [], upstreamDirs: ['/lib64/lp64d', '/usr/lib64/lp64d']},
+  ppc64le: {triplet: 'powerpc64le-linux-gnu', interpreter: '/lib64/ld64.so.2', platform: 'power8', cacheFlags: [0x0503], hwcaps: ['power10', 'power9'], upstreamDirs: ['/lib64', '/usr/lib64']},
+  s390x: {triplet: 's390x-linux-gnu', interpreter: '/lib/ld64.so.1', platform: 'z13', cacheFlags: [0x0403], hwcaps: ['z16', 'z15', 'z14', 'z13'], upstreamDirs: ['/lib64', '/usr/lib64']},
+  loongarch64: {triplet: 'loongarch64-linux-gnu', interpreter: '/lib64/ld-linux-loongarch-lp64d.so.1', platform: 'loongarch', cacheFlags: [0x1203], hwcaps: [], upstreamDirs: ['/lib64', '/usr/lib64']},
 }
 
-const MACHINE_NAMES: Record<number, string> = {3: 'i386', 8: 'mips', 20: 'ppc', 21: 'ppc64', 22: 's390', 40: 'arm', 43: 'sparc64', 62: 'x86_64', 183: 'aarch64', 243: 'riscv', 258: 'loongarch'}
-
-export function machineName(machine: number): string {
-  return MACHINE_NAMES[machine] ?? `machine ${machine}`
+function facts(id: MachineKey): MachineFacts | undefined {
+  const name = architecture(id)?.name
+  return name === undefined ? undefined : MACHINES[name]
 }
 
-function facts(machine: number, elfClass: 32 | 64): MachineFacts | undefined {
-  return MACHINES[`${machine}/${elfClass}`]
-}
-
-// The loader a library of this machine would be loaded by, when no program tells us.
-export function defaultInterpreter(machine: number, elfClass: 32 | 64): string | undefined {
-  return facts(machine, elfClass)?.interpreter
-}
-
-// The ld.so.cache flags ldconfig gives a library of this machine and class (x86-64: 0x0303).
-export function cacheFlagsFor(machine: number, elfClass: 32 | 64): number | undefined {
-  return facts(machine, elfClass)?.cacheFlags.at(-1)
+// The ld.so.cache flags ldconfig gives a library of this architecture (x86-64: 0x0303).
+export function cacheFlagsFor(id: MachineKey): number | undefined {
+  return facts(id)?.cacheFlags.at(-1)
 }
 
 // The directory a glibc-hwcaps subdirectory belongs to (dir itself for any other directory).
 export function hwcapsBase(dir: string): string {
   return dir.replace(/\/glibc-hwcaps\/[^/]+$/, '')
-}
-
-// The host's own machine, to tell a foreign-architecture program from a native one.
-export function hostMachine(): number | undefined {
-  const byArch: Record<string, number> = {x64: 62, ia32: 3, arm64: 183, arm: 40, riscv64: 243, ppc64: 21, s390x: 22, loong64: 258}
-  return byArch[process.arch]
 }
 
 let cpuFlags: Set<string> | undefined
@@ -111,9 +96,10 @@ const X86_LEVELS: Record<string, string[]> = {
   'x86-64-v4': ['avx512f', 'avx512bw', 'avx512cd', 'avx512dq', 'avx512vl'],
 }
 
-function activeLevels(machine: number, known: string[]): string[] {
+function activeLevels(id: MachineKey, known: string[]): string[] {
   // Only the host CPU can be asked; for another architecture no subdirectory is known to work.
-  if (machine !== hostMachine() || machine !== 62) return []
+  const host = hostArchitecture()
+  if (!host || architecture(id) !== host || host.name !== 'x86_64') return []
   const flags = hostCpuFlags()
   const supported = (level: string): boolean => {
     const order = ['x86-64-v2', 'x86-64-v3', 'x86-64-v4']
@@ -154,12 +140,13 @@ function systemDirsFromLoader(bytes: Buffer): string[] | undefined {
 
 const profiles = new Map<string, LoaderProfile>()
 
-// The profile of the loader at `interpreter` (in-sysroot path) for programs of this machine and
-// class. interpreter may be undefined (a library given alone): the machine's usual loader is used.
-export function loaderProfile(sysroot: Sysroot, machine: number, elfClass: 32 | 64, interpreter?: string): LoaderProfile {
-  const known = facts(machine, elfClass)
+// The profile of the loader at `interpreter` (in-sysroot path) for programs of this architecture.
+// interpreter may be undefined (a library given alone): the architecture's usual loader is used.
+export function loaderProfile(sysroot: Sysroot, id: MachineKey, interpreter?: string): LoaderProfile {
+  const {machine, elfClass} = id
+  const known = facts(id)
   const loaderPath = interpreter ?? known?.interpreter
-  const key = `${sysroot.root}\0${machine}/${elfClass}\0${loaderPath ?? ''}`
+  const key = `${sysroot.root}\0${machine}/${elfClass}/${id.endian}\0${loaderPath ?? ''}`
   const cached = profiles.get(key)
   if (cached) return cached
 
@@ -206,8 +193,8 @@ export function loaderProfile(sysroot: Sysroot, machine: number, elfClass: 32 | 
     systemDirs,
     source,
     hwcaps,
-    activeHwcaps: activeLevels(machine, hwcaps),
-    legacySubdirs: legacy && machine === 62 && platform ? x86LegacySubdirs(platform) : [],
+    activeHwcaps: activeLevels(id, hwcaps),
+    legacySubdirs: legacy && architecture(id)?.name === 'x86_64' && platform ? x86LegacySubdirs(platform) : [],
     lib,
     platform,
     cacheFlags: known?.cacheFlags,

@@ -1,9 +1,12 @@
 // Finding a program the way execvp(3) would, inside the sysroot, and reading a #! line the way the
 // kernel does (fs/binfmt_script.c).
-import {closeSync, openSync, readSync} from 'node:fs'
 import {posix} from 'node:path'
+import {isElfMagic, readHead} from '../elf/ident.js'
+import type {ElfObject} from '../elf/types.js'
 import {NsToolError} from '../errors.js'
-import {Sysroot, SysrootLookupError} from './sysroot.js'
+import type {ElfSource} from './elf-source.js'
+import {stripPath} from './probe.js'
+import {describeLookupError, type Sysroot} from './sysroot.js'
 
 // The kernel reads this much of a file to find the #! line (BINPRM_BUF_SIZE).
 const BINPRM_BUF_SIZE = 256
@@ -56,17 +59,6 @@ export function envCommand(argument: string | undefined): string | undefined {
   return undefined
 }
 
-export function readHead(hostPath: string, length = BINPRM_BUF_SIZE): Buffer {
-  const fd = openSync(hostPath, 'r')
-  try {
-    const buffer = Buffer.alloc(length)
-    const read = readSync(fd, buffer, 0, length, 0)
-    return buffer.subarray(0, read)
-  } finally {
-    closeSync(fd)
-  }
-}
-
 export function defaultSearchPath(): string {
   return process.env.PATH || '/usr/local/bin:/usr/bin:/bin'
 }
@@ -77,16 +69,6 @@ export function userPathInSysroot(sysroot: Sysroot, path: string): string | unde
   if (path.startsWith('/')) return sysroot.normalize(path)
   if (sysroot.isHost) return sysroot.normalize(path, process.cwd())
   return sysroot.fromHostPath(posix.resolve(process.cwd(), path))
-}
-
-function describe(error: unknown): string {
-  if (error instanceof SysrootLookupError) {
-    if (error.code === 'ELOOP') return 'symlink loop (too many levels of symbolic links)'
-    if (error.code === 'EACCES') return 'permission denied'
-    if (error.code === 'ENOTDIR') return 'a component of the path is not a directory'
-    if (error.code === 'ENOENT') return 'no such file'
-  }
-  return (error as Error).message
 }
 
 // The in-sysroot path of a program: NAME looked up on PATH (execvp: the first executable regular
@@ -117,7 +99,7 @@ export function findProgramIn(sysroot: Sysroot, name: string, searchPath = defau
       }
       return candidate
     } catch (error) {
-      rejected ??= {path: candidate, reason: describe(error)}
+      rejected ??= {path: candidate, reason: describeLookupError(error)}
     }
   }
   if (rejected) throw new NsToolError(`${name}: ${rejected.path}${where} ${rejected.reason}, and no other ${name} is on PATH (${searchPath})`)
@@ -130,11 +112,44 @@ function checkExecutable(sysroot: Sysroot, name: string, path: string): void {
   try {
     file = sysroot.file(path)
   } catch (error) {
-    throw new NsToolError(`${name}: ${describe(error)}${where}`)
+    throw new NsToolError(`${name}: ${describeLookupError(error)}${where}`)
   }
   if (!file) {
     if (sysroot.isDirectory(path)) throw new NsToolError(`${name}: is a directory, not a program${where}`)
     throw new NsToolError(`${name}: no such file${where}`)
   }
   if ((file.stats.mode & 0o111) === 0) throw new NsToolError(`${name}: not executable (mode ${(file.stats.mode & 0o7777).toString(8).padStart(4, '0')}; chmod +x it if it is a program)${where}`)
+}
+
+export type Classified = {type: 'elf'; real: string; elf: ElfObject} | {type: 'script'; real: string; shebang: Shebang}
+
+// What a program file is: an ELF object, or a #! script; NsToolError naming `label` otherwise.
+export async function classifyFile(sysroot: Sysroot, elfSource: ElfSource, path: string, label: string): Promise<Classified> {
+  let file
+  try {
+    file = sysroot.file(path)
+  } catch (error) {
+    throw new NsToolError(`${label}: ${describeLookupError(error)}`)
+  }
+  if (!file) {
+    if (sysroot.isDirectory(path)) throw new NsToolError(`${label}: is a directory, not a program`)
+    throw new NsToolError(`${label}: no such file`)
+  }
+  const hostPath = sysroot.hostPath(file.real)
+  // Most programs are ELF files: their headers answer in one read; anything else is looked at.
+  const read = await elfSource.read(hostPath)
+  if ('identity' in read) return {type: 'elf', real: file.real, elf: read}
+  let head: Buffer
+  try {
+    head = readHead(hostPath, BINPRM_BUF_SIZE)
+  } catch (error) {
+    throw new NsToolError(`${label}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+  }
+  if (head[0] === 0x23 && head[1] === 0x21) {
+    const shebang = parseShebang(head)
+    if (!shebang) throw new NsToolError(`${label}: its #! line names no interpreter`)
+    return {type: 'script', real: file.real, shebang}
+  }
+  if (!isElfMagic(head)) throw new NsToolError(`${label}: not an ELF file or a #! script`)
+  throw new NsToolError(`${label}: not a valid ELF file (${read.code}: ${stripPath(read.message, hostPath)})`)
 }

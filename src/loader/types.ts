@@ -11,8 +11,9 @@ export type FoundVia =
   | 'runpath'
   | 'ld.so.cache'
   | 'ld.so.conf' // no cache file: the directories of ld.so.conf (with includes) were searched
+  | 'ld-musl-path' // musl: the directories of /etc/ld-musl-ARCH.path
   | 'default-dirs'
-  | 'already-loaded' // matched an object already loaded by SONAME (rule 6)
+  | 'already-loaded' // matched an object already loaded (rule 6), or a name musl's loader is itself
   | 'ldd' // the ldd resolver: ldd printed the path but not the reason
 
 // shared: an ELF object with a dynamic section and no PT_INTERP given as a program (a library, or
@@ -53,6 +54,9 @@ export interface MissingLibrary {
   // Set when the search stopped at a file the loader refuses outright (for example "invalid ELF
   // header"): the program cannot start even though a file of that name exists.
   error?: string
+  // Files of that name the loader passed over because they are for another class or machine
+  // ("/usr/lib/libx.so.1: ELF 64-bit x86_64"), which is often the whole story of a foreign sysroot.
+  skipped?: string[]
 }
 
 // One request in one program's process: an object asked for a name (a DT_NEEDED entry, its
@@ -86,6 +90,11 @@ export interface Closure {
   cacheFlags?: Map<string, number>
   // The SONAME of each program interpreter (ld-linux-x86-64.so.2), by path; not in the JSON.
   loaderSonames?: Map<string, string>
+  // The /etc/ld-musl-ARCH.path file (in-sysroot path, present or not) of each musl loader the
+  // programs use: where that loader looks after RPATH/RUNPATH, instead of its defaults.
+  muslPathFiles?: string[]
+  // What the user should know about the programs (one for an architecture this host cannot run).
+  warnings?: string[]
 }
 
 export interface ResolveOptions {

@@ -31,6 +31,9 @@ export interface Plan {
   programs: ProgramInfo[]
   entries: PlanEntry[]
   missing: MissingLibrary[]
+  // What the resolver says the user should know (a program this host cannot run), warned again
+  // on every build that reuses the plan.
+  warnings?: string[]
   // Library directories the rootfs's /etc/ld.so.conf lists (an /etc/ld.so.cache is made from it).
   libraryDirs: string[]
   // The /etc/ld.so.cache the writer makes, where the loader needs one: always for the flat layout;

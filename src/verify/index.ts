@@ -3,11 +3,12 @@
 // ROOTFS as the sysroot (its own ld.so.cache, ld.so.conf and default directories).
 import {closeSync, openSync, readdirSync, readSync, statSync} from 'node:fs'
 import {posix} from 'node:path'
+import {isElfMagic} from '../elf/ident.js'
+import {describeMachine} from '../elf/machine.js'
 import type {ElfObject} from '../elf/types.js'
 import {NsToolError, UsageError} from '../errors.js'
 import {ClosureBuilder} from '../loader/closure.js'
 import {ElfSource} from '../loader/elf-source.js'
-import {machineName} from '../loader/loader.js'
 import {envCommand, findProgramIn, parseShebang} from '../loader/program.js'
 import {Sysroot, SysrootLookupError} from '../loader/sysroot.js'
 import type {VerifyOptions, VerifyProblem, VerifyResult} from './types.js'
@@ -42,7 +43,7 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
 
   for (const candidate of walk(sysroot)) {
     const {path, head} = candidate
-    if (isElfHead(head)) {
+    if (isElfMagic(head)) {
       const outcome = await checkElf(sysroot, elfSource, builder, path)
       if (outcome === 'ignored') continue
       checked++
@@ -103,7 +104,7 @@ function* walk(sysroot: Sysroot): Generator<Candidate> {
       try {
         const read = readSync(fd, head, 0, HEAD_SIZE, 0)
         if (read < 4) continue
-        const isElf = isElfHead(head)
+        const isElf = isElfMagic(head)
         const isScript = head[0] === 0x23 && head[1] === 0x21
         if (!isElf && !isScript) continue
         yield {path, head: Buffer.from(head.subarray(0, read)), mode: isScript ? statSync(sysroot.hostPath(path)).mode : 0}
@@ -148,11 +149,10 @@ async function checkInterpreter(sysroot: Sysroot, elfSource: ElfSource, path: st
   }
   if (!file) return {path, kind: 'interpreter', name: interpreter, searched: [wanted]}
   const loader = await elfSource.read(sysroot.hostPath(file.real))
-  const arch = `${elf.identity.elfClass}-bit ${machineName(elf.identity.machine)}`
   if (!('identity' in loader)) return {path, kind: 'interpreter', name: interpreter, error: `not a valid ELF file (${loader.code})`}
   const {elfClass, machine, endian} = loader.identity
   if (elfClass !== elf.identity.elfClass || machine !== elf.identity.machine || endian !== elf.identity.endian) {
-    return {path, kind: 'interpreter', name: interpreter, error: `it is a ${elfClass}-bit ${machineName(machine)} file, the program is ${arch}`}
+    return {path, kind: 'interpreter', name: interpreter, error: `it is ${describeMachine(loader.identity)}, the program is ${describeMachine(elf.identity)}`}
   }
   return undefined
 }
@@ -190,10 +190,6 @@ function checkScript(sysroot: Sysroot, path: string, head: Buffer, searchPath: s
     if (!/not found on PATH/.test((error as Error).message)) problem.error = stripPrefix((error as Error).message, command)
     return [problem]
   }
-}
-
-function isElfHead(head: Buffer): boolean {
-  return head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46
 }
 
 function describeLookup(error: unknown): string {

@@ -132,7 +132,7 @@ describe('elf reader', () => {
     header.writeUInt16BE(56, 54)
     writeFileSync(join(dir, 'be'), header)
     const elf = readElfSync(join(dir, 'be'))
-    expect(elf.identity).to.deep.include({elfClass: 64, endian: 'big', machine: 22, machineName: 's390', fileType: 'relocatable'})
+    expect(elf.identity).to.deep.include({elfClass: 64, endian: 'big', machine: 22, machineName: 's390x', fileType: 'relocatable'})
     expect(elf.linkage).to.equal('static')
   })
 

@@ -27,24 +27,25 @@ export function requireFixtureTools(ctx: Context): void {
 }
 
 // libname: a library whose fixture_name() returns `name`; soname as given (none: no DT_SONAME).
-export function libname(output: string, options: {name?: string; soname?: string | null; flags?: string[]} = {}): string {
+// compiler: cc (glibc), or musl-gcc for musl's loader.
+export function libname(output: string, options: {name?: string; soname?: string | null; flags?: string[]; compiler?: string} = {}): string {
   const soname = options.soname === undefined ? 'libname.so' : options.soname
   const flags = ['-shared', '-fPIC', `-DNAME="${options.name ?? 'base'}"`, ...(soname ? [`-Wl,-soname,${soname}`] : []), ...(options.flags ?? [])]
   mkdirSync(dirname(output), {recursive: true})
-  return compile({sources: ['resolve/name.c'], flags, output})
+  return compile({sources: ['resolve/name.c'], flags, output, compiler: options.compiler})
 }
 
 // libchain: needs libname (linked against `needs`), adds `flags` (e.g. its own RUNPATH).
-export function libchain(output: string, needs: string, flags: string[] = []): string {
+export function libchain(output: string, needs: string, flags: string[] = [], compiler?: string): string {
   mkdirSync(dirname(output), {recursive: true})
-  return compile({sources: ['resolve/chain.c', needs], flags: ['-shared', '-fPIC', '-Wl,-soname,libchain.so', '-Wl,--no-as-needed', ...flags], output})
+  return compile({sources: ['resolve/chain.c', needs], flags: ['-shared', '-fPIC', '-Wl,-soname,libchain.so', '-Wl,--no-as-needed', ...flags], output, compiler})
 }
 
 // The program: prints fixture_name() (or fixture_chain() with chain), linked against libs in order.
-export function program(output: string, libs: string[], options: {chain?: boolean; flags?: string[]} = {}): string {
+export function program(output: string, libs: string[], options: {chain?: boolean; flags?: string[]; compiler?: string} = {}): string {
   mkdirSync(dirname(output), {recursive: true})
   const flags = [...(options.chain ? ['-DUSE_CHAIN'] : []), '-Wl,--no-as-needed', ...(options.flags ?? [])]
-  return compile({sources: ['resolve/main.c', ...libs], flags, output})
+  return compile({sources: ['resolve/main.c', ...libs], flags, output, compiler: options.compiler})
 }
 
 // ---- ELF byte patches (real files, real loader: the loader decides what they mean) ----------

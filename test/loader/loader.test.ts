@@ -8,6 +8,8 @@ import {compile, haveCompiler} from '../support/fixtures.js'
 import {skipBecause} from '../support/skip.js'
 import {makeTempDir} from '../support/temp.js'
 
+const X86_64 = {machine: 62, elfClass: 64, endian: 'little'} as const
+const AARCH64 = {machine: 183, elfClass: 64, endian: 'little'} as const
 const LOADER = '/lib64/ld-linux-x86-64.so.2'
 
 // `ld.so --help` is the loader's own account of what it searches.
@@ -21,7 +23,7 @@ describe('resolve/loader', () => {
   it('reads the default directories and hwcaps levels that `ld.so --help` prints', function () {
     const help = loaderHelp()
     if (!help) skipBecause(this, `no x86-64 glibc loader at ${LOADER} with --help`)
-    const profile = loaderProfile(new Sysroot('/'), 62, 64, LOADER)
+    const profile = loaderProfile(new Sysroot('/'), X86_64, LOADER)
     expect(profile.source).to.equal('loader')
     const systemDirs = [...help.matchAll(/^ {2}(\/\S*) \(system search path\)$/gm)].map((m) => m[1])
     expect(profile.systemDirs).to.deep.equal(systemDirs)
@@ -47,7 +49,7 @@ describe('resolve/loader', () => {
     const r = spawnSync(program, [], {encoding: 'utf8', env: {...process.env, LD_DEBUG: 'libs'}})
     const line = r.stderr.match(/search path=(\S+)\s+\(RUNPATH from file/)
     expect(line, r.stderr).to.not.equal(null)
-    const profile = loaderProfile(new Sysroot('/'), 62, 64, LOADER)
+    const profile = loaderProfile(new Sysroot('/'), X86_64, LOADER)
     const base = `${dir}/nowhere/${profile.lib}/${profile.platform}`
     const ours = [...profile.activeHwcaps.map((l) => `glibc-hwcaps/${l}`), ...profile.legacySubdirs, ''].map((sub) => (sub ? `${base}/${sub}` : base))
     expect(line![1].split(':')).to.deep.equal(ours)
@@ -56,12 +58,12 @@ describe('resolve/loader', () => {
   it('falls back to the multiarch table in a sysroot without a loader', () => {
     const root = makeTempDir()
     mkdirSync(join(root, 'usr/lib/aarch64-linux-gnu'), {recursive: true})
-    const profile = loaderProfile(new Sysroot(root), 183, 64)
+    const profile = loaderProfile(new Sysroot(root), AARCH64)
     expect(profile.source).to.equal('table')
     expect(profile.systemDirs).to.deep.equal(['/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib', '/usr/lib'])
     expect(profile.lib).to.equal('lib/aarch64-linux-gnu')
     expect(profile.activeHwcaps).to.deep.equal([])
-    const upstream = loaderProfile(new Sysroot(makeTempDir()), 183, 64)
+    const upstream = loaderProfile(new Sysroot(makeTempDir()), AARCH64)
     expect(upstream.systemDirs).to.deep.equal(['/lib64', '/usr/lib64'])
     expect(upstream.lib).to.equal('lib64')
   })

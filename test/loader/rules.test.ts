@@ -16,6 +16,7 @@ import {isRoot, skipBecause} from '../support/skip.js'
 import {makeTempDir} from '../support/temp.js'
 import {addFlags1, closureLoads, copyClosure, libchain, libname, loaderLoads, loaderSearch, program, requireFixtureTools, retagDynamic, run, runInRoot, setClass, setMachine, type RunResult} from './helpers.js'
 
+const X86_64 = {machine: 62, elfClass: 64, endian: 'little'} as const
 const DT_SONAME = 14
 const DT_RUNPATH = 29
 
@@ -144,7 +145,7 @@ describe('resolve: the rules of design §3 against the real loader', function ()
 
   it('rule 4: $LIB and $PLATFORM expand as the loader expands them', async function () {
     const dir = makeTempDir()
-    const profile = loaderProfile(new Sysroot('/'), 62, 64, '/lib64/ld-linux-x86-64.so.2')
+    const profile = loaderProfile(new Sysroot('/'), X86_64, '/lib64/ld-linux-x86-64.so.2')
     const lib = libname(join(dir, profile.lib, profile.platform!, 'libname.so'), {name: 'tokens'})
     const prog = program(join(dir, 'prog'), [lib], {flags: ['-Wl,--enable-new-dtags', `-Wl,-rpath,${dir}/$LIB/$PLATFORM`]})
     const closure = await closureOf([prog])
@@ -182,7 +183,7 @@ describe('resolve: the rules of design §3 against the real loader', function ()
     mkdirSync(join(root, 'etc/ld.so.conf.d'), {recursive: true})
     writeFileSync(join(root, 'etc/ld.so.conf'), 'include /etc/ld.so.conf.d/*.conf\n')
     writeFileSync(join(root, 'etc/ld.so.conf.d/opt.conf'), '/opt/conf\n')
-    const v2 = loaderProfile(new Sysroot('/'), 62, 64, '/lib64/ld-linux-x86-64.so.2').activeHwcaps.includes('x86-64-v2')
+    const v2 = loaderProfile(new Sysroot('/'), X86_64, '/lib64/ld-linux-x86-64.so.2').activeHwcaps.includes('x86-64-v2')
     const expected = v2 ? '/opt/conf/glibc-hwcaps/x86-64-v2/libname.so' : '/opt/conf/libname.so'
 
     const fromConf = await closureOf(['/usr/bin/prog'], {sysroot: root})
@@ -204,7 +205,7 @@ describe('resolve: the rules of design §3 against the real loader', function ()
     const closure = await closureOf([refused])
     // libc is in the cache, but in a default directory: refused.
     expect(closure.missing.map((m) => [m.soname, m.neededBy])).to.deep.equal([['libc.so.6', refused]])
-    const profile = loaderProfile(new Sysroot('/'), 62, 64, closure.programs[0].interpreter)
+    const profile = loaderProfile(new Sysroot('/'), X86_64, closure.programs[0].interpreter)
     for (const searched of closure.missing[0].searched) expect(profile.systemDirs.some((d) => searched.startsWith(`${d}/`))).to.equal(false, searched)
     // (The loader's trace stops at the error, before it lists itself: compare the libraries only.)
     expect(loaderLoads(refused).notFound).to.deep.equal(['libc.so.6'])

@@ -31,17 +31,20 @@ export interface CompileOptions {
   output?: string
   // Extra compiler/linker flags, e.g. ['-shared', '-fPIC', '-Wl,-soname,liba.so.1'].
   flags?: string[]
+  // Default cc; musl-gcc for musl programs.
+  compiler?: string
 }
 
 export function compile(options: CompileOptions): string {
   const sources = options.sources.map((s) => (s.startsWith('/') ? s : join(fixturesDir, s)))
   const flags = options.flags ?? []
-  const key = createHash('sha256').update(JSON.stringify([sources, flags])).digest('hex').slice(0, 16)
+  const compiler = options.compiler ?? 'cc'
+  const key = createHash('sha256').update(JSON.stringify([compiler, sources, flags])).digest('hex').slice(0, 16)
   const output = options.output ?? join(ensureBuildDir(), key)
   if (!options.output && existsSync(output)) return output
   mkdirSync(join(output, '..'), {recursive: true})
-  const r = spawnSync('cc', ['-o', output, ...sources, ...flags], {encoding: 'utf8'})
-  if (r.status !== 0) throw new Error(`cc ${sources.join(' ')} ${flags.join(' ')} failed:\n${r.stderr}`)
+  const r = spawnSync(compiler, ['-o', output, ...sources, ...flags], {encoding: 'utf8'})
+  if (r.status !== 0) throw new Error(`${compiler} ${sources.join(' ')} ${flags.join(' ')} failed:\n${r.stderr}`)
   return output
 }
 

@@ -1,8 +1,9 @@
 // --file SRC[:DEST]: files, symlinks and directories added by hand, and the ELF files among them
 // (whose dependencies the resolver adds too).
 import type {Stats} from 'node:fs'
-import {closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync} from 'node:fs'
+import {lstatSync, readdirSync, readlinkSync} from 'node:fs'
 import {posix, resolve as resolvePath} from 'node:path'
+import {isElfFile} from '../../elf/ident.js'
 import {NsToolError, UsageError} from '../../errors.js'
 import type {EntryMap} from './entries.js'
 
@@ -20,19 +21,6 @@ export function parseFileFlag(value: string): FileRequest {
   if (rawDest === '') throw new UsageError(`--file ${value}: DEST is empty (expected SRC[:DEST])`)
   if (rawDest.split('/').includes('..')) throw new UsageError(`--file ${value}: DEST may not contain ".." (it must stay inside the rootfs)`)
   return {source: resolvePath(source), dest: posix.normalize(posix.join('/', rawDest))}
-}
-
-export function isElfFile(path: string): boolean {
-  let fd: number | undefined
-  try {
-    fd = openSync(path, 'r')
-    const head = Buffer.alloc(4)
-    return readSync(fd, head, 0, 4, 0) === 4 && head.toString('latin1') === '\x7fELF'
-  } catch {
-    return false
-  } finally {
-    if (fd !== undefined) closeSync(fd)
-  }
 }
 
 // A file, a symlink (kept as a link) or a directory (recursively), at DEST. Returns the ELF

@@ -1,7 +1,7 @@
 // The plan (pure: reads the host, writes nothing): from programs to the list of entries the writer
 // executes — closure placement by layout, --file additions, busybox, the skeleton, ld.so.cache.
 import {lstatSync} from 'node:fs'
-import {resolve as resolvePath} from 'node:path'
+import {posix, resolve as resolvePath} from 'node:path'
 import {NsToolError} from '../../errors.js'
 import type {Closure} from '../../loader/types.js'
 import type {BuildOptions, Layout, Plan} from '../types.js'
@@ -34,8 +34,12 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
       placeHostPath(map, tree, file.path, closureReason(file))
       for (const variant of file.variants ?? []) if (variant !== file.path) placeHostPath(map, tree, variant, {reason: 'library (hwcaps variant)'})
     }
+    // musl's loader reads its directories from the sysroot's path file, where there is one.
+    for (const pathFile of closure.muslPathFiles ?? []) if (tree.lstat(posix.join(sysroot, pathFile))) placeHostPath(map, tree, pathFile, {reason: 'musl loader path'})
   } else {
     placeFlat(map, sysroot, closure)
+    // musl's loader does not search /lib64 by default.
+    for (const pathFile of closure.muslPathFiles ?? []) map.add({path: map.canonical(pathFile), type: 'file', content: '/lib64\n', mode: 0o644, reason: 'musl loader path'})
   }
   for (const request of requests) placeFileRequest(map, request)
   if (options.busybox) await placeBusybox(map, options.busybox)
@@ -53,7 +57,8 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
   }
   const needsLdCache = dirs.length > 0 && (layout === 'flat' || closure.needsLdCache !== false)
   const ldCache = needsLdCache ? ldCacheRecords(closure, layout) : undefined
-  return {output, layout, programs: closure.programs, entries: map.sorted(), missing: closure.missing, libraryDirs: dirs, ...(ldCache && {ldCache})}
+  const warnings = closure.warnings?.length ? {warnings: closure.warnings} : undefined
+  return {output, layout, programs: closure.programs, entries: map.sorted(), missing: closure.missing, libraryDirs: dirs, ...(ldCache && {ldCache}), ...warnings}
 }
 
 // The closure of the programs and of the ELF files among the --file additions (placed after the
@@ -67,9 +72,11 @@ async function resolveClosure(programs: string[], requests: FileRequest[], sysro
     const {resolve} = await import('../../loader/index.js')
     closure = await resolve(programs, {sysroot, resolver: options.sysroot ? 'elf' : options.resolver, extraFiles})
   }
-  if (closure.missing.length === 0) return closure
-  const {missingLine} = await import('../../loader/missing.js')
-  if (!options.allowMissing) throw new NsToolError(closure.missing.map(missingLine).join('\n') + '\n(add the library with --file, or pass --allow-missing)')
-  for (const missing of closure.missing) options.warn?.(`warning: ${missingLine(missing)}`)
+  if (closure.missing.length > 0) {
+    const {missingLine} = await import('../../loader/missing.js')
+    if (!options.allowMissing) throw new NsToolError(closure.missing.map(missingLine).join('\n') + '\n(add the library with --file, or pass --allow-missing)')
+    for (const missing of closure.missing) options.warn?.(`warning: ${missingLine(missing)}`)
+  }
+  for (const warning of closure.warnings ?? []) options.warn?.(warning)
   return closure
 }

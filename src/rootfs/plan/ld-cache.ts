@@ -2,7 +2,8 @@
 // records of the /etc/ld.so.cache the writer makes from them.
 import {posix} from 'node:path'
 import type {LdCacheRecord} from '../../loader/ld-cache.js'
-import {cacheFlagsFor, hostMachine, hwcapsBase} from '../../loader/loader.js'
+import {hostArchitecture} from '../../elf/host.js'
+import {cacheFlagsFor, hwcapsBase} from '../../loader/loader.js'
 import type {Closure, FoundVia} from '../../loader/types.js'
 import type {Layout, PlanEntry} from '../types.js'
 import {flatLibraryPath, HWCAPS_DIR} from './flat-layout.js'
@@ -15,7 +16,8 @@ const PRIVATE_WAYS = new Set<FoundVia>(['rpath', 'runpath', 'path'])
 // subdirectories (tls, x86_64) are left to the directory search.
 export function ldCacheRecords(closure: Closure, layout: Layout): LdCacheRecord[] {
   const records: Array<LdCacheRecord & {private: boolean}> = []
-  const fallback = cacheFlagsFor(hostMachine() ?? 0, process.arch.includes('64') ? 64 : 32) ?? 0x0303
+  const host = hostArchitecture()
+  const fallback = (host && cacheFlagsFor(host)) ?? 0x0303
   for (const file of closure.files) {
     // The loader is listed too (ldconfig lists it): a library checked on its own asks for it.
     const key = file.kind === 'library' ? file.soname : file.kind === 'interpreter' ? closure.loaderSonames?.get(file.path) : undefined

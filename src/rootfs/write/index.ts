@@ -240,11 +240,13 @@ function untouched(plan: Plan, previous: Manifest): BuildResult {
   return {...plan, stats: {copied: 0, reused: previous.files.length, linked: 0, removed: 0, kept: 0, bytesCopied: 0}}
 }
 
-// A reused plan's missing libraries are warned about again, as a fresh plan's would be.
+// A reused plan's missing libraries and warnings are told again, as a fresh plan's would be.
 async function warnMissing(plan: Plan, options: BuildOptions): Promise<void> {
-  if (plan.missing.length === 0) return
-  const {missingLine} = await import('../../loader/missing.js')
-  for (const missing of plan.missing) options.warn?.(`warning: ${missingLine(missing)}`)
+  if (plan.missing.length > 0) {
+    const {missingLine} = await import('../../loader/missing.js')
+    for (const missing of plan.missing) options.warn?.(`warning: ${missingLine(missing)}`)
+  }
+  for (const warning of plan.warnings ?? []) options.warn?.(warning)
 }
 
 // reused: the plan is the previous build's, whose inputs (every source among them) were just
