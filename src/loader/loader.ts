@@ -40,14 +40,18 @@ interface MachineFacts {
   hwcaps: string[]
   // Upstream glibc's slibdir/libdir for this ABI (Fedora, openSUSE, ...).
   upstreamDirs: string[]
+  // The HWCAP_IMPORTANT names of glibc < 2.37, in bit order, that make legacy subdirectories
+  // (x86's depend on the host CPU and are asked there). For another machine's CPU, what qemu's
+  // CPU of that family reports (an ARMv7 one for arm, whose platform is v7l).
+  legacyHwcaps?: string[]
 }
 
 // Each architecture's facts that glibc's sysdeps/ tree fixes.
 const MACHINES: Record<string, MachineFacts> = {
   x86_64: {triplet: 'x86_64-linux-gnu', interpreter: '/lib64/ld-linux-x86-64.so.2', platform: 'x86_64', cacheFlags: [0x0303], hwcaps: ['x86-64-v4', 'x86-64-v3', 'x86-64-v2'], upstreamDirs: ['/lib64', '/usr/lib64']},
   i386: {triplet: 'i386-linux-gnu', interpreter: '/lib/ld-linux.so.2', platform: 'i686', cacheFlags: [0x0001, 0x0003], hwcaps: [], upstreamDirs: ['/lib', '/usr/lib']},
-  aarch64: {triplet: 'aarch64-linux-gnu', interpreter: '/lib/ld-linux-aarch64.so.1', platform: 'aarch64', cacheFlags: [0x0a03], hwcaps: [], upstreamDirs: ['/lib64', '/usr/lib64']},
-  arm: {triplet: 'arm-linux-gnueabihf', interpreter: '/lib/ld-linux-armhf.so.3', platform: 'v7l', cacheFlags: [0x0903], hwcaps: [], upstreamDirs: ['/lib', '/usr/lib']},
+  aarch64: {triplet: 'aarch64-linux-gnu', interpreter: '/lib/ld-linux-aarch64.so.1', platform: 'aarch64', cacheFlags: [0x0a03], hwcaps: [], upstreamDirs: ['/lib64', '/usr/lib64'], legacyHwcaps: ['atomics']},
+  arm: {triplet: 'arm-linux-gnueabihf', interpreter: '/lib/ld-linux-armhf.so.3', platform: 'v7l', cacheFlags: [0x0903], hwcaps: [], upstreamDirs: ['/lib', '/usr/lib'], legacyHwcaps: ['vfp', 'neon']},
   riscv64: {triplet: 'riscv64-linux-gnu', interpreter: '/lib/ld-linux-riscv64-lp64d.so.1', cacheFlags: [0x1003], hwcaps: [], upstreamDirs: ['/lib64/lp64d', '/usr/lib64/lp64d']},
   ppc64le: {triplet: 'powerpc64le-linux-gnu', interpreter: '/lib64/ld64.so.2', platform: 'power8', cacheFlags: [0x0503], hwcaps: ['power10', 'power9'], upstreamDirs: ['/lib64', '/usr/lib64']},
   s390x: {triplet: 's390x-linux-gnu', interpreter: '/lib/ld64.so.1', platform: 'z13', cacheFlags: [0x0403], hwcaps: ['z16', 'z15', 'z14', 'z13'], upstreamDirs: ['/lib64', '/usr/lib64']},
@@ -96,6 +100,14 @@ const X86_LEVELS: Record<string, string[]> = {
   'x86-64-v4': ['avx512f', 'avx512bw', 'avx512cd', 'avx512dq', 'avx512vl'],
 }
 
+// sysdeps/x86/dl-hwcap.h, in bit order: sse2 (i386 only), x86_64 (x86_64 only), avx512_1.
+function x86Hwcaps(name: 'x86_64' | 'i386'): string[] {
+  const flags = hostCpuFlags()
+  // glibc sets the avx512_1 hwcap on Intel CPUs only (sysdeps/x86/cpu-features.c).
+  const avx512 = cpuVendor === 'GenuineIntel' && ['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'].every((f) => flags.has(f))
+  return [name === 'i386' ? 'sse2' : 'x86_64', ...(avx512 ? ['avx512_1'] : [])]
+}
+
 function activeLevels(id: MachineKey, known: string[]): string[] {
   // Only the host CPU can be asked; for another architecture no subdirectory is known to work.
   const host = hostArchitecture()
@@ -109,14 +121,12 @@ function activeLevels(id: MachineKey, known: string[]): string[] {
   return known.filter((level) => level in X86_LEVELS && supported(level))
 }
 
-// _dl_important_hwcaps of glibc 2.33-2.36 for x86_64: the subsets of [hwcap names..., platform,
-// "tls"], largest mask first, each written from the last name to the first.
-function x86LegacySubdirs(platform: string): string[] {
-  const flags = hostCpuFlags()
-  const names = ['x86_64']
-  // glibc sets the avx512_1 hwcap on Intel CPUs only (sysdeps/x86/cpu-features.c).
-  if (cpuVendor === 'GenuineIntel' && ['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'].every((f) => flags.has(f))) names.push('avx512_1')
-  names.push(platform, 'tls')
+// _dl_important_hwcaps of glibc 2.33-2.36: the subsets of [hwcap names..., platform, "tls"],
+// largest mask first, each written from the last name to the first.
+function legacySubdirs(id: MachineKey, facts: MachineFacts): string[] {
+  const name = architecture(id)?.name
+  const hwcaps = name === 'x86_64' || name === 'i386' ? x86Hwcaps(name) : (facts.legacyHwcaps ?? [])
+  const names = [...hwcaps, ...(facts.platform ? [facts.platform] : []), 'tls']
   const subdirs: string[] = []
   for (let mask = (1 << names.length) - 1; mask > 0; mask--) {
     const parts: string[] = []
@@ -194,7 +204,7 @@ export function loaderProfile(sysroot: Sysroot, id: MachineKey, interpreter?: st
     source,
     hwcaps,
     activeHwcaps: activeLevels(id, hwcaps),
-    legacySubdirs: legacy && architecture(id)?.name === 'x86_64' && platform ? x86LegacySubdirs(platform) : [],
+    legacySubdirs: legacy && known ? legacySubdirs(id, known) : [],
     lib,
     platform,
     cacheFlags: known?.cacheFlags,

@@ -2,9 +2,12 @@
 // Installs the system packages the tests use, when missing and when we are root (CI is root):
 // busybox-static (static busybox for --busybox and chroot), pax-utils (lddtree, a reference),
 // gcc (fixtures are compiled at test time). Not root: nothing is installed and the tests that need
-// a missing tool skip themselves, printing why.
+// a missing tool skip themselves, printing why. As root it also downloads the Debian packages of
+// other architectures the foreign-architecture tests unpack (test/support/foreign-debs.js), which
+// adds those architectures to dpkg.
 import {spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
+import {downloadDebs, FOREIGN_PACKAGES} from './foreign-debs.js'
 
 // [package, a file it provides]
 const wanted = [
@@ -16,10 +19,27 @@ const wanted = [
   ['skopeo', '/usr/bin/skopeo'],
   ['umoci', '/usr/bin/umoci'],
   ['runc', '/usr/sbin/runc'],
+  // musl's loader and musl-gcc (musl programs), i386 programs, strace (what a loader tries),
+  // qemu's user-mode emulators (running trees of other architectures)
+  ['musl', '/lib/ld-musl-x86_64.so.1'],
+  ['musl-tools', '/usr/bin/musl-gcc'],
+  ['gcc-multilib', '/usr/share/doc/gcc-multilib'],
+  ['strace', '/usr/bin/strace'],
+  ['qemu-user-static', '/usr/bin/qemu-aarch64-static'],
 ]
 
+function foreignDebs() {
+  for (const arch of Object.keys(FOREIGN_PACKAGES)) {
+    const why = downloadDebs(arch)
+    if (why) console.error(`bootstrap: no ${arch} packages for the foreign-architecture tests (${why})`)
+  }
+}
+
 const missing = wanted.filter(([, file]) => !existsSync(file)).map(([pkg]) => pkg)
-if (missing.length === 0) process.exit(0)
+if (missing.length === 0) {
+  foreignDebs()
+  process.exit(0)
+}
 if (process.getuid?.() !== 0) {
   console.error(`bootstrap: not root, not installing ${missing.join(' ')} (tests that need them will skip)`)
   process.exit(0)
@@ -31,3 +51,4 @@ if (!apt(['install', '-y', '-q', ...missing])) {
   apt(['update', '-q'])
   if (!apt(['install', '-y', '-q', ...missing])) console.error('bootstrap: apt-get install failed; dependent tests will skip')
 }
+foreignDebs()
