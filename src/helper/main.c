@@ -3,10 +3,11 @@
  *   ns-tool-helper [OPTION...] [--] ROOTFS COMMAND [ARG...]
  *
  * The outer process (in the caller's namespaces, or a new user namespace when rootless) creates
- * the namespaces and forks the sandbox's PID 1 (sandbox.c), then only relays: signals
- * (signals.c), and the terminal when COMMAND has its own pty (pty.c). PID 1 builds the mounts
- * inside ROOTFS (mounts.c, through beneath.c), pivots into it, detaches the old root, drops what
- * it does not need and execs COMMAND (exec.c), or a reaper that runs COMMAND (--init).
+ * the namespaces and forks the sandbox's PID 1 (sandbox.c), then only supervises (supervise.c):
+ * signals, PID 1's signal stops (pid1.c), and the terminal when COMMAND has its own pty (pty.c).
+ * PID 1 builds the mounts inside ROOTFS (mounts.c, through beneath.c), pivots into it, detaches
+ * the old root, drops what it does not need and execs COMMAND (exec.c), or a reaper that runs
+ * COMMAND (--init, reaper.c).
  * Every failing step exits 125 with the step's name and errno. See --help for the options.
  */
 #include <errno.h>
@@ -43,7 +44,7 @@ void usage_error(const char *message, const char *what) {
 }
 
 int main(int argc, char **argv) {
-  int status, sockets[2] = {-1, -1}, flags;
+  int sockets[2] = {-1, -1}, flags;
   pid_t parent = getppid();
   if (argc == 4 && strcmp(argv[1], "--rename-exchange") == 0) {
     /* For the rootfs writer: swap the staged tree and the old one in one atomic step. */
@@ -68,22 +69,15 @@ int main(int argc, char **argv) {
   flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | (opt.net_host ? 0 : CLONE_NEWNET);
   if (unshare(flags) < 0) die("unshare");
   if (opt.pty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) < 0) die("socketpair");
+  keep_caller_proc();
+  block_relayed_signals();
   child_pid = fork();
   if (child_pid < 0) die("fork");
   if (child_pid == 0) {
+    unblock_relayed_signals();
     if (sockets[0] >= 0) close(sockets[0]);
     sandbox_main(sockets[1]);
   }
-  install_forwarding();
-  if (opt.pty) {
-    close(sockets[1]);
-    pty_master = receive_fd(sockets[0]);
-    close(sockets[0]);
-    if (pty_master >= 0) relay_pty();
-  }
-  while (waitpid(child_pid, &status, 0) < 0) {
-    if (errno != EINTR) die("waitpid");
-  }
-  restore_terminal();
-  return status_of(status);
+  if (sockets[1] >= 0) close(sockets[1]);
+  return supervise(sockets[0]);
 }

@@ -71,18 +71,33 @@ void exec_command(int pty_sock) __attribute__((noreturn));
 /* caps.c */
 void drop_capabilities(void);
 
-/* signals.c: the pid signals go to, forwarding, exit statuses, the --init reaper */
+/* signals.c: what a signal does to an ordinary process; the pid signals go to */
 extern pid_t child_pid;
+void keep_caller_proc(void);
+int terminates_by_default(int sig);
+int at_default_action(pid_t pid, int sig);
 int status_of(int status);
-void install_forwarding(void);
+
+/* pid1.c: COMMAND as PID 1 still dies of the signals it has no handler for */
+int trace_pid1(pid_t pid);
+int on_trace_stop(pid_t tid, int status);
+
+/* reaper.c: --init */
 void run_reaper(int pty_sock) __attribute__((noreturn));
+
+/* supervise.c: the outer process's loop */
+void block_relayed_signals(void);
+void unblock_relayed_signals(void);
+int supervise(int pty_sock);
 
 /* pty.c */
 extern int pty_master;
-extern volatile sig_atomic_t winch_pending;
 void attach_new_pty(int pty_sock);
 int receive_fd(int sock);
-void relay_pty(void);
+void start_relay(void);
+void copy_window_size(void);
+int relay_output(void);
+int relay_input(void);
 void restore_terminal(void);
 
 #endif

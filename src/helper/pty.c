@@ -2,7 +2,6 @@
  * master out; the outer process relays bytes and window size, with the caller's terminal raw. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +13,6 @@
 #include "ns-tool-helper.h"
 
 int pty_master = -1;
-volatile sig_atomic_t winch_pending;
 static struct termios saved_termios;
 static int termios_saved;
 
@@ -64,7 +62,7 @@ void restore_terminal(void) {
   termios_saved = 0;
 }
 
-static void copy_window_size(void) {
+void copy_window_size(void) {
   struct winsize ws;
   if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(pty_master, TIOCSWINSZ, &ws);
 }
@@ -82,12 +80,10 @@ static int write_all(int fd, const char *buffer, ssize_t length) {
   return 0;
 }
 
-/* The outer side of the pty: raw caller terminal, bytes both ways, window size forwarded. */
-void relay_pty(void) {
+/* The outer side of the pty, once the master has arrived: the caller's terminal raw (restored at
+ * exit), the window size copied. The bytes are relayed by the supervisor's loop (supervise.c). */
+void start_relay(void) {
   struct termios raw;
-  char buffer[8192];
-  struct pollfd fds[2];
-  int stdin_open = 1;
   if (tcgetattr(0, &saved_termios) == 0) {
     termios_saved = 1;
     atexit(restore_terminal);
@@ -96,29 +92,22 @@ void relay_pty(void) {
     tcsetattr(0, TCSAFLUSH, &raw);
   }
   copy_window_size();
-  for (;;) {
-    ssize_t n;
-    if (winch_pending) {
-      winch_pending = 0;
-      copy_window_size();
-    }
-    fds[0].fd = stdin_open ? 0 : -1;
-    fds[0].events = POLLIN;
-    fds[1].fd = pty_master;
-    fds[1].events = POLLIN;
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-      n = read(pty_master, buffer, sizeof buffer);
-      if (n <= 0) break; /* EIO: every process holding the slave is gone */
-      if (write_all(1, buffer, n) < 0) break;
-    }
-    if (stdin_open && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-      n = read(0, buffer, sizeof buffer);
-      if (n <= 0) stdin_open = 0;
-      else write_all(pty_master, buffer, n);
-    }
-  }
+}
+
+/* COMMAND's output to ours; 0 once every process holding the slave is gone (EIO). */
+int relay_output(void) {
+  char buffer[8192];
+  ssize_t n = read(pty_master, buffer, sizeof buffer);
+  if (n < 0 && errno == EINTR) return 1;
+  return n > 0 && write_all(1, buffer, n) == 0;
+}
+
+/* Our input to COMMAND; 0 at the end of our stdin. */
+int relay_input(void) {
+  char buffer[8192];
+  ssize_t n = read(0, buffer, sizeof buffer);
+  if (n < 0 && errno == EINTR) return 1;
+  if (n <= 0) return 0;
+  write_all(pty_master, buffer, n);
+  return 1;
 }

@@ -36,7 +36,8 @@ for (const mode of helperModes) {
 
     it('returns the command status, 127 for a missing and 126 for a non-executable command', function () {
       expect(helperRun([root, '/bin/sh', '-c', 'exit 42']).status).to.equal(42)
-      // a PID 1 ignores signals it has no handler for: under --init COMMAND is PID 2 and can die of one
+      // COMMAND dies of the signals it sends itself, as PID 1 and as PID 2 under --init
+      expect(helperRun([root, '/bin/sh', '-c', 'kill -TERM $$']).status).to.equal(143)
       expect(helperRun(['--init', root, '/bin/sh', '-c', 'kill -TERM $$']).status).to.equal(143)
       expect(helperRun(['--init', root, '/bin/sh', '-c', 'echo $$; kill -KILL $$']).status).to.equal(137)
       const missing = helperRun([root, '/bin/absent'])

@@ -1,73 +1,13 @@
 // `run` and `chroot` black-box: real namespaces, as root and as uid 65534 (rootless).
 import {expect} from 'chai'
-import {spawn, spawnSync, type SpawnSyncOptions} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {chmodSync, copyFileSync, existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {binRun, cli} from '../support/cli.js'
 import {compile} from '../support/fixtures.js'
 import {isRoot, skipBecause} from '../support/skip.js'
 import {makeSuiteTempDir} from '../support/temp.js'
-
-const modes = [
-  {name: 'root', rootless: false},
-  {name: 'rootless (uid 65534)', rootless: true},
-]
-
-// HOME: uid 65534 cannot write root's (oclif keeps a cache there).
-const env = {...process.env, NODE_EXTRA_CA_CERTS: '', HOME: '/tmp'}
-
-// The CLI, as root or through setpriv as uid 65534.
-function nsTool(args: string[], rootless: boolean, options: SpawnSyncOptions = {}) {
-  const argv = [process.execPath, binRun, ...args]
-  const full = rootless ? ['setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups', ...argv] : argv
-  const r = spawnSync(full[0], full.slice(1), {encoding: 'utf8', timeout: 60_000, env, cwd: '/', ...options})
-  return {status: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '')}
-}
-
-function hostMounts(): string {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ').slice(4, 6).join(' '))
-    .sort()
-    .join('\n')
-}
-
-// Every descendant of pid, read from /proc (children files).
-function descendants(pid: number): number[] {
-  const out: number[] = []
-  const visit = (p: number) => {
-    let tasks: string[] = []
-    try {
-      tasks = readdirSync(`/proc/${p}/task`)
-    } catch {
-      return
-    }
-    for (const task of tasks) {
-      let children = ''
-      try {
-        children = readFileSync(`/proc/${p}/task/${task}/children`, 'utf8')
-      } catch {
-        continue
-      }
-      for (const child of children.split(' ').filter(Boolean).map(Number)) {
-        out.push(child)
-        visit(child)
-      }
-    }
-  }
-  visit(pid)
-  return out
-}
-
-// Running, not a zombie waiting for a reaper (this machine's init reaps slowly).
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
-  } catch {
-    return false
-  }
-}
+import {alive, descendants, hostMounts, nsTool, runEnv as env, runModes} from '../support/run.js'
 
 describe('run', function () {
   this.timeout(180_000)
@@ -102,7 +42,7 @@ describe('run', function () {
     for (const pid of started) if (alive(pid)) process.kill(pid, 'SIGKILL')
   })
 
-  for (const {name, rootless} of modes) {
+  for (const {name, rootless} of runModes) {
     describe(name, () => {
       it('the seed demo: bash is PID 1, ps its child, only the rootfs is visible', function () {
         const r = nsTool(['run', bash, '/bin/bash', '-c', 'ps -ef; ls -a /'], rootless)
