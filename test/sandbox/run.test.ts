@@ -230,7 +230,8 @@ describe('run', function () {
         const [code, out] = await new Promise<[number | null, string]>((resolve) => {
           let text = ''
           term.stdout!.on('data', (c) => (text += c))
-          term.on('exit', (c) => resolve([c, text]))
+          // 'close', not 'exit': the output may still be on its way when the process has exited.
+          term.on('close', (c) => resolve([c, text]))
         })
         expect(out).to.contain('trapped')
         expect(code).to.equal(7)

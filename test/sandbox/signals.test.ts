@@ -29,7 +29,8 @@ function exited(child: ChildProcess, ms: number): Promise<number | string> {
       child.kill('SIGKILL')
       resolve('still running')
     }, ms)
-    child.on('exit', (code, signal) => {
+    // 'close': the output is all in once the process has exited and its pipes are drained.
+    child.on('close', (code, signal) => {
       clearTimeout(guard)
       resolve(code ?? `signal ${signal}`)
     })
