@@ -19,7 +19,7 @@ static void print_help(void) {
        "  --read-only         root mounted read-only\n"
        "  --ephemeral         writes go to a throw-away overlay\n"
        "  --init              a reaper is PID 1, COMMAND is PID 2\n"
-       "  --pty / --no-pty    own pseudo-terminal (default: when stdin is a terminal)\n"
+       "  --pty / --no-pty    own pseudo-terminal (default: when stdin and stdout are terminals)\n"
        "exit: COMMAND's status, 128+N for signal N, 125 setup failed, 126 cannot execute, 127 not found");
 }
 

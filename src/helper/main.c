@@ -55,7 +55,8 @@ int main(int argc, char **argv) {
   /* Dies with ns-tool: a SIGKILLed parent must not leave a sandbox running. */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die("prctl PDEATHSIG");
   if (getppid() != parent) _exit(EXIT_SETUP);
-  if (opt.pty < 0) opt.pty = isatty(0);
+  /* As docker run -t users expect: output redirected to a file or a pipe gets no \r\n. */
+  if (opt.pty < 0) opt.pty = isatty(0) && isatty(1);
   {
     char real[4096];
     if (!realpath(opt.rootfs, real)) die("rootfs %s", opt.rootfs);

@@ -26,7 +26,7 @@ export interface RunSpec {
   readOnly?: boolean
   ephemeral?: boolean
   init?: boolean
-  // undefined: a pty exactly when stdin is a terminal.
+  // undefined: a pty exactly when stdin and stdout are terminals.
   pty?: boolean
 }
 
