@@ -1,9 +1,10 @@
 // The host as a runner of ELF programs: its own architecture, the 32-bit ones its kernel runs too
 // (IA32 emulation...), and qemu's user-mode emulator for the rest, when it is installed.
 import {accessSync, constants, existsSync, readFileSync, statSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import {endianness} from 'node:os'
 import {posix} from 'node:path'
-import {gunzipSync} from 'node:zlib'
+import {ELF_MAGIC} from './ident.js'
 import {architecture, architectureName, architectureNamed, type Architecture, type MachineKey} from './machine.js'
 
 // process.arch -> our names.
@@ -55,6 +56,19 @@ export function findEmulator(id: MachineKey, searchPath = process.env.PATH ?? ''
   return undefined
 }
 
+// A binfmt_misc registration handing programs of this identity to `emulator`: the magic is the
+// first 20 bytes of such an ELF executable (class, byte order, version, ET_EXEC, e_machine), the
+// mask lets OS/ABI vary and ET_DYN match too. Fix-binary (F): the kernel opens the emulator when
+// the line is registered, so it works in a rootfs that does not hold it.
+export function binfmtRegistration(id: MachineKey, emulator: string): string {
+  const little = id.endian === 'little'
+  const half = (value: number) => (little ? [value & 0xff, value >> 8] : [value >> 8, value & 0xff])
+  const magic = [...ELF_MAGIC, id.elfClass === 64 ? 2 : 1, little ? 1 : 2, 1, 0, ...new Array<number>(8).fill(0), ...half(2), ...half(id.machine)]
+  const mask = [...new Array<number>(7).fill(0xff), 0, ...new Array<number>(8).fill(0xff), ...(little ? [0xfe, 0xff] : [0xff, 0xfe]), 0xff, 0xff]
+  const hex = (bytes: number[]) => bytes.map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')
+  return `:ns-tool-${architectureName(id)}:M::${hex(magic)}:${hex(mask)}:${emulator}:F`
+}
+
 // IA32 emulation: built in (the kernel registers abi.vsyscall32 then) and not switched off, on the
 // command line (ia32_emulation=, Linux 6.7+) or by the kernel's default when its config says so.
 function ia32Emulation(): boolean {
@@ -67,6 +81,8 @@ function ia32Emulation(): boolean {
 
 function kernelConfig(): string {
   try {
+    // zlib only here: run's start-up reaches this module.
+    const {gunzipSync} = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib')
     return gunzipSync(readFileSync('/proc/config.gz')).toString('latin1')
   } catch {
     let release = ''

@@ -4,12 +4,12 @@ import {closeSync, openSync, readSync} from 'node:fs'
 import type {ElfIdentity} from './types.js'
 
 export const IDENT_BYTES = 20
-const MAGIC = [0x7f, 0x45, 0x4c, 0x46]
+export const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46]
 
 const FILE_TYPES: Record<number, ElfIdentity['fileType']> = {0: 'none', 1: 'relocatable', 2: 'executable', 3: 'shared', 4: 'core'}
 
 export function isElfMagic(head: Uint8Array): boolean {
-  return head.length >= 4 && MAGIC.every((byte, i) => head[i] === byte)
+  return head.length >= 4 && ELF_MAGIC.every((byte, i) => head[i] === byte)
 }
 
 // The identity fields of the header's first 20 bytes, or why there is none: 'not-elf' (no magic),

@@ -20,6 +20,7 @@ static void print_help(void) {
        "  --ephemeral         writes go to a throw-away overlay\n"
        "  --init              a reaper is PID 1, COMMAND is PID 2\n"
        "  --pty / --no-pty    own pseudo-terminal (default: when stdin and stdout are terminals)\n"
+       "  --binfmt LINE       register LINE (fix-binary) in the sandbox's own binfmt_misc\n"
        "exit: COMMAND's status, 128+N for signal N, 125 setup failed, 126 cannot execute, 127 not found");
 }
 
@@ -64,6 +65,7 @@ void parse_args(int argc, char **argv) {
     else if (strcmp(a, "--init") == 0) opt.init = 1;
     else if (strcmp(a, "--pty") == 0) opt.pty = 1;
     else if (strcmp(a, "--no-pty") == 0) opt.pty = 0;
+    else if (binfmt_option(a, i + 1 < argc ? argv[i + 1] : NULL)) i++;
     else if (a[0] == '-' && a[1] == '-') usage_error("unknown option", a);
     else break;
 #undef NEED

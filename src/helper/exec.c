@@ -35,11 +35,5 @@ void exec_command(int pty_sock) {
     for (fd = 3; fd < 65536; fd++) close(fd);
   }
   signal(SIGPIPE, SIG_DFL);
-  execvp(opt.command[0], opt.command);
-  if (errno == ENOENT || errno == ENOTDIR) {
-    fprintf(stderr, "ns-tool-helper: %s: command not found in the rootfs\n", opt.command[0]);
-    _exit(EXIT_NOT_FOUND);
-  }
-  fprintf(stderr, "ns-tool-helper: %s: cannot execute: %s\n", opt.command[0], strerror(errno));
-  _exit(EXIT_CANNOT_EXEC);
+  exec_or_explain(opt.command);
 }

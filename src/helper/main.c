@@ -63,6 +63,7 @@ int main(int argc, char **argv) {
     opt.rootfs = strdup(real);
   }
   if (opt.userns) enter_user_namespace();
+  else if (emulating() && geteuid() == 0) enter_emulation_namespace();
   else if (geteuid() != 0) {
     errno = EPERM;
     die("creating namespaces needs root, or --userns");

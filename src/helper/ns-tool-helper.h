@@ -68,6 +68,15 @@ void sandbox_main(int pty_sock) __attribute__((noreturn));
 /* exec.c */
 void exec_command(int pty_sock) __attribute__((noreturn));
 
+/* command.c: PATH, exec, and why it failed (126/127) */
+void exec_or_explain(char **argv) __attribute__((noreturn));
+
+/* binfmt.c: qemu registered in a binfmt_misc instance of the sandbox's own */
+int binfmt_option(const char *flag, const char *value);
+int emulating(void);
+void enter_emulation_namespace(void);
+void setup_binfmt(int rootfd);
+
 /* caps.c */
 void drop_capabilities(void);
 

@@ -39,6 +39,7 @@ void sandbox_main(int pty_sock) {
   rootfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) die("open %s", root);
   setup_proc(rootfd);
+  setup_binfmt(rootfd);
   setup_dev(rootfd);
   setup_sys(rootfd);
   setup_extra_mounts(rootfd);

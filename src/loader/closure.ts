@@ -15,7 +15,8 @@ import {globInSysroot} from './ld-conf.js'
 import {muslArch, MuslSearches} from './musl.js'
 import {probeGlibc, type Probe} from './probe.js'
 import {LinkMapWalker, type ProcessStart} from './process.js'
-import {classifyFile, defaultSearchPath, envCommand, findProgramIn, parseShebang, type Classified, type Shebang} from './program.js'
+import {classifyFile, type Classified} from './classify.js'
+import {defaultSearchPath, envCommand, findProgramIn, parseShebang, type Shebang} from './program.js'
 import {ClosureRecord} from './record.js'
 import {describeLookupError, Sysroot} from './sysroot.js'
 import type {Closure, ProgramInfo, ResolveOptions} from './types.js'
@@ -35,6 +36,8 @@ export class ClosureBuilder {
   private readonly glibc: GlibcSearches
   private readonly musl: MuslSearches
   private readonly walker: LinkMapWalker
+  // Programs this host cannot execute, by what to say about them.
+  private readonly foreign = new Map<string, string[]>()
 
   constructor(options: ResolveOptions = {}, elfSource = new ElfSource()) {
     this.elfSource = elfSource
@@ -89,7 +92,11 @@ export class ClosureBuilder {
   }
 
   result(): Closure {
-    return {...this.record.result(), muslPathFiles: [...this.musl.pathFilesUsed]}
+    const warnings = [...this.foreign].map(([why, paths]) => {
+      const which = paths.length === 1 ? `${paths[0]} is` : `${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''} are`
+      return `warning: ${which} ${why}`
+    })
+    return {...this.record.result(), muslPathFiles: [...this.musl.pathFilesUsed], warnings}
   }
 
   // ---- programs and interpreters ------------------------------------------------------------
@@ -104,8 +111,9 @@ export class ClosureBuilder {
     const reason = cannotExecute(elf.identity)
     if (reason === undefined) return
     const emulator = findEmulator(elf.identity)
-    const how = emulator ? `ns-tool run emulates it with ${emulator}` : 'install qemu-user-static for ns-tool run to emulate it'
-    this.record.warnings.push(`warning: ${path} is ${describeMachine(elf.identity)}: ${reason} (${how})`)
+    const how = emulator ? `ns-tool run emulates them with ${emulator}` : 'install qemu-user-static for ns-tool run to emulate them'
+    const why = `${describeMachine(elf.identity)}: ${reason} (${how})`
+    this.foreign.set(why, [...(this.foreign.get(why) ?? []), path])
   }
 
   private async runExecutable(path: string, label: string, classified: Classified, depth: number): Promise<void> {

@@ -1,15 +1,11 @@
 // Finding a program the way execvp(3) would, inside the sysroot, and reading a #! line the way the
 // kernel does (fs/binfmt_script.c).
 import {posix} from 'node:path'
-import {isElfMagic, readHead} from '../elf/ident.js'
-import type {ElfObject} from '../elf/types.js'
 import {NsToolError} from '../errors.js'
-import type {ElfSource} from './elf-source.js'
-import {stripPath} from './probe.js'
 import {describeLookupError, type Sysroot} from './sysroot.js'
 
 // The kernel reads this much of a file to find the #! line (BINPRM_BUF_SIZE).
-const BINPRM_BUF_SIZE = 256
+export const BINPRM_BUF_SIZE = 256
 
 export interface Shebang {
   // The interpreter path as written.
@@ -58,6 +54,10 @@ export function envCommand(argument: string | undefined): string | undefined {
   }
   return undefined
 }
+
+// The PATH a root shell starts with inside a rootfs (Debian's /etc/profile for uid 0), which the
+// helper gives a command whose environment has none.
+export const ROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
 export function defaultSearchPath(): string {
   return process.env.PATH || '/usr/local/bin:/usr/bin:/bin'
@@ -119,37 +119,4 @@ function checkExecutable(sysroot: Sysroot, name: string, path: string): void {
     throw new NsToolError(`${name}: no such file${where}`)
   }
   if ((file.stats.mode & 0o111) === 0) throw new NsToolError(`${name}: not executable (mode ${(file.stats.mode & 0o7777).toString(8).padStart(4, '0')}; chmod +x it if it is a program)${where}`)
-}
-
-export type Classified = {type: 'elf'; real: string; elf: ElfObject} | {type: 'script'; real: string; shebang: Shebang}
-
-// What a program file is: an ELF object, or a #! script; NsToolError naming `label` otherwise.
-export async function classifyFile(sysroot: Sysroot, elfSource: ElfSource, path: string, label: string): Promise<Classified> {
-  let file
-  try {
-    file = sysroot.file(path)
-  } catch (error) {
-    throw new NsToolError(`${label}: ${describeLookupError(error)}`)
-  }
-  if (!file) {
-    if (sysroot.isDirectory(path)) throw new NsToolError(`${label}: is a directory, not a program`)
-    throw new NsToolError(`${label}: no such file`)
-  }
-  const hostPath = sysroot.hostPath(file.real)
-  // Most programs are ELF files: their headers answer in one read; anything else is looked at.
-  const read = await elfSource.read(hostPath)
-  if ('identity' in read) return {type: 'elf', real: file.real, elf: read}
-  let head: Buffer
-  try {
-    head = readHead(hostPath, BINPRM_BUF_SIZE)
-  } catch (error) {
-    throw new NsToolError(`${label}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
-  }
-  if (head[0] === 0x23 && head[1] === 0x21) {
-    const shebang = parseShebang(head)
-    if (!shebang) throw new NsToolError(`${label}: its #! line names no interpreter`)
-    return {type: 'script', real: file.real, shebang}
-  }
-  if (!isElfMagic(head)) throw new NsToolError(`${label}: not an ELF file or a #! script`)
-  throw new NsToolError(`${label}: not a valid ELF file (${read.code}: ${stripPath(read.message, hostPath)})`)
 }

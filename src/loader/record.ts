@@ -16,8 +16,6 @@ export class ClosureRecord {
   readonly edges: DependencyEdge[] = []
   readonly cacheFlags = new Map<string, number>()
   readonly loaderSonames = new Map<string, string>()
-  readonly muslPathFiles = new Set<string>()
-  readonly warnings: string[] = []
   needsLdCache = false
   private readonly files = new Map<string, ResolvedFile>()
   private readonly missing = new Map<string, MissingLibrary>()
@@ -79,8 +77,6 @@ export class ClosureRecord {
       needsLdCache: this.needsLdCache,
       cacheFlags: this.cacheFlags,
       loaderSonames: this.loaderSonames,
-      muslPathFiles: [...this.muslPathFiles],
-      warnings: this.warnings,
     }
   }
 }

@@ -28,6 +28,8 @@ export interface RunSpec {
   init?: boolean
   // undefined: a pty exactly when stdin and stdout are terminals.
   pty?: boolean
+  // binfmt_misc registrations for the sandbox's own instance (qemu for a foreign command).
+  binfmt?: string[]
 }
 
 export function helperArgv(spec: RunSpec): string[] {
@@ -47,6 +49,7 @@ export function helperArgv(spec: RunSpec): string[] {
   if (spec.init) argv.push('--init')
   if (spec.pty === true) argv.push('--pty')
   if (spec.pty === false) argv.push('--no-pty')
+  for (const line of spec.binfmt ?? []) argv.push('--binfmt', line)
   argv.push('--', spec.rootfs, spec.command ?? '/bin/sh', ...(spec.args ?? []))
   return argv
 }

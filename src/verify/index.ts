@@ -9,14 +9,12 @@ import type {ElfObject} from '../elf/types.js'
 import {NsToolError, UsageError} from '../errors.js'
 import {ClosureBuilder} from '../loader/closure.js'
 import {ElfSource} from '../loader/elf-source.js'
-import {envCommand, findProgramIn, parseShebang} from '../loader/program.js'
+import {envCommand, findProgramIn, parseShebang, ROOT_PATH} from '../loader/program.js'
 import {Sysroot, SysrootLookupError} from '../loader/sysroot.js'
 import type {VerifyOptions, VerifyProblem, VerifyResult} from './types.js'
 
 export type * from './types.js'
 
-// The PATH a root shell inside the rootfs starts with (Debian's /etc/profile for uid 0).
-const ROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 // Kernel-provided trees: their contents are not the rootfs's.
 const SKIPPED_DIRS = new Set(['/proc', '/dev', '/sys'])
 // Enough for the ELF magic and a #! line (the kernel's BINPRM_BUF_SIZE).

@@ -3,8 +3,7 @@
 // architecture's own loader run under qemu (`qemu-ARCH-static -L SYSROOT`); files of another machine
 // passed over and named; build-rootfs's word on a program this host cannot execute.
 import {expect} from 'chai'
-import {spawnSync} from 'node:child_process'
-import {copyFileSync, existsSync, realpathSync, rmSync} from 'node:fs'
+import {copyFileSync, readFileSync, realpathSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import type {Context} from 'mocha'
 import {parseLddOutput} from '../../src/ldd/parse.js'
@@ -14,46 +13,10 @@ import {loaderProfile} from '../../src/loader/loader.js'
 import {Sysroot} from '../../src/loader/sysroot.js'
 import {cli} from '../support/cli.js'
 import {compile} from '../support/fixtures.js'
-import {cachedDebs, debCache} from '../support/foreign-debs.js'
 import {isRoot, skipBecause} from '../support/skip.js'
 import {makeTempDir} from '../support/temp.js'
+import {FOREIGN, foreignSysroot, qemuPath, type ForeignArch} from './foreign-helpers.js'
 import {run} from './helpers.js'
-
-export interface ForeignArch {
-  deb: 'arm64' | 'armhf'
-  name: string
-  id: {machine: number; elfClass: 32 | 64; endian: 'little'}
-  loader: string
-  triplet: string
-  qemu: string
-  // An ARMv7 CPU for arm: the platform (v7l) and hwcaps a Debian armhf board has.
-  qemuEnv: Record<string, string>
-}
-
-export const FOREIGN: ForeignArch[] = [
-  {deb: 'arm64', name: 'aarch64', id: {machine: 183, elfClass: 64, endian: 'little'}, loader: '/lib/ld-linux-aarch64.so.1', triplet: 'aarch64-linux-gnu', qemu: 'qemu-aarch64-static', qemuEnv: {}},
-  {deb: 'armhf', name: 'arm', id: {machine: 40, elfClass: 32, endian: 'little'}, loader: '/lib/ld-linux-armhf.so.3', triplet: 'arm-linux-gnueabihf', qemu: 'qemu-arm-static', qemuEnv: {QEMU_CPU: 'cortex-a15'}},
-]
-
-// A sysroot of the architecture's cached packages, unpacked with dpkg -x; skips when they are not
-// cached (the bootstrap downloads them, as root).
-export function foreignSysroot(ctx: Context, arch: ForeignArch): string {
-  const debs = cachedDebs(arch.deb)
-  if (!debs) skipBecause(ctx, `no ${arch.deb} packages in ${debCache(arch.deb)} (the test bootstrap downloads them when run as root with apt access)`)
-  if (spawnSync('dpkg', ['--version'], {stdio: 'ignore'}).status !== 0) skipBecause(ctx, 'no dpkg to unpack the packages')
-  const root = makeTempDir(`ns-tool-${arch.deb}-`)
-  for (const deb of debs) {
-    const r = spawnSync('dpkg', ['-x', deb, root], {encoding: 'utf8'})
-    if (r.status !== 0) throw new Error(`dpkg -x ${deb}: ${r.stderr}`)
-  }
-  return root
-}
-
-export function qemuPath(ctx: Context, arch: ForeignArch): string {
-  const path = `/usr/bin/${arch.qemu}`
-  if (!existsSync(path)) skipBecause(ctx, `${arch.qemu} is not installed (qemu-user-static)`)
-  return path
-}
 
 // The architecture's loader under qemu with the sysroot as its root (-L).
 function foreignLoader(ctx: Context, arch: ForeignArch, root: string, args: string[], env: Record<string, string> = {}) {
@@ -99,7 +62,7 @@ describe('resolve: foreign-architecture sysroots from Debian packages', function
         const out = join(makeTempDir(), 'rootfs')
         const built = cli(['build-rootfs', '--sysroot', root, '-o', out, '/bin/bash'], {env: {PATH: '/nonexistent'}})
         expect(built.status, built.stderr).to.equal(0)
-        expect(built.stderr).to.include(`warning: /bin/bash is ELF ${arch.id.elfClass}-bit ${arch.name}: this x86_64 kernel does not execute ${arch.name} programs (install qemu-user-static for ns-tool run to emulate it)`)
+        expect(built.stderr).to.include(`warning: /bin/bash is ELF ${arch.id.elfClass}-bit ${arch.name}: this x86_64 kernel does not execute ${arch.name} programs (install qemu-user-static for ns-tool run to emulate them)`)
         expect(realpathSync(join(out, arch.loader)).startsWith(realpathSync(out))).to.equal(true)
       })
     })
@@ -114,7 +77,6 @@ describe('resolve: foreign-architecture sysroots from Debian packages', function
     expect(withHostCache.files.find((f) => f.soname === 'libc.so.6')).to.deep.include({foundVia: 'default-dirs'})
     const made = run(qemuPath(this, arm64), [join(root, 'sbin/ldconfig'), '-r', root])
     expect(made.status, made.stderr).to.equal(0)
-    const {readFileSync} = await import('node:fs')
     const cache = parseLdCache(readFileSync(join(root, 'etc/ld.so.cache')))
     expect([...new Set(cache.entries.map((e) => e.flags))]).to.deep.equal([0x0a03])
     const closure = await resolve(['/bin/bash'], {sysroot: root})
