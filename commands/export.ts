@@ -7,10 +7,14 @@ export default class Export extends BaseCommand {
   static override summary = 'Export a rootfs as a reproducible tarball, an OCI image layout or an OCI runtime bundle.'
 
   static override description = `tar: sorted entries, numeric owners, mtimes clamped to SOURCE_DATE_EPOCH (0 when unset): the same
-tree gives the same bytes (docker import / podman import take it). oci: an OCI image layout with one
-gzip layer, tagged --tag (skopeo copy oci:OUT:latest docker-daemon:... , podman load). bundle: an
-OCI runtime bundle (config.json + rootfs/) that runc and crun run as is. ns-tool's bookkeeping
-directory (/.ns-tool) is left out.`
+tree gives the same bytes (docker import / podman import take it). oci: an OCI image layout, one
+gzip layer, or with --layers N up to N layers by owning package (the most widely shared first, the
+rest in the last), tagged --tag; the same tree gives the same digests (skopeo copy pushes it, podman
+runs it). bundle: an OCI runtime bundle (config.json + rootfs/) that runc and crun run as is.
+--sbom attaches SPDX 2.3 and CycloneDX 1.5 SBOMs: to the image as OCI artifacts whose subject is
+the image (and an index of them tagged sha256-HEX, the referrers tag schema), beside a tarball as
+OUT.spdx.json and OUT.cdx.json, in a bundle as sbom.*.json. ns-tool's bookkeeping directory
+(/.ns-tool) is left out.`
 
   static override usage = oclifUsage(EXPORT)
   static override strict = oclifStrict(EXPORT)
@@ -20,6 +24,7 @@ directory (/.ns-tool) is left out.`
   static override examples = [
     {description: 'A tarball for docker import', command: '<%= config.bin %> <%= command.id %> rootfs --format tar -o rootfs.tar && docker import rootfs.tar mini'},
     {description: 'An OCI image', command: '<%= config.bin %> <%= command.id %> rootfs --format oci -o image --tag v1 && skopeo inspect oci:image:v1'},
+    {description: 'Layered by package, with SBOMs, pushed to a registry', command: '<%= config.bin %> <%= command.id %> rootfs --format oci --layers 8 --sbom -o image && skopeo copy oci:image:latest docker://registry.example/mini:latest'},
     {description: 'A bundle for runc', command: '<%= config.bin %> <%= command.id %> rootfs --format bundle -o bundle --entrypoint /bin/ls && cd bundle && runc run demo'},
   ]
 
@@ -31,7 +36,13 @@ directory (/.ns-tool) is left out.`
     const options = {...toApiOptions(EXPORT, flags), progress: bar?.update} as unknown as ExportOptions
     const result = await exportRootfs(args[0], options)
     bar?.stop()
-    if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n')
-    else if (!flags.quiet) process.stderr.write(`${result.output}: ${result.format}, ${result.entries} entries${result.digest ? `, manifest ${result.digest}` : ''}\n`)
+    if (flags.json) return void process.stdout.write(JSON.stringify(result, null, 2) + '\n')
+    if (flags.quiet) return
+    const facts = [`${result.entries} entries`]
+    if (result.digest) facts.push(`manifest ${result.digest}`)
+    if (result.layers && result.layers.length > 1) facts.push(`${result.layers.length} layers`)
+    if (result.referrersTag) facts.push(`SBOMs attached (their index is tagged ${result.referrersTag})`)
+    if (result.sboms) facts.push(`SBOMs ${result.sboms.join(' ')}`)
+    process.stderr.write(`${result.output}: ${result.format}, ${facts.join(', ')}\n`)
   }
 }

@@ -8,6 +8,7 @@ import type {BuildOptions, BuildResult, Plan} from './rootfs/types.js'
 import type {RunSpec} from './sandbox/spec.js'
 import type {VerifyOptions, VerifyResult} from './verify/types.js'
 import type {ExportOptions, ExportResult} from './export/index.js'
+import type {SbomOptions} from './export/sbom.js'
 import type {OptionTable} from './cli/options/index.js'
 
 export {NsToolError, UsageError} from './errors.js'
@@ -16,6 +17,8 @@ export type {BuildOptions, BuildResult, BuildStats, CopyMode, Layout, Plan, Plan
 export type {Bind, RunSpec} from './sandbox/spec.js'
 export type {ProblemKind, VerifyOptions, VerifyProblem, VerifyResult} from './verify/types.js'
 export type {ExportFormat, ExportOptions, ExportResult} from './export/index.js'
+export type {SbomOptions} from './export/sbom.js'
+export type {PackageRef} from './provenance/types.js'
 
 /** Every file the programs need (interpreter, libraries, #! interpreters), why, and what is missing; nothing is executed. */
 export async function resolve(programs: string[], options: ResolveOptions = {}): Promise<Closure> {
@@ -45,6 +48,12 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
 export async function run(spec: RunSpec): Promise<number> {
   const [module, {RUN}] = await Promise.all([import('./sandbox/supervise.js'), import('./cli/options/run.js')])
   return module.run(await checked(RUN, spec))
+}
+
+/** The SBOM of a rootfs ns-tool built (SPDX 2.3 or CycloneDX 1.5 JSON text): files, packages, licenses, relationships. */
+export async function sbom(rootfs: string, options: SbomOptions = {}): Promise<string> {
+  const [module, {SBOM}] = await Promise.all([import('./export/sbom.js'), import('./cli/options/sbom.js')])
+  return module.sbom(rootfs, await checked(SBOM, options))
 }
 
 /** Writes a rootfs as a reproducible tarball, an OCI image layout or an OCI runtime bundle. */

@@ -2,6 +2,7 @@
 // how), the JSON of design §1, and a Graphviz graph.
 import type {Closure, DependencyEdge, FoundVia, MissingLibrary} from '../loader/types.js'
 import {missingLine} from '../loader/missing.js'
+import type {PackageRef} from '../provenance/types.js'
 
 export {missingLine}
 
@@ -18,12 +19,17 @@ const VIA_LABEL: Record<FoundVia, string> = {
   ldd: 'ldd',
 }
 
-// Exactly the JSON of design §1: programs, files, missing.
-export function closureJson(closure: Closure): string {
-  return JSON.stringify({programs: closure.programs, files: closure.files, missing: closure.missing}, null, 2) + '\n'
+// The JSON of design §1: programs, files (each with the package that ships it), missing.
+export function closureJson(closure: Closure, packages = new Map<string, PackageRef>()): string {
+  const files = closure.files.map((file) => (packages.has(file.path) ? {...file, package: packages.get(file.path)} : file))
+  return JSON.stringify({programs: closure.programs, files, missing: closure.missing}, null, 2) + '\n'
 }
 
-export function closureTree(closure: Closure): string {
+export function closureTree(closure: Closure, packages = new Map<string, PackageRef>()): string {
+  const shipped = (path: string) => {
+    const pkg = packages.get(path)
+    return pkg ? `  (${pkg.name} ${pkg.version})` : ''
+  }
   const edges = closure.edges ?? []
   const byProcess = new Map<string, DependencyEdge[]>()
   for (const edge of edges) {
@@ -44,7 +50,7 @@ export function closureTree(closure: Closure): string {
       const last = index === children.length - 1
       const branch = prefix + (last ? '└── ' : '├── ')
       const inner = prefix + (last ? '    ' : '│   ')
-      lines.push(branch + describeEdge(edge))
+      lines.push(branch + describeEdge(edge) + (edge.path === undefined ? '' : shipped(edge.path)))
       if (edge.path === undefined) {
         const entry = missingByKey.get(`${edge.from}\0${edge.name}`)
         if (entry?.error) lines.push(`${inner}    refused: ${entry.error}`)
@@ -67,7 +73,7 @@ export function closureTree(closure: Closure): string {
     const facts: string[] = [program.type]
     if (program.interpreter) facts.push(`interpreter ${program.interpreter}`)
     const name = program.name === program.path ? program.path : `${program.name}: ${program.path}`
-    lines.push(`${name} (${facts.join(', ')})`)
+    lines.push(`${name} (${facts.join(', ')})${shipped(program.path)}`)
     expanded.add(`${program.path}\0${program.path}`)
     walk(program.path, program.path, '')
   }

@@ -3,6 +3,7 @@
 // gets an empty database). Read lazily and at most once per sysroot and process.
 import {lstatSync, readdirSync, readFileSync, readlinkSync} from 'node:fs'
 import {posix} from 'node:path'
+import {ownerIndex, type OwnerIndex} from './owner-index.js'
 
 const DPKG_DIR = 'var/lib/dpkg'
 // The top-level directories a merged-/usr system turns into links (/bin -> usr/bin): dpkg lists a
@@ -29,6 +30,12 @@ export interface PackageDatabase {
   ownerOf(path: string): InstalledPackage | undefined
   // The paths a package ships (directories included), as its file list names them.
   filesOf(pkg: InstalledPackage): string[]
+  // One of the package's control files in dpkg's info directory ('md5sums', 'conffiles', ...);
+  // undefined when it has none.
+  controlFile(pkg: InstalledPackage, name: string): string | undefined
+  // The path with a top-level merged-/usr link (/bin -> usr/bin) replaced by its target: the one
+  // key under which ownerOf knows /bin/ls and /usr/bin/ls.
+  canonical(path: string): string
 }
 
 const databases = new Map<string, PackageDatabase>()
@@ -55,6 +62,8 @@ const emptyDatabase: PackageDatabase = {
   get: () => undefined,
   ownerOf: () => undefined,
   filesOf: () => [],
+  controlFile: () => undefined,
+  canonical: (path) => path,
 }
 
 // Parses one paragraph of a deb822 file (dpkg's status).
@@ -78,7 +87,7 @@ class DpkgDatabase implements PackageDatabase {
   readonly format = 'dpkg'
   private readonly installed: InstalledPackage[] = []
   private readonly byName = new Map<string, InstalledPackage[]>()
-  private owners?: Map<string, InstalledPackage>
+  private owners?: OwnerIndex
   private readonly lists = new Map<InstalledPackage, string[]>()
   private readonly topLinks: Map<string, string>
   private listNames?: Set<string>
@@ -114,29 +123,36 @@ class DpkgDatabase implements PackageDatabase {
   }
 
   ownerOf(path: string): InstalledPackage | undefined {
-    this.owners ??= this.indexOwners()
-    return this.owners.get(this.canonical(posix.normalize(path)))
+    this.owners ??= ownerIndex(this.sysroot, DPKG_DIR, () => this.indexOwners())
+    const owner = this.owners.get(this.canonical(posix.normalize(path)))
+    if (owner === undefined) return undefined
+    const colon = owner.lastIndexOf(':')
+    return this.get(owner.slice(0, colon), owner.slice(colon + 1))
   }
 
-  // A package's list is named NAME:ARCH.list when it is Multi-Arch: same, else NAME.list.
-  private readList(pkg: InstalledPackage): string[] {
+  // A package's control files are named NAME:ARCH.EXT when it is Multi-Arch: same, else NAME.EXT.
+  controlFile(pkg: InstalledPackage, ext: string): string | undefined {
     const info = posix.join(this.sysroot, DPKG_DIR, 'info')
     this.listNames ??= new Set(readdirSafe(info))
-    const name = [`${pkg.name}:${pkg.architecture}.list`, `${pkg.name}.list`].find((n) => this.listNames!.has(n))
-    if (name === undefined) return []
-    return readFileSync(posix.join(info, name), 'latin1').split('\n').filter((line) => line.length > 2 && line.charCodeAt(0) === 47)
+    const name = [`${pkg.name}:${pkg.architecture}.${ext}`, `${pkg.name}.${ext}`].find((n) => this.listNames!.has(n))
+    return name === undefined ? undefined : readFileSync(posix.join(info, name), 'latin1')
   }
 
-  // Every listed path to its package. Directories are listed by every package with files in them:
-  // the first one keeps them (only files have one true owner).
-  private indexOwners(): Map<string, InstalledPackage> {
-    const owners = new Map<string, InstalledPackage>()
+  private readList(pkg: InstalledPackage): string[] {
+    const list = this.controlFile(pkg, 'list') ?? ''
+    return list.split('\n').filter((line) => line.length > 2 && line.charCodeAt(0) === 47)
+  }
+
+  // Every listed path to its package (NAME:ARCH). Directories are listed by every package with
+  // files in them: the first one keeps them (only files have one true owner).
+  private indexOwners(): Map<string, string> {
+    const owners = new Map<string, string>()
     const diverted = this.diversions()
     for (const pkg of this.installed) {
       for (const listed of this.filesOf(pkg)) {
         const diversion = diverted.get(listed)
         const path = this.canonical(diversion && diversion.by !== pkg.name ? diversion.to : listed)
-        if (!owners.has(path)) owners.set(path, pkg)
+        if (!owners.has(path)) owners.set(path, `${pkg.name}:${pkg.architecture}`)
       }
     }
     return owners
@@ -156,9 +172,7 @@ class DpkgDatabase implements PackageDatabase {
     return moved
   }
 
-  // The path with a top-level merged-/usr link (/bin -> usr/bin) replaced by its target, so that
-  // /bin/ls and /usr/bin/ls are one key.
-  private canonical(path: string): string {
+  canonical(path: string): string {
     const slash = path.indexOf('/', 1)
     const top = slash < 0 ? path.slice(1) : path.slice(1, slash)
     const target = this.topLinks.get(top)

@@ -7,15 +7,15 @@ import {BUILD_ROOTFS} from '../cli/options/build-rootfs.js'
 const defaults = BUILD_ROOTFS.flags
 
 export type * from './types.js'
-export {isNsToolRootfs, MANIFEST_DIR} from './write/index.js'
+export {isNsToolRootfs, MANIFEST_DIR, readManifest, type Manifest} from './write/index.js'
 
 // Plans and writes the rootfs at options.output (default ./rootfs). Throws NsToolError (exit 1)
 // for a missing library (unless allowMissing), UsageError (exit 2) for unusable options.
 export async function build(programs: string[], options: BuildOptions = {}): Promise<BuildResult> {
   const output = resolvePath(options.output ?? defaults.output.default)
   // The request, in the terms that decide the plan; with unchanged inputs its plan is reused.
-  // plan: the plan's format (2: the ld.so.cache records are in the plan).
-  const request = JSON.stringify({plan: 2, programs, files: options.files ?? [], layout: options.layout ?? defaults.layout.default, resolver: options.resolver ?? defaults.resolver.default, sysroot: options.sysroot ?? '/', busybox: options.busybox ?? false, skeleton: options.skeleton ?? defaults.skeleton.default, allowMissing: options.allowMissing ?? false, path: process.env.PATH ?? '', cwd: process.cwd()})
+  // plan: the plan's format (2: the ld.so.cache records are in the plan; 3: entries name their package).
+  const request = JSON.stringify({plan: 3, programs, files: options.files ?? [], layout: options.layout ?? defaults.layout.default, resolver: options.resolver ?? defaults.resolver.default, sysroot: options.sysroot ?? '/', busybox: options.busybox ?? false, skeleton: options.skeleton ?? defaults.skeleton.default, allowMissing: options.allowMissing ?? false, path: process.env.PATH ?? '', cwd: process.cwd()})
   return buildOutput(output, request, () => plan(programs, options), options)
 }
 

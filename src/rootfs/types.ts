@@ -2,6 +2,7 @@
 // prints it, the writer executes it, tests assert on it.
 import type {LdCacheRecord} from '../loader/ld-cache.js'
 import type {MissingLibrary, ProgramInfo} from '../loader/types.js'
+import type {PackageRef} from '../provenance/types.js'
 import type {BUILD_ROOTFS} from '../cli/options/build-rootfs.js'
 
 // The choices are the command line's (src/cli/options).
@@ -23,6 +24,8 @@ export interface PlanEntry {
   reason: string
   // Who asked for it (library and interpreter entries).
   neededBy?: string[]
+  // The installed package that ships the host file or link this entry copies (provenance).
+  package?: PackageRef
 }
 
 export interface Plan {

@@ -1,11 +1,9 @@
 // The busybox rootfs of `ns-tool chroot`, made once in the user's cache directory.
-import {homedir} from 'node:os'
-import {join} from 'node:path'
+import {cacheDir} from '../cache-dir.js'
 import {NsToolError} from '../errors.js'
 
 export function defaultChrootDir(): string {
-  const cache = process.env.XDG_CACHE_HOME || join(homedir(), '.cache')
-  return join(cache, 'ns-tool', 'chroot')
+  return cacheDir('chroot')
 }
 
 export async function ensureBusyboxRootfs(dir = defaultChrootDir(), busybox?: string): Promise<string> {

@@ -14,6 +14,7 @@ import Chroot from '../../commands/chroot.js'
 import Deps from '../../commands/deps.js'
 import Export from '../../commands/export.js'
 import Run from '../../commands/run.js'
+import Sbom from '../../commands/sbom.js'
 import Verify from '../../commands/verify.js'
 import {oclifArgv, parseArgv, type Parsed} from '../../src/cli/argv.js'
 import {fromOclif} from '../../src/cli/oclif-flags.js'
@@ -23,6 +24,7 @@ import {CHROOT} from '../../src/cli/options/chroot.js'
 import {DEPS} from '../../src/cli/options/deps.js'
 import {EXPORT} from '../../src/cli/options/export.js'
 import {RUN} from '../../src/cli/options/run.js'
+import {SBOM} from '../../src/cli/options/sbom.js'
 import {VERIFY} from '../../src/cli/options/verify.js'
 import {repoRoot} from '../support/cli.js'
 
@@ -39,6 +41,7 @@ const COMMANDS: Array<[OptionTable, CommandClass]> = [
   [VERIFY, Verify],
   [EXPORT, Export],
   [CHROOT, Chroot],
+  [SBOM, Sbom],
 ]
 
 const packageConfig = {pjson: JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')), isSingleCommandCLI: false}

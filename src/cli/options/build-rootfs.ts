@@ -31,7 +31,7 @@ export const BUILD_ROOTFS = {
     'dry-run': {type: 'boolean', api: false, description: 'print the plan, write nothing'},
     json: {type: 'boolean', api: false, description: 'print the manifest (plan entries, programs, missing, stats) as JSON'},
     'allow-missing': {type: 'boolean', description: 'a library that cannot be found is a warning instead of an error'},
-    skeleton: {type: 'boolean', allowNo: true, default: true, description: 'add the skeleton directories and /etc files'},
+    skeleton: {type: 'boolean', allowNo: true, default: true, description: 'add the skeleton directories and /etc files, and what scanners read (os-release, the packages\' status.d entries and copyright files)'},
     'keep-setuid': {type: 'boolean', description: 'keep setuid/setgid bits (dropped by default)'},
     quiet: {type: 'boolean', char: 'q', api: false, description: 'print nothing but errors'},
     config: {type: 'string', value: 'FILE', api: false, config: false, description: 'read options from a JSON or YAML file (keys: the long flag names, and "programs"; paths relative to the file); flags given here win'},

@@ -1,5 +1,13 @@
 // export's options; exportRootfs() of the API takes the same ones (see index.ts).
+import {UsageError} from '../../errors.js'
 import type {OptionTable} from './index.js'
+
+// --layers N: a whole number of layers, 1 or more.
+function layerCount(value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n < 1) throw new UsageError(`--layers ${value}: give a whole number of layers, 1 or more`)
+  return n
+}
 
 export const EXPORT = {
   id: 'export',
@@ -13,8 +21,10 @@ export const EXPORT = {
     output: {type: 'string', char: 'o', required: true, value: 'OUT', description: 'the file (tar) or directory (oci, bundle) to write'},
     tag: {type: 'string', default: 'latest', value: 'TAG', description: 'oci: the image tag'},
     entrypoint: {type: 'string', default: '/bin/sh', value: 'PATH', description: 'oci, bundle: the command to run'},
+    layers: {type: 'string', value: 'N', apiType: 'number', toApi: layerCount, description: 'oci: up to N layers by owning package, the most shared first, the rest in the last'},
+    sbom: {type: 'boolean', description: 'attach SPDX and CycloneDX SBOMs: OCI artifacts referring to the image; OUT.spdx.json and OUT.cdx.json beside a tarball; in a bundle'},
     force: {type: 'boolean', description: 'replace OUT if it exists'},
-    json: {type: 'boolean', api: false, description: 'print {format, output, entries, digest?}'},
+    json: {type: 'boolean', api: false, description: 'print {format, output, entries, digest?, layers?, referrers?, referrersTag?, sboms?}'},
     quiet: {type: 'boolean', char: 'q', api: false, description: 'print nothing but errors'},
   },
   api: {sourceDateEpoch: 'number', progress: 'function'},

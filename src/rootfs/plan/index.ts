@@ -11,6 +11,7 @@ import {parseFileFlag, placeFileRequest, type FileRequest} from './files.js'
 import {placeFlat} from './flat-layout.js'
 import {HostTree, placeHostPath, placeTopLinks} from './host-layout.js'
 import {ldCacheRecords, libraryDirs} from './ld-cache.js'
+import {placeProvenance} from './provenance.js'
 import {skeletonEntries} from './skeleton.js'
 import {BUILD_ROOTFS} from '../../cli/options/build-rootfs.js'
 
@@ -27,8 +28,8 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
   }
   const closure = await resolveClosure(programs, requests, sysroot, options)
   const map = new EntryMap()
+  const tree = new HostTree(sysroot)
   if (layout === 'host') {
-    const tree = new HostTree(sysroot)
     placeTopLinks(map, tree)
     for (const file of closure.files) {
       placeHostPath(map, tree, file.path, closureReason(file))
@@ -55,6 +56,7 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
   if (layout === 'flat' && !map.has('/etc/ld.so.conf') && dirs.length > 0) {
     map.add({path: '/etc/ld.so.conf', type: 'file', content: dirs.map((d) => `${d}\n`).join(''), mode: 0o644, reason: 'ld.so.cache'})
   }
+  await placeProvenance(map, tree, options)
   const needsLdCache = dirs.length > 0 && (layout === 'flat' || closure.needsLdCache !== false)
   const ldCache = needsLdCache ? ldCacheRecords(closure, layout) : undefined
   const warnings = closure.warnings?.length ? {warnings: closure.warnings} : undefined

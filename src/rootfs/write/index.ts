@@ -20,7 +20,7 @@ interface ManifestFile {
   ino: number
 }
 
-interface Manifest {
+export interface Manifest {
   tool: 'ns-tool'
   version: 1
   layout: string
@@ -93,7 +93,7 @@ function cachedPlan(manifest: Manifest | undefined, output: string, request: str
   return {...cache.plan, entries: manifest!.entries, output}
 }
 
-function readManifest(output: string): Manifest | undefined {
+export function readManifest(output: string): Manifest | undefined {
   try {
     const manifest = JSON.parse(readFileSync(join(output, MANIFEST), 'utf8')) as Manifest
     return manifest.tool === 'ns-tool' ? manifest : undefined

@@ -1,0 +1,37 @@
+// export --format bundle: an OCI runtime bundle, config.json (what runc's `spec` makes, without a
+// terminal) and a copy of the tree in rootfs/, which runc and crun run as is.
+import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {walk} from './tree.js'
+
+export async function writeBundle(rootfs: string, dir: string, options: {entrypoint?: string}): Promise<number> {
+  mkdirSync(dir, {recursive: true})
+  const {execFileSync} = await import('node:child_process')
+  // cp -a keeps links, modes and owners; hard links where the filesystem allows would share inodes
+  // with the source tree, which runc may write to.
+  execFileSync('cp', ['-a', '--', rootfs, join(dir, 'rootfs')])
+  rmSync(join(dir, 'rootfs', '.ns-tool'), {recursive: true, force: true})
+  const config = {
+    ociVersion: '1.0.2',
+    process: {terminal: false, user: {uid: 0, gid: 0}, args: [options.entrypoint ?? '/bin/sh'], env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'], cwd: '/', capabilities: {bounding: CAPS, effective: CAPS, permitted: CAPS}, rlimits: [{type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024}], noNewPrivileges: true},
+    root: {path: 'rootfs', readonly: false},
+    hostname: 'ns-tool',
+    mounts: [
+      {destination: '/proc', type: 'proc', source: 'proc'},
+      {destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k']},
+      {destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620']},
+      {destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k']},
+      {destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev']},
+      {destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro']},
+    ],
+    linux: {
+      namespaces: [{type: 'pid'}, {type: 'network'}, {type: 'ipc'}, {type: 'uts'}, {type: 'mount'}],
+      maskedPaths: ['/proc/kcore', '/proc/keys', '/proc/timer_list', '/proc/sched_debug', '/sys/firmware'],
+      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+    },
+  }
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n')
+  return walk(join(dir, 'rootfs')).length
+}
+
+const CAPS = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE']

@@ -1,0 +1,60 @@
+// The package owners index kept between runs: a large database's index is saved in the user's
+// cache, read back instead of every file list, answers as the lists do (bisection over sorted
+// lines finds the first, the last and the middle, and nothing for a path no package lists), and is
+// not used once the database has changed.
+import {expect} from 'chai'
+import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {forgetPackageDatabases, packageDatabase} from '../../src/data/packages.js'
+import {makeTempDir} from '../support/temp.js'
+
+const FILES = 20_500
+
+describe('data/owner-index', () => {
+  let saved: string | undefined
+  beforeEach(() => {
+    saved = process.env.XDG_CACHE_HOME
+    process.env.XDG_CACHE_HOME = makeTempDir()
+    forgetPackageDatabases()
+  })
+  afterEach(() => {
+    if (saved === undefined) delete process.env.XDG_CACHE_HOME
+    else process.env.XDG_CACHE_HOME = saved
+    forgetPackageDatabases()
+  })
+
+  it('is saved for a large database, read back, and dropped when the database changes', () => {
+    const sysroot = makeTempDir()
+    const dpkg = join(sysroot, 'var/lib/dpkg')
+    mkdirSync(join(dpkg, 'info'), {recursive: true})
+    const status = (extra: string) => writeFileSync(join(dpkg, 'status'), `Package: big\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1\n\nPackage: small\nStatus: install ok installed\nArchitecture: all\nVersion: 2${extra}\n`)
+    const name = (i: number) => `/usr/share/big/f${String(i).padStart(5, '0')}`
+    status('')
+    writeFileSync(join(dpkg, 'info/big.list'), ['/usr', '/usr/share', '/usr/share/big', ...Array.from({length: FILES}, (_, i) => name(i))].join('\n') + '\n')
+    writeFileSync(join(dpkg, 'info/small.list'), '/usr\n/usr/share\n/usr/share/small\n')
+    const owner = (path: string) => packageDatabase(sysroot).ownerOf(path)?.name
+    const probes = [name(0), name(FILES - 1), name(12_345), '/usr/share/small', '/usr/share', '/usr/share/big/nothing', '/etc/absent']
+    const fresh = probes.map(owner)
+    expect(fresh).to.deep.equal(['big', 'big', 'big', 'small', 'big', undefined, undefined])
+    const dir = join(process.env.XDG_CACHE_HOME!, 'ns-tool', 'dpkg-owners')
+    const [file] = readdirSync(dir)
+    // The saved index is what answers next time: an owner changed in it shows.
+    const text = readFileSync(join(dir, file), 'latin1')
+    writeFileSync(join(dir, file), text.replace(`${name(12_345)}\tbig:amd64\n`, `${name(12_345)}\tsmall:all\n`), 'latin1')
+    forgetPackageDatabases()
+    expect(probes.map(owner)).to.deep.equal(['big', 'big', 'small', 'small', 'big', undefined, undefined])
+    // A changed database is read afresh.
+    status('\nDescription: changed')
+    forgetPackageDatabases()
+    expect(probes.map(owner)).to.deep.equal(fresh)
+  })
+
+  it('is not saved for a small database', () => {
+    const sysroot = makeTempDir()
+    mkdirSync(join(sysroot, 'var/lib/dpkg/info'), {recursive: true})
+    writeFileSync(join(sysroot, 'var/lib/dpkg/status'), 'Package: a\nStatus: install ok installed\nArchitecture: all\nVersion: 1\n')
+    writeFileSync(join(sysroot, 'var/lib/dpkg/info/a.list'), '/ab\n')
+    expect(packageDatabase(sysroot).ownerOf('/ab')?.name).to.equal('a')
+    expect(() => readdirSync(join(process.env.XDG_CACHE_HOME!, 'ns-tool', 'dpkg-owners'))).to.throw()
+  })
+})
