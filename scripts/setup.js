@@ -6,7 +6,7 @@
 import {spawnSync} from 'node:child_process'
 import {existsSync, readdirSync, statSync, mkdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
 const args = new Set(process.argv.slice(2))
@@ -72,21 +72,31 @@ function buildTypeScript() {
   writeFileSync(stamp, new Date().toISOString() + '\n')
 }
 
-function buildHelper() {
+// The TypeScript the helper's generated header comes from (capabilities, PATH, seccomp table).
+function generatorInputs() {
+  const sandbox = join(root, 'src', 'sandbox')
+  const files = [join(sandbox, 'capabilities.ts'), join(sandbox, 'helper-defaults.ts'), join(root, 'src', 'loader', 'program.ts')]
+  return Math.max(...files.map(mtime), newest(join(sandbox, 'seccomp'), (n) => n.endsWith('.ts')))
+}
+
+async function buildHelper() {
   const sourceDir = join(root, 'src', 'helper')
   const sources = existsSync(sourceDir) ? readdirSync(sourceDir).filter((n) => n.endsWith('.c')) : []
   if (sources.length === 0) return
-  const output = join(root, 'dist', 'helper', 'ns-tool-helper')
-  const newestSource = newest(sourceDir, (n) => n.endsWith('.c') || n.endsWith('.h'))
+  const outputDir = join(root, 'dist', 'helper')
+  const output = join(outputDir, 'ns-tool-helper')
+  const newestSource = Math.max(newest(sourceDir, (n) => n.endsWith('.c') || n.endsWith('.h')), generatorInputs())
   if (!force && mtime(output) >= newestSource) return
   const cc = process.env.CC || 'cc'
   const probe = spawnSync(cc, ['--version'], {stdio: 'ignore'})
   if (probe.error || probe.status !== 0) {
     fail(`no C compiler (${cc}) to build the helper: install one (Debian/Ubuntu: apt-get install gcc libc6-dev; Fedora: dnf install gcc glibc-static)`)
   }
-  mkdirSync(dirname(output), {recursive: true})
+  mkdirSync(outputDir, {recursive: true})
+  const {writeHelperDefaults} = await import(pathToFileURL(join(root, 'dist', 'src', 'sandbox', 'helper-defaults.js')).href)
+  writeHelperDefaults(outputDir, cc)
   const tmp = `${output}.tmp-${process.pid}`
-  const common = ['-O2', '-Wall', '-Wextra', '-D_GNU_SOURCE', '-o', tmp, ...sources.map((s) => join(sourceDir, s))]
+  const common = ['-O2', '-Wall', '-Wextra', '-D_GNU_SOURCE', '-I', outputDir, '-o', tmp, ...sources.map((s) => join(sourceDir, s))]
   console.error('setup: compiling the C helper')
   // Static where libc allows, so the helper has no run-time dependency; dynamic otherwise.
   const built = spawnSync(cc, ['-static', ...common], {cwd: root, stdio: ['ignore', 'ignore', 'pipe']})
@@ -102,4 +112,4 @@ function buildHelper() {
 
 if (!args.has('--no-install')) installDependencies()
 buildTypeScript()
-buildHelper()
+await buildHelper()

@@ -2,6 +2,8 @@
 // terminal) and a copy of the tree in rootfs/, which runc and crun run as is.
 import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {ROOT_PATH} from '../loader/program.js'
+import {ociCapabilities} from '../sandbox/capabilities.js'
 import {walk} from './tree.js'
 
 export async function writeBundle(rootfs: string, dir: string, options: {entrypoint?: string}): Promise<number> {
@@ -11,9 +13,12 @@ export async function writeBundle(rootfs: string, dir: string, options: {entrypo
   // with the source tree, which runc may write to.
   execFileSync('cp', ['-a', '--', rootfs, join(dir, 'rootfs')])
   rmSync(join(dir, 'rootfs', '.ns-tool'), {recursive: true, force: true})
+  // The same capabilities, PATH and seccomp filter as `ns-tool run` by default.
+  const CAPS = ociCapabilities()
+  const {defaultProfile, resolveProfile} = await import('../sandbox/seccomp/profile.js')
   const config = {
     ociVersion: '1.0.2',
-    process: {terminal: false, user: {uid: 0, gid: 0}, args: [options.entrypoint ?? '/bin/sh'], env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'], cwd: '/', capabilities: {bounding: CAPS, effective: CAPS, permitted: CAPS}, rlimits: [{type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024}], noNewPrivileges: true},
+    process: {terminal: false, user: {uid: 0, gid: 0}, args: [options.entrypoint ?? '/bin/sh'], env: [`PATH=${ROOT_PATH}`, 'TERM=xterm'], cwd: '/', capabilities: {bounding: CAPS, effective: CAPS, permitted: CAPS}, rlimits: [{type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024}], noNewPrivileges: true},
     root: {path: 'rootfs', readonly: false},
     hostname: 'ns-tool',
     mounts: [
@@ -28,10 +33,9 @@ export async function writeBundle(rootfs: string, dir: string, options: {entrypo
       namespaces: [{type: 'pid'}, {type: 'network'}, {type: 'ipc'}, {type: 'uts'}, {type: 'mount'}],
       maskedPaths: ['/proc/kcore', '/proc/keys', '/proc/timer_list', '/proc/sched_debug', '/sys/firmware'],
       readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+      seccomp: resolveProfile(defaultProfile()),
     },
   }
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n')
   return walk(join(dir, 'rootfs')).length
 }
-
-const CAPS = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE']

@@ -7,6 +7,7 @@ import {createWriteStream, mkdirSync, renameSync, writeFileSync} from 'node:fs'
 import {arch} from 'node:os'
 import {join} from 'node:path'
 import {pipeline} from 'node:stream/promises'
+import {ROOT_PATH} from '../loader/program.js'
 import {writeTar} from './tar.js'
 import type {TreeEntry} from './tree.js'
 
@@ -73,7 +74,7 @@ export async function writeOci(rootfs: string, dir: string, groups: LayerGroup[]
     created,
     architecture: goArch(),
     os: 'linux',
-    config: {Entrypoint: [options.entrypoint], Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']},
+    config: {Entrypoint: [options.entrypoint], Env: [`PATH=${ROOT_PATH}`]},
     rootfs: {type: 'layers', diff_ids: written.map((w) => w.diffId)},
     history: groups.map((group) => ({created, created_by: group.createdBy})),
   }))

@@ -21,6 +21,10 @@ static void print_help(void) {
        "  --init              a reaper is PID 1, COMMAND is PID 2\n"
        "  --pty / --no-pty    own pseudo-terminal (default: when stdin and stdout are terminals)\n"
        "  --binfmt LINE       register LINE (fix-binary) in the sandbox's own binfmt_misc\n"
+       "  --cap-add CAP  --cap-drop CAP|ALL   over Docker's default capability set\n"
+       "  --seccomp default|unconfined        the built-in filter is the default capability set's\n"
+       "  --seccomp-bpf FD    a compiled filter (struct sock_filter[]) read from FD\n"
+       "  --memory BYTES  --pids-limit N  --cpus N   limits, in a cgroup made for the run\n"
        "exit: COMMAND's status, 128+N for signal N, 125 setup failed, 126 cannot execute, 127 not found");
 }
 
@@ -31,6 +35,11 @@ static int parse_int(const char *value, const char *name) {
   n = strtol(value, &end, 10);
   if (*value == '\0' || *end != '\0' || n < 0 || n > 0x7fffffff) usage_error("not a number", value);
   return (int)n;
+}
+
+/* The defence options (caps.c, seccomp.c, cgroup.c) each take one value. */
+static int defence_option(const char *flag, const char *value) {
+  return capability_option(flag, value) || seccomp_option(flag, value) || cgroup_option(flag, value);
 }
 
 void parse_args(int argc, char **argv) {
@@ -66,6 +75,7 @@ void parse_args(int argc, char **argv) {
     else if (strcmp(a, "--pty") == 0) opt.pty = 1;
     else if (strcmp(a, "--no-pty") == 0) opt.pty = 0;
     else if (binfmt_option(a, i + 1 < argc ? argv[i + 1] : NULL)) i++;
+    else if (defence_option(a, i + 1 < argc ? argv[i + 1] : NULL)) i++;
     else if (a[0] == '-' && a[1] == '-') usage_error("unknown option", a);
     else break;
 #undef NEED

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "ns-tool-defaults.h"
 #include "ns-tool-helper.h"
 
 static void apply_environment(void) {
@@ -16,16 +17,17 @@ static void apply_environment(void) {
   if (opt.clearenv) clearenv();
   for (i = 0; i < opt.nsetenv; i++)
     if (setenv(opt.setenv_keys[i], opt.setenv_values[i], 1) < 0) die("setenv %s", opt.setenv_keys[i]);
-  if (!getenv("PATH")) setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
+  if (!getenv("PATH")) setenv("PATH", NS_DEFAULT_PATH, 1);
 }
 
 void exec_command(int pty_sock) {
   if (setsid() < 0) die("setsid");
   if (pty_sock >= 0) attach_new_pty(pty_sock);
+  limit_bounding_set();
   if (!opt.userns && setgroups(0, NULL) < 0) die("setgroups");
   if (setgid((gid_t)opt.gid) < 0) die("setgid %d", opt.gid);
   if (setuid((uid_t)opt.uid) < 0) die("setuid %d", opt.uid);
-  if (opt.uid == 0) drop_capabilities();
+  set_capabilities();
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die("no_new_privs");
   apply_environment();
   if (chdir(opt.chdir) < 0) die("chdir %s", opt.chdir);

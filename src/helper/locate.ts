@@ -12,7 +12,12 @@ export function packageRoot(): string {
 }
 
 function builtHelper(): string {
-  return join(packageRoot(), 'dist', 'helper', 'ns-tool-helper')
+  return helperDataPath('ns-tool-helper')
+}
+
+// A file built alongside the helper (its generated header, the system call numbers it knows).
+export function helperDataPath(name: string): string {
+  return join(packageRoot(), 'dist', 'helper', name)
 }
 
 export function helperPath(): string {

@@ -53,7 +53,7 @@ int main(int argc, char **argv) {
   }
   parse_args(argc, argv);
   /* Dies with ns-tool: a SIGKILLed parent must not leave a sandbox running. */
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die("prctl PDEATHSIG");
+  if (prctl(PR_SET_PDEATHSIG, parent_death_signal()) < 0) die("prctl PDEATHSIG");
   if (getppid() != parent) _exit(EXIT_SETUP);
   /* As docker run -t users expect: output redirected to a file or a pipe gets no \r\n. */
   if (opt.pty < 0) opt.pty = isatty(0) && isatty(1);
@@ -62,13 +62,15 @@ int main(int argc, char **argv) {
     if (!realpath(opt.rootfs, real)) die("rootfs %s", opt.rootfs);
     opt.rootfs = strdup(real);
   }
+  if (cgroup_wanted()) cgroup_prepare();
   if (opt.userns) enter_user_namespace();
   else if (emulating() && geteuid() == 0) enter_emulation_namespace();
   else if (geteuid() != 0) {
     errno = EPERM;
     die("creating namespaces needs root, or --userns");
   }
-  flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | (opt.net_host ? 0 : CLONE_NEWNET);
+  /* With limits, PID 1 takes its cgroup namespace itself, once inside the run's cgroup. */
+  flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | (cgroup_wanted() ? 0 : CLONE_NEWCGROUP) | (opt.net_host ? 0 : CLONE_NEWNET);
   if (unshare(flags) < 0) die("unshare");
   if (opt.pty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) < 0) die("socketpair");
   keep_caller_proc();
@@ -77,9 +79,11 @@ int main(int argc, char **argv) {
   if (child_pid < 0) die("fork");
   if (child_pid == 0) {
     unblock_relayed_signals();
+    if (cgroup_wanted()) cgroup_enter();
     if (sockets[0] >= 0) close(sockets[0]);
     sandbox_main(sockets[1]);
   }
+  cgroup_check_parent();
   if (sockets[1] >= 0) close(sockets[1]);
-  return supervise(sockets[0]);
+  return cgroup_finish(supervise(sockets[0]));
 }

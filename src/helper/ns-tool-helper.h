@@ -77,8 +77,23 @@ int emulating(void);
 void enter_emulation_namespace(void);
 void setup_binfmt(int rootfd);
 
-/* caps.c */
-void drop_capabilities(void);
+/* caps.c: --cap-add / --cap-drop over the default set */
+int capability_option(const char *flag, const char *value);
+void limit_bounding_set(void);
+void set_capabilities(void);
+
+/* seccomp.c: --seccomp default|unconfined, --seccomp-bpf FD */
+int seccomp_option(const char *flag, const char *value);
+void install_seccomp(void);
+
+/* cgroup.c: --memory, --pids-limit, --cpus in a cgroup made for the run */
+int cgroup_option(const char *flag, const char *value);
+int cgroup_wanted(void);
+void cgroup_prepare(void);
+void cgroup_enter(void);
+int cgroup_finish(int status);
+int parent_death_signal(void);
+void cgroup_check_parent(void);
 
 /* signals.c: what a signal does to an ordinary process; the pid signals go to */
 extern pid_t child_pid;

@@ -52,6 +52,7 @@ void sandbox_main(int pty_sock) {
   if (chdir("/") < 0) die("chdir /");
   if (sethostname(opt.hostname, strlen(opt.hostname)) < 0) die("sethostname %s", opt.hostname);
   if (!opt.net_host) loopback_up();
+  install_seccomp();
   if (opt.init) run_reaper(pty_sock);
   exec_command(pty_sock);
 }

@@ -1,6 +1,7 @@
 // A run spec (what `run` was asked for, in the API's terms) -> the helper's argv.
 // The command line that produces a spec lives in src/cli/run.ts; running it in src/sandbox/supervise.ts.
-import {RUN} from '../cli/options/run.js'
+import {parseCpus, parseMemory, parsePidsLimit, RUN} from '../cli/options/run.js'
+import {parseCapability} from './capabilities.js'
 
 export interface Bind {
   source: string
@@ -30,9 +31,38 @@ export interface RunSpec {
   pty?: boolean
   // binfmt_misc registrations for the sandbox's own instance (qemu for a foreign command).
   binfmt?: string[]
+  // default: the table in src/sandbox/seccomp/table.ts; unconfined: none; else a profile file
+  // in the OCI/Docker JSON format.
+  seccomp?: 'default' | 'unconfined' | (string & {})
+  // Over Docker's default set; docker's spelling (CAP_ optional, any case); capDrop may say ALL.
+  capAdd?: string[]
+  capDrop?: string[]
+  // Limits, in a cgroup made for the run: bytes (the command line's --memory 64m is 67108864),
+  // processes and threads, CPUs.
+  memory?: number
+  pidsLimit?: number
+  cpus?: number
 }
 
-export function helperArgv(spec: RunSpec): string[] {
+// The fd on which supervise.ts hands the helper a compiled seccomp filter.
+export const SECCOMP_FD = 3
+
+// Capabilities, filter and limits: drops before adds (an added capability wins, as in docker). The
+// API's values are checked here too.
+function defenceArgv(spec: RunSpec, compiledFilter: boolean): string[] {
+  const argv: string[] = []
+  for (const cap of spec.capDrop ?? []) argv.push('--cap-drop', parseCapability(cap, '--cap-drop'))
+  for (const cap of spec.capAdd ?? []) argv.push('--cap-add', parseCapability(cap, '--cap-add'))
+  if (compiledFilter) argv.push('--seccomp-bpf', String(SECCOMP_FD))
+  else if (spec.seccomp === 'unconfined') argv.push('--seccomp', 'unconfined')
+  if (spec.memory !== undefined) argv.push('--memory', String(parseMemory(spec.memory)))
+  if (spec.pidsLimit !== undefined) argv.push('--pids-limit', String(parsePidsLimit(spec.pidsLimit)))
+  if (spec.cpus !== undefined) argv.push('--cpus', String(parseCpus(spec.cpus)))
+  return argv
+}
+
+// compiledFilter: a seccomp filter goes to the helper on SECCOMP_FD.
+export function helperArgv(spec: RunSpec, compiledFilter = false): string[] {
   const argv: string[] = []
   const userns = spec.userns ?? RUN.flags.userns.default
   if (userns === 'always' || (userns === 'auto' && process.getuid?.() !== 0)) argv.push('--userns')
@@ -50,6 +80,7 @@ export function helperArgv(spec: RunSpec): string[] {
   if (spec.pty === true) argv.push('--pty')
   if (spec.pty === false) argv.push('--no-pty')
   for (const line of spec.binfmt ?? []) argv.push('--binfmt', line)
+  argv.push(...defenceArgv(spec, compiledFilter))
   argv.push('--', spec.rootfs, spec.command ?? '/bin/sh', ...(spec.args ?? []))
   return argv
 }

@@ -7,14 +7,25 @@ import {NsToolError, UsageError} from '../errors.js'
 import {helperPath} from '../helper/locate.js'
 import {commandExecution} from '../loader/execution.js'
 import {ROOT_PATH} from '../loader/program.js'
-import {helperArgv, type RunSpec} from './spec.js'
+import {helperArgv, SECCOMP_FD, type RunSpec} from './spec.js'
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const
 
+// A seccomp filter compiled here, when the helper's built-in one is not the one asked for (a
+// profile file, or capabilities that lift a refusal); loaded only then, off run's fast path.
+async function compiledFilter(spec: RunSpec): Promise<Buffer | undefined> {
+  const setting = spec.seccomp ?? 'default'
+  if (setting === 'unconfined' || (setting === 'default' && !spec.capAdd?.length)) return undefined
+  const [{seccompFilter}, {capabilitySet, DEFAULT_CAPABILITIES}] = await Promise.all([import('./seccomp/index.js'), import('./capabilities.js')])
+  const caps = capabilitySet(spec.capAdd, spec.capDrop)
+  const filter = await seccompFilter(setting, caps, caps.filter((cap) => !DEFAULT_CAPABILITIES.includes(cap)))
+  return 'program' in filter ? filter.program : undefined
+}
+
 // Runs the command; resolves with its exit status (128+N when the helper died of signal N).
-export function run(spec: RunSpec): Promise<number> {
+export async function run(spec: RunSpec): Promise<number> {
   if (!statSync(spec.rootfs, {throwIfNoEntry: false})?.isDirectory()) {
-    return Promise.reject(new UsageError(`${spec.rootfs}: no such directory (build one with: ns-tool build-rootfs -o ${spec.rootfs} bash)`))
+    throw new UsageError(`${spec.rootfs}: no such directory (build one with: ns-tool build-rootfs -o ${spec.rootfs} bash)`)
   }
   let emulated: RunSpec
   try {
@@ -23,8 +34,17 @@ export function run(spec: RunSpec): Promise<number> {
     return Promise.reject(error)
   }
   const helper = helperPath()
+  const filter = await compiledFilter(emulated)
+  const argv = helperArgv(emulated, filter !== undefined)
   return new Promise((resolve, reject) => {
-    const child = spawn(helper, helperArgv(emulated), {stdio: 'inherit'})
+    const stdio = filter ? ['inherit', 'inherit', 'inherit', 'pipe'] as const : 'inherit'
+    const child = spawn(helper, argv, {stdio: stdio as 'inherit'})
+    if (filter) {
+      const pipe = child.stdio[SECCOMP_FD] as NodeJS.WritableStream
+      // A helper that stops before reading it has said why on stderr.
+      pipe.on('error', () => {})
+      pipe.end(filter)
+    }
     // The helper forwards these to the command; ns-tool itself must not die of them first.
     const forward = (signal: NodeJS.Signals) => child.kill(signal)
     for (const signal of FORWARDED) process.on(signal, forward)

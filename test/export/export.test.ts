@@ -6,13 +6,8 @@ import {existsSync, readFileSync, utimesSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {cli} from '../support/cli.js'
 import {treeListing} from '../support/tree.js'
-import {isRoot, skipBecause} from '../support/skip.js'
+import {isRoot, skipBecause, which} from '../support/skip.js'
 import {makeTempDir} from '../support/temp.js'
-
-function which(tool: string): string | undefined {
-  const r = spawnSync('sh', ['-c', `command -v ${tool}`], {encoding: 'utf8'})
-  return r.status === 0 ? r.stdout.trim() : undefined
-}
 
 describe('export', function () {
   this.timeout(300_000)

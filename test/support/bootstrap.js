@@ -28,7 +28,8 @@ const wanted = [
   ['gcc-multilib', '/usr/share/doc/gcc-multilib'],
   ['strace', '/usr/bin/strace'],
   ['qemu-user-static', '/usr/bin/qemu-aarch64-static'],
-  // export: a local registry to push to and pull from, podman to run the image
+  // export: a local registry to push to and pull from; podman to run the image, and its
+  // seccomp.json, the oracle for run's Docker-format profiles
   ['docker-registry', '/usr/bin/docker-registry'],
   ['podman', '/usr/bin/podman'],
 ]

@@ -1,5 +1,6 @@
 // run's options; run() of the API takes the same ones, as a RunSpec (see index.ts).
 import {statSync} from 'node:fs'
+import {availableParallelism} from 'node:os'
 import {UsageError} from '../../errors.js'
 import type {OptionTable} from './index.js'
 
@@ -25,6 +26,12 @@ export const RUN = {
     ephemeral: {type: 'boolean', description: 'writes go to a throw-away overlay; ROOTFS stays untouched'},
     init: {type: 'boolean', description: 'a small reaper is PID 1 and forwards signals; COMMAND is PID 2'},
     pty: {type: 'boolean', allowNo: true, description: 'give COMMAND its own pseudo-terminal (default: when stdin and stdout are terminals)'},
+    seccomp: {type: 'string', default: 'default', value: 'default|unconfined|FILE', description: 'system call filter: default (see README: What the sandbox refuses), unconfined, or a profile in the OCI/Docker JSON format'},
+    'cap-add': {type: 'string', multiple: true, value: 'CAP', description: 'add a capability to Docker\'s default set (CAP_ optional, any case)'},
+    'cap-drop': {type: 'string', multiple: true, value: 'CAP|ALL', description: 'drop a capability from the default set, or ALL'},
+    memory: {type: 'string', value: 'SIZE', apiType: 'number', toApi: (value: string) => parseMemory(value), description: 'memory limit, RAM and swap (512m, 2g); a command OOM-killed exits 137 (API: bytes)'},
+    'pids-limit': {type: 'string', value: 'N', apiType: 'number', toApi: (value: string) => parsePidsLimit(value), description: 'most processes and threads at once, PID 1 included'},
+    cpus: {type: 'string', value: 'N', apiType: 'number', toApi: (value: string) => parseCpus(value), description: 'CPU time, in CPUs (0.5, 2)'},
   },
   api: {command: 'string', args: 'string[]'},
 } as const satisfies OptionTable
@@ -58,4 +65,33 @@ export function parseUser(value: string): {uid: number; gid: number} {
   if (!match) throw new UsageError(`--user ${value}: expected numeric UID or UID:GID`)
   const uid = Number(match[1])
   return {uid, gid: match[2] === undefined ? uid : Number(match[2])}
+}
+
+const UNITS: Record<string, number> = {'': 1, b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40}
+// Docker's minimum: below it not even a shell starts.
+const MIN_MEMORY = 6 * 2 ** 20
+
+// `--memory 64m`, `1.5g`, `512MiB`, `1073741824` (bytes): binary units, as docker reads them.
+export function parseMemory(value: string | number): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?$/i.exec(String(value).trim())
+  const bytes = match ? Math.floor(Number(match[1]) * UNITS[match[2].toLowerCase()]) : Number.NaN
+  if (!Number.isSafeInteger(bytes)) throw new UsageError(`--memory ${value}: expected a size such as 512m or 2g (units b, k, m, g, t)`)
+  if (bytes < MIN_MEMORY) throw new UsageError(`--memory ${value}: below the minimum of 6m`)
+  return bytes
+}
+
+// `--pids-limit N`
+export function parsePidsLimit(value: string | number): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(String(value).trim()) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--pids-limit ${value}: expected a whole number of processes, 1 or more`)
+  return n
+}
+
+// `--cpus N`, at most the machine's CPUs (as docker checks).
+export function parseCpus(value: string | number): number {
+  const n = Number(value)
+  const cpus = availableParallelism()
+  if (!/^\d*\.?\d+$/.test(String(value).trim()) || !(n >= 0.01)) throw new UsageError(`--cpus ${value}: expected a number of CPUs such as 0.5 or 2`)
+  if (n > cpus) throw new UsageError(`--cpus ${value}: this machine has ${cpus} CPU${cpus === 1 ? '' : 's'}`)
+  return n
 }
