@@ -131,6 +131,17 @@ describe('run: the seccomp filter', function () {
     })
   }
 
+  it('the API takes the same settings: seccomp, capDrop, memory (bytes), pidsLimit, cpus', function () {
+    const api = (spec: object) => spawnSync(process.execPath, ['--input-type=module', '-e',
+      `import {run} from ${JSON.stringify(join(repoRoot, 'dist/src/index.js'))}; try { process.exitCode = await run(${JSON.stringify(spec)}) } catch (e) { console.error(e.message); process.exitCode = e.exitCode }`], {encoding: 'utf8', env: {...process.env, NODE_EXTRA_CA_CERTS: ''}})
+    const base = {rootfs: box, command: '/probe', args: ['keyctl'], pty: false}
+    expect(api(base).stdout).to.equal('keyctl refused EPERM\n')
+    expect(api({...base, seccomp: 'unconfined', memory: 64 * 2 ** 20, pidsLimit: 50, cpus: 1, capDrop: ['ALL']}).stdout).to.equal('keyctl allowed\n')
+    const bad = api({...base, memory: '64m'})
+    expect(bad.status).to.equal(2)
+    expect(bad.stderr).to.match(/option memory must be a number/)
+  })
+
   it('compiles a profile\'s argument comparisons as runc does (x86-64 and int 0x80, 64-bit values)', function () {
     const runc = which('runc')
     if (!runc) skipBecause(this, 'runc is not installed (the test bootstrap installs it as root)')
