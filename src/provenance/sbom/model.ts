@@ -49,6 +49,8 @@ export interface SbomModel {
   files: SbomFile[]
   // Tree paths: `from` needs `to` (a program or library its library or interpreter).
   needs: Array<{from: string; to: string}>
+  // Package keys: a file of `from` needs a file of `to`.
+  packageNeeds: Array<{from: string; to: string}>
   // A digest of everything above but `created`: the documents' ids derive from it.
   digest: string
 }
@@ -88,7 +90,7 @@ export async function sbomModel(input: SbomInput): Promise<SbomModel> {
   for (const pkg of packages.values()) describe(pkg, statuses.get(pkg.key), input.rootfs, tree, os)
   const needs = dependencies(input, tree, new Set(files.map((f) => f.path)))
   const sorted = [...packages.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-  const body = {name: input.name, tool: {name: 'ns-tool', version: input.toolVersion}, inputs: input.inputs, ...(os && {os}), packages: sorted, files, needs}
+  const body = {name: input.name, tool: {name: 'ns-tool', version: input.toolVersion}, inputs: input.inputs, ...(os && {os}), packages: sorted, files, needs, packageNeeds: betweenPackages(needs, files)}
   const digest = createHash('sha256').update(JSON.stringify(body)).digest('hex')
   return {...body, created: input.created.toISOString().replace(/\.\d{3}Z$/, 'Z'), digest}
 }
@@ -139,6 +141,19 @@ function describe(pkg: SbomPackage, fields: Record<string, string> | undefined, 
   if (fields.Maintainer) pkg.maintainer = fields.Maintainer
   if (fields.Homepage) pkg.homepage = fields.Homepage
   if (fields.Description) pkg.summary = fields.Description.split('\n')[0]
+}
+
+function betweenPackages(needs: SbomModel['needs'], files: SbomFile[]): SbomModel['packageNeeds'] {
+  const packageOf = new Map(files.filter((file) => file.package).map((file) => [file.path, file.package!]))
+  const pairs = new Set<string>()
+  for (const {from, to} of needs) {
+    const [a, b] = [packageOf.get(from), packageOf.get(to)]
+    if (a && b && a !== b) pairs.add(`${a}\0${b}`)
+  }
+  return [...pairs].sort().map((pair) => {
+    const [from, to] = pair.split('\0')
+    return {from, to}
+  })
 }
 
 // Program -> library edges between files of the tree. neededBy names the needing object by the

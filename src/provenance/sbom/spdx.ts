@@ -9,37 +9,15 @@ export const SPDX_MEDIA_TYPE = 'application/spdx+json'
 
 export function spdxDocument(model: SbomModel): object {
   const fileId = (path: string) => spdxId('File', path)
-  const packageId = (pkg: SbomPackage) => spdxId('Package-deb', pkg.key)
   const rootId = spdxId('RootFS', model.name)
-  const packages = model.packages.map((pkg) => spdxPackage(pkg, packageId(pkg)))
+  const packages = model.packages.map((pkg) => spdxPackage(pkg, spdxId('Package-deb', pkg.key)))
   const extracted = new Map<string, {licenseId: string; name: string; extractedText: string}>()
   for (const pkg of model.packages) {
     for (const license of pkg.license?.licenses ?? []) {
       if (license.id.startsWith('LicenseRef-')) extracted.set(license.id, {licenseId: license.id, name: license.name, extractedText: license.text ?? license.name})
     }
   }
-  const packageOf = new Map(model.files.filter((f) => f.package).map((f) => [f.path, f.package!]))
-  const idOfKey = new Map(model.packages.map((pkg) => [pkg.key, packageId(pkg)]))
-  const relationships: Array<{spdxElementId: string; relationshipType: string; relatedSpdxElement: string}> = [
-    {spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: rootId},
-  ]
-  // The distribution's packages belong to it, as scanners model them (trivy reads them so).
   const osId = model.os && spdxId('OperatingSystem', model.os.id)
-  if (osId) relationships.push({spdxElementId: rootId, relationshipType: 'CONTAINS', relatedSpdxElement: osId})
-  for (const pkg of model.packages) relationships.push({spdxElementId: osId ?? rootId, relationshipType: 'CONTAINS', relatedSpdxElement: packageId(pkg)})
-  for (const file of model.files) {
-    relationships.push({spdxElementId: file.package ? idOfKey.get(file.package)! : rootId, relationshipType: 'CONTAINS', relatedSpdxElement: fileId(file.path)})
-  }
-  const packageNeeds = new Set<string>()
-  for (const {from, to} of model.needs) {
-    relationships.push({spdxElementId: fileId(from), relationshipType: 'DEPENDS_ON', relatedSpdxElement: fileId(to)})
-    const [a, b] = [packageOf.get(from), packageOf.get(to)]
-    if (a && b && a !== b) packageNeeds.add(`${a}\0${b}`)
-  }
-  for (const pair of [...packageNeeds].sort()) {
-    const [a, b] = pair.split('\0')
-    relationships.push({spdxElementId: idOfKey.get(a)!, relationshipType: 'DEPENDS_ON', relatedSpdxElement: idOfKey.get(b)!})
-  }
   return {
     spdxVersion: 'SPDX-2.3',
     dataLicense: 'CC0-1.0',
@@ -76,8 +54,30 @@ export function spdxDocument(model: SbomModel): object {
       ...(file.reason && {comment: `ns-tool: ${file.reason}`}),
     })),
     ...(extracted.size > 0 && {hasExtractedLicensingInfos: [...extracted.values()]}),
-    relationships,
+    relationships: relationships(model, rootId, osId),
   }
+}
+
+interface Relationship {
+  spdxElementId: string
+  relationshipType: 'DESCRIBES' | 'CONTAINS' | 'DEPENDS_ON'
+  relatedSpdxElement: string
+}
+
+// The document DESCRIBES the tree, which CONTAINS the distribution, which CONTAINS its packages
+// (the way scanners model them: trivy reads them so); a package CONTAINS its files; file and
+// package DEPENDS_ON.
+function relationships(model: SbomModel, rootId: string, osId: string | undefined): Relationship[] {
+  const fileId = (path: string) => spdxId('File', path)
+  const packageId = (key: string) => spdxId('Package-deb', key)
+  const all: Relationship[] = [{spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: rootId}]
+  const relate = (a: string, type: Relationship['relationshipType'], b: string) => all.push({spdxElementId: a, relationshipType: type, relatedSpdxElement: b})
+  if (osId) relate(rootId, 'CONTAINS', osId)
+  for (const pkg of model.packages) relate(osId ?? rootId, 'CONTAINS', packageId(pkg.key))
+  for (const file of model.files) relate(file.package ? packageId(file.package) : rootId, 'CONTAINS', fileId(file.path))
+  for (const {from, to} of model.needs) relate(fileId(from), 'DEPENDS_ON', fileId(to))
+  for (const {from, to} of model.packageNeeds) relate(packageId(from), 'DEPENDS_ON', packageId(to))
+  return all
 }
 
 function spdxPackage(pkg: SbomPackage, id: string): object {
