@@ -1,7 +1,8 @@
 // build-rootfs's work once its command line is parsed, shared by the oclif command and by the
 // start-up path of bin/run.js that skips oclif for plain invocations (start-up is most of a small
 // build's time).
-import {UsageError} from '../errors.js'
+import os from 'node:os'
+import {NsToolError, UsageError} from '../errors.js'
 import {toApiOptions, type Parsed} from './argv.js'
 import {BUILD_ROOTFS} from './options/build-rootfs.js'
 
@@ -22,14 +23,28 @@ export async function buildRootfsMain(parsed: Parsed<typeof BUILD_ROOTFS>): Prom
     return
   }
   const progress = !flags.quiet && !flags.json && process.stderr.isTTY ? await (await import('./progress.js')).progressBar('copying', 'files', 50) : undefined
-  const result = await rootfs.build(programs, {...options, progress: progress?.update})
-  progress?.stop()
+  // SIGINT, SIGTERM, SIGHUP stop the build before its switch: the staging tree goes, the output stays.
+  const interrupt = new AbortController()
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+  const stop = (signal: NodeJS.Signals) => interrupt.abort(signal)
+  for (const signal of signals) process.on(signal, stop)
+  let result
+  try {
+    result = await rootfs.build(programs, {...options, progress: progress?.update, signal: interrupt.signal})
+  } finally {
+    progress?.stop()
+    for (const signal of signals) process.off(signal, stop)
+  }
   if (flags.json) {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n')
   } else if (!flags.quiet) {
     const {stats} = result
-    process.stderr.write(`${result.output}: ${result.entries.length} entries; ${stats.copied} copied, ${stats.reused} unchanged, ${stats.linked} hard-linked${stats.kept ? `, ${stats.kept} kept` : ''}${stats.removed ? `, ${stats.removed} removed` : ''}\n`)
+    process.stderr.write(`${result.output}: ${result.entries.length} entries; ${stats.copied} copied, ${stats.reused} unchanged, ${stats.linked} hard-linked${stats.kept ? `, ${stats.kept} kept` : ''}${stats.removed ? `, ${stats.removed} removed` : ''}${result.replaced.length ? `, ${result.replaced.length} replaced` : ''}\n`)
+    for (const path of result.removed) process.stderr.write(`  removed ${path}\n`)
+    for (const path of result.replaced) process.stderr.write(`  replaced ${path} (not written by ns-tool)\n`)
   }
+  // Interrupted after the switch: the new tree is complete, and the status says a signal came.
+  if (interrupt.signal.aborted) throw new NsToolError(`interrupted; ${result.output} is the new tree, complete`, 128 + (os.constants.signals as Record<string, number>)[interrupt.signal.reason as string])
 }
 
 function describe(entry: {path: string; type: string; source?: string; target?: string; reason: string}): string {

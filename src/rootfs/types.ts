@@ -55,6 +55,10 @@ export interface BuildStats {
 
 export interface BuildResult extends Plan {
   stats: BuildStats
+  // Paths of the previous tree that --clean removed.
+  removed: string[]
+  // Paths of the previous tree, not written by ns-tool, where this build put an entry of its own.
+  replaced: string[]
 }
 
 export interface BuildOptions {
@@ -76,4 +80,8 @@ export interface BuildOptions {
   progress?: (done: number, total: number) => void
   // Warnings (missing libraries with allowMissing, fallbacks) go here; default: ignored.
   warn?: (message: string) => void
+  // Aborting stops the build before its switch: the staging tree is removed, the output left as
+  // it was, and build() rejects with an error whose exitCode is 128 + the signal named by the
+  // abort reason ('SIGINT', 'SIGTERM', ...).
+  signal?: AbortSignal
 }
