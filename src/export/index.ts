@@ -101,7 +101,8 @@ function prepareOutput(output: string, force: boolean | undefined): string {
     const empty = existing.isDirectory() && readdirSync(output).length === 0
     if (!empty) throw new NsToolError(`-o ${output}: already exists; pass --force to replace it`)
   }
-  mkdirSync(dirname(output), {recursive: true})
+  // Like tar -f and cp: the directory of the output must already be there.
+  if (!statSync(dirname(output), {throwIfNoEntry: false})?.isDirectory()) throw new NsToolError(`-o ${output}: the directory ${dirname(output)} does not exist; create it first`)
   return `${output}.ns-tool-export-${process.pid}`
 }
 

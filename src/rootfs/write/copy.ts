@@ -8,6 +8,7 @@ import type {WritableTree} from './beneath.js'
 import {checkAborted} from './faults.js'
 import {sameFingerprint, type ManifestFile, type TreeInode} from './manifest.js'
 import type {Stage} from './stage.js'
+import {pausePoint} from './switch.js'
 
 const COPY_CONCURRENCY = 8
 
@@ -35,6 +36,7 @@ export async function copyFiles(stage: Stage, jobs: FileJob[]): Promise<Manifest
   }
   const total = copies.length
   let done = 0
+  if (copies.length > 0) await pausePoint('copy', stage.options.signal)
   const worker = async () => {
     for (let job = copies.shift(); job; job = copies.shift()) {
       checkAborted(stage.plan.output, stage.options.signal)

@@ -116,9 +116,9 @@ export async function writeLocked(plan: Plan, manifest: Manifest | undefined, op
   let switched = false
   try {
     const {stats, outcome} = await stageTree(plan, staging, previous, options)
-    pausePoint('staged')
+    await pausePoint('staged', options.signal)
     checkAborted(output, options.signal)
-    await switchIn(staging, output, () => (switched = true))
+    await switchIn(staging, output, () => (switched = true), options.signal)
     return {...plan, stats, removed: outcome.removed, replaced: outcome.replaced}
   } catch (error) {
     if (!switched) removeTree(staging)

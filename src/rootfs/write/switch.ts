@@ -6,11 +6,14 @@ import {removeTree} from './beneath.js'
 import {parentError} from './faults.js'
 
 // Test hook: NS_TOOL_TEST_PAUSE=<point> stops the build there (so a test can signal it at a known
-// moment). Never set by users.
-export function pausePoint(name: string): void {
+// moment) until the build is aborted. Never set by users.
+export async function pausePoint(name: string, signal?: AbortSignal): Promise<void> {
   if (process.env.NS_TOOL_TEST_PAUSE !== name) return
   process.stderr.write(`ns-tool: paused at ${name}\n`)
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600_000)
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 600_000)
+    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), {once: true})
+  })
 }
 
 const stagingPrefix = (output: string) => `${basename(output)}.ns-tool-staging-`
@@ -50,7 +53,7 @@ export function recover(output: string): void {
 }
 
 // Puts the staging tree in the output's place; the previous tree, if any, is removed.
-export async function switchIn(staging: string, output: string, onSwitched: () => void): Promise<void> {
+export async function switchIn(staging: string, output: string, onSwitched: () => void, signal?: AbortSignal): Promise<void> {
   chmodSync(staging, 0o755)
   if (!existsSync(output)) {
     renameSync(staging, output)
@@ -64,7 +67,7 @@ export async function switchIn(staging: string, output: string, onSwitched: () =
   const {spawnSync} = await import('node:child_process')
   if (helper && spawnSync(helper, ['--rename-exchange', staging, output], {stdio: 'ignore'}).status === 0) {
     onSwitched()
-    pausePoint('switch')
+    await pausePoint('switch', signal)
     removeTree(staging)
     return
   }
@@ -72,7 +75,7 @@ export async function switchIn(staging: string, output: string, onSwitched: () =
   // build puts it back (recover()).
   const aside = `${output}.ns-tool-old`
   renameSync(output, aside)
-  pausePoint('switch')
+  await pausePoint('switch', signal)
   renameSync(staging, output)
   onSwitched()
   removeTree(aside)
