@@ -1,7 +1,6 @@
 // build-rootfs's work once its command line is parsed, shared by the oclif command and by the
 // start-up path of bin/run.js that skips oclif for plain invocations (start-up is most of a small
 // build's time).
-import os from 'node:os'
 import {NsToolError, UsageError} from '../errors.js'
 import {toApiOptions, type Parsed} from './argv.js'
 import {BUILD_ROOTFS} from './options/build-rootfs.js'
@@ -44,7 +43,10 @@ export async function buildRootfsMain(parsed: Parsed<typeof BUILD_ROOTFS>): Prom
     for (const path of result.replaced) process.stderr.write(`  replaced ${path} (not written by ns-tool)\n`)
   }
   // Interrupted after the switch: the new tree is complete, and the status says a signal came.
-  if (interrupt.signal.aborted) throw new NsToolError(`interrupted; ${result.output} is the new tree, complete`, 128 + (os.constants.signals as Record<string, number>)[interrupt.signal.reason as string])
+  if (interrupt.signal.aborted) {
+    const {constants} = await import('node:os')
+    throw new NsToolError(`interrupted; ${result.output} is the new tree, complete`, 128 + (constants.signals as Record<string, number>)[interrupt.signal.reason as string])
+  }
 }
 
 function describe(entry: {path: string; type: string; source?: string; target?: string; reason: string}): string {

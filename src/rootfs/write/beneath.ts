@@ -1,7 +1,6 @@
 // The one place the writer turns a path inside a tree into something to act on (design §4): each
 // component is checked or opened in turn and a symlink is never followed, whatever planted it.
-import {copyFile} from 'node:fs/promises'
-import {constants, closeSync, fchmodSync, fstatSync, linkSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeSync, chmodSync, type Stats} from 'node:fs'
+import {constants, closeSync, copyFile, fchmodSync, fstatSync, linkSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeSync, chmodSync, type Stats} from 'node:fs'
 import {posix} from 'node:path'
 import {NsToolError} from '../../errors.js'
 
@@ -73,8 +72,9 @@ export class WritableTree {
   }
 
   // A copy of host file `source` at a new name (COPYFILE_EXCL never opens an existing name).
-  async copyFrom(source: string, path: string, flags: number): Promise<void> {
-    await copyFile(source, this.resolve(path), flags | constants.COPYFILE_EXCL)
+  copyFrom(source: string, path: string, flags: number): Promise<void> {
+    const dest = this.resolve(path)
+    return new Promise((resolve, reject) => copyFile(source, dest, flags | constants.COPYFILE_EXCL, (error) => (error ? reject(error) : resolve())))
   }
 
   // A hard link at `path` to `existing`, a path already resolved safely (a host source, or a

@@ -2,8 +2,7 @@
 // directory beside the output and switched in whole; nothing is written through a symlink.
 import type {BuildOptions, BuildResult, Plan} from '../types.js'
 import {cachedPlan, readManifest, settingsOf, unchanged, untouched} from './manifest.js'
-import {checkOutput, checkOutputPath} from './output.js'
-import {leftovers} from './switch.js'
+import {checkOutput, checkOutputPath, leftovers} from './output.js'
 
 export {isNsToolRootfs, MANIFEST_DIR, readManifest, sharesHostInodes, type Manifest} from './manifest.js'
 

@@ -1,6 +1,7 @@
-// The output directory: what may be built over. Checked before anything else, a lock included
-// (/ itself, a link, a file), and again under the lock (sources inside it, a foreign directory).
-import {lstatSync, readdirSync, realpathSync} from 'node:fs'
+// The output directory: what may be built over — checked before anything else, a lock included
+// (/ itself, a link, a file), and again under the lock — and what a build leaves beside it.
+import {existsSync, lstatSync, readdirSync, realpathSync} from 'node:fs'
+import {basename, dirname} from 'node:path'
 import {NsToolError, UsageError} from '../../errors.js'
 import type {BuildOptions, Plan} from '../types.js'
 import type {Manifest} from './manifest.js'
@@ -34,6 +35,21 @@ function realpathOrSelf(path: string): string {
     return realpathSync(path)
   } catch {
     return path
+  }
+}
+
+
+// The staging trees of builds of `output` are named so, beside it.
+export const stagingPrefix = (output: string) => `${basename(output)}.ns-tool-staging-`
+
+// Whether a killed build left something for recover() to clean up.
+export function leftovers(output: string): boolean {
+  if (existsSync(`${output}.ns-tool-old`)) return true
+  try {
+    return readdirSync(dirname(output)).some((entry) => entry.startsWith(stagingPrefix(output)))
+  } catch {
+    // No parent directory yet: nothing was left there.
+    return false
   }
 }
 

@@ -1,9 +1,10 @@
 // The staging tree beside the output, and the switch that puts it in the output's place in one
 // step; what a killed build left beside the output is cleaned up by the next one.
 import {chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync} from 'node:fs'
-import {basename, dirname, join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {removeTree} from './beneath.js'
 import {parentError} from './faults.js'
+import {stagingPrefix} from './output.js'
 
 // Test hook: NS_TOOL_TEST_PAUSE=<point> stops the build there (so a test can signal it at a known
 // moment) until the build is aborted. Never set by users.
@@ -16,7 +17,6 @@ export async function pausePoint(name: string, signal?: AbortSignal): Promise<vo
   })
 }
 
-const stagingPrefix = (output: string) => `${basename(output)}.ns-tool-staging-`
 
 // A new staging directory, private to this build (0700) until it is switched in.
 export function createStaging(output: string): string {
@@ -27,17 +27,6 @@ export function createStaging(output: string): string {
     throw parentError(output, error)
   }
   return staging
-}
-
-// Whether a killed build left something for recover() to clean up.
-export function leftovers(output: string): boolean {
-  if (existsSync(`${output}.ns-tool-old`)) return true
-  try {
-    return readdirSync(dirname(output)).some((entry) => entry.startsWith(stagingPrefix(output)))
-  } catch {
-    // No parent directory yet: nothing was left there.
-    return false
-  }
 }
 
 // A previous build killed between the two renames of the switch left the old tree aside: put it
