@@ -72,9 +72,9 @@ export class WritableTree {
   }
 
   // A copy of host file `source` at a new name (COPYFILE_EXCL never opens an existing name).
-  copyFrom(source: string, path: string, flags: number): Promise<void> {
+  async copyFrom(source: string, path: string, flags: number): Promise<void> {
     const dest = this.resolve(path)
-    return new Promise((resolve, reject) => copyFile(source, dest, flags | constants.COPYFILE_EXCL, (error) => (error ? reject(error) : resolve())))
+    await new Promise<void>((resolve, reject) => copyFile(source, dest, flags | constants.COPYFILE_EXCL, (error) => (error ? reject(error) : resolve())))
   }
 
   // A hard link at `path` to `existing`, a path already resolved safely (a host source, or a
