@@ -11,9 +11,8 @@ import {parsePreloadList, runLdd, runMuslList, type LddSection} from './parse.js
 import {classifyFile, type Classified} from '../loader/classify.js'
 import {defaultSearchPath, envCommand, findProgramIn} from '../loader/program.js'
 import {Sysroot} from '../loader/sysroot.js'
-import type {Closure, DependencyEdge, FileKind, FoundVia, MissingLibrary, ProgramInfo, ResolvedFile, ResolveOptions} from '../loader/types.js'
-
-const KIND_RANK: Record<FileKind, number> = {program: 0, interpreter: 1, library: 2, file: 3}
+import {ClosureRecord} from '../loader/record.js'
+import type {Closure, FoundVia, ProgramInfo, ResolveOptions} from '../loader/types.js'
 
 interface Executable {
   path: string
@@ -25,107 +24,96 @@ export async function resolveWithLdd(programs: string[], options: ResolveOptions
   if (options.sysroot !== undefined && posix.resolve(options.sysroot) !== '/') {
     throw new UsageError('--resolver ldd runs the host loader and cannot look inside a --sysroot (use --resolver elf)')
   }
-  const sysroot = new Sysroot('/')
-  const elfSource = new ElfSource()
-  const searchPath = options.searchPath ?? defaultSearchPath()
-  const files = new Map<string, ResolvedFile>()
-  const missing: MissingLibrary[] = []
-  const edges: DependencyEdge[] = []
-  const infos: ProgramInfo[] = []
-  const executables: Executable[] = []
-  const seen = new Set<string>()
+  const resolution = new LddResolution(options.searchPath ?? defaultSearchPath())
+  for (const name of programs) await resolution.addProgram(name)
+  for (const path of options.extraFiles ?? []) await resolution.addExtraFile(path)
+  return resolution.finish({LD_LIBRARY_PATH: options.ldLibraryPath})
+}
 
-  const addFile = (path: string, kind: FileKind, extra: {soname?: string; foundVia?: FoundVia; neededBy?: string}): void => {
-    let entry = files.get(path)
-    if (!entry) {
-      entry = {path, kind}
-      if (extra.soname !== undefined) entry.soname = extra.soname
-      if (extra.foundVia !== undefined) entry.foundVia = extra.foundVia
-      files.set(path, entry)
-    } else if (KIND_RANK[kind] < KIND_RANK[entry.kind]) entry.kind = kind
-    if (extra.neededBy !== undefined) {
-      entry.neededBy ??= []
-      if (!entry.neededBy.includes(extra.neededBy)) entry.neededBy.push(extra.neededBy)
-    }
-  }
+class LddResolution {
+  private readonly sysroot = new Sysroot('/')
+  private readonly elfSource = new ElfSource()
+  private readonly record = new ClosureRecord()
+  private readonly executables: Executable[] = []
+  private readonly seen = new Set<string>()
 
-  // Programs and, through #! lines, the interpreters they need.
-  const visit = async (path: string, label: string, classified: Classified): Promise<void> => {
-    if (seen.has(path)) return
-    seen.add(path)
-    executables.push({path, label, classified})
-    if (classified.type !== 'script') return
-    const {interpreter, argument} = classified.shebang
-    const interpreterPath = sysroot.normalize(interpreter)
-    const interpreterClass = await classifyFile(sysroot, elfSource, interpreterPath, `${label}: interpreter ${interpreter} (from its #! line)`)
-    addFile(interpreterPath, 'interpreter', {foundVia: 'path', neededBy: path})
-    edges.push({program: path, from: path, name: interpreter, kind: 'interpreter', path: interpreterPath, foundVia: 'path'})
-    await visit(interpreterPath, interpreter, interpreterClass)
-    const command = posix.basename(interpreter) === 'env' ? envCommand(argument) : undefined
-    if (command === undefined) return
-    let commandPath: string
-    try {
-      commandPath = command.includes('/') ? sysroot.normalize(command) : findProgramIn(sysroot, command, searchPath)
-    } catch (error) {
-      throw new NsToolError(`${label}: ${command}, run by ${interpreter} from its #! line: ${(error as Error).message.replace(`${command}: `, '')}`)
-    }
-    const commandClass = await classifyFile(sysroot, elfSource, commandPath, `${label}: ${command} (run by ${interpreter} from its #! line)`)
-    addFile(commandPath, 'interpreter', {foundVia: 'path', neededBy: path})
-    edges.push({program: path, from: path, name: command, kind: 'interpreter', path: commandPath, foundVia: 'path'})
-    await visit(commandPath, command, commandClass)
-  }
+  constructor(private readonly searchPath: string) {}
 
-  for (const name of programs) {
-    const path = findProgramIn(sysroot, name, searchPath)
-    const classified = await classifyFile(sysroot, elfSource, path, name)
+  async addProgram(name: string): Promise<void> {
+    const path = findProgramIn(this.sysroot, name, this.searchPath)
+    const classified = await this.classify(path, name)
     const info: ProgramInfo = {name, path, type: classified.type === 'script' ? 'script' : classified.elf.linkage}
     const interpreter = classified.type === 'script' ? classified.shebang.interpreter : classified.elf.interpreter
     if (interpreter !== undefined) info.interpreter = interpreter
-    infos.push(info)
-    addFile(path, 'program', {})
-    await visit(path, name, classified)
+    this.record.programs.push(info)
+    this.record.addFile(path, 'program', {})
+    await this.visit(path, name, classified)
   }
-  for (const path of options.extraFiles ?? []) {
-    addFile(path, 'file', {foundVia: 'path'})
+
+  async addExtraFile(path: string): Promise<void> {
+    this.record.addFile(path, 'file', {foundVia: 'path'})
     try {
-      await visit(path, path, await classifyFile(sysroot, elfSource, path, path))
+      await this.visit(path, path, await this.classify(path, path))
     } catch (error) {
       // A data file added with --file has no dependencies; anything else wrong with it is an error.
       if (!(error instanceof NsToolError && /not an ELF file or a #! script$/.test(error.message))) throw error
     }
   }
 
-  const dynamic = executables.filter((e) => e.classified.type === 'elf' && (e.classified.elf.linkage === 'dynamic' || e.classified.elf.linkage === 'shared'))
-  const env: Record<string, string | undefined> = {LD_LIBRARY_PATH: options.ldLibraryPath}
-  const sections = await lddSections(dynamic, env)
-  const preloads = new Set(readPreloads())
+  // ldd's answer for every dynamic executable met, as the closure's files, edges and missing.
+  async finish(env: Record<string, string | undefined>): Promise<Closure> {
+    const dynamic = this.executables.filter((e) => e.classified.type === 'elf' && (e.classified.elf.linkage === 'dynamic' || e.classified.elf.linkage === 'shared'))
+    const sections = await lddSections(dynamic, env)
+    const preloads = new Set(readPreloads())
+    for (const [index, section] of sections.entries()) this.recordSection(dynamic[index], section, preloads)
+    // ldd cannot tell whether a rootfs needs its own ld.so.cache: needsLdCache stays undefined.
+    const {programs, files, missing, edges} = this.record.result()
+    return {programs, files, missing, edges}
+  }
 
-  for (const [index, section] of sections.entries()) {
-    const {path, label, classified} = dynamic[index]
+  private classify(path: string, label: string): Promise<Classified> {
+    return classifyFile(this.sysroot, this.elfSource, path, label)
+  }
+
+  // Programs and, through #! lines, the interpreters they need.
+  private async visit(path: string, label: string, classified: Classified): Promise<void> {
+    if (this.seen.has(path)) return
+    this.seen.add(path)
+    this.executables.push({path, label, classified})
+    if (classified.type !== 'script') return
+    const {interpreter, argument} = classified.shebang
+    const interpreterPath = this.sysroot.normalize(interpreter)
+    const interpreterClass = await this.classify(interpreterPath, `${label}: interpreter ${interpreter} (from its #! line)`)
+    this.record.addInterpreter(path, path, interpreter, interpreterPath)
+    await this.visit(interpreterPath, interpreter, interpreterClass)
+    const command = posix.basename(interpreter) === 'env' ? envCommand(argument) : undefined
+    if (command === undefined) return
+    let commandPath: string
+    try {
+      commandPath = command.includes('/') ? this.sysroot.normalize(command) : findProgramIn(this.sysroot, command, this.searchPath)
+    } catch (error) {
+      throw new NsToolError(`${label}: ${command}, run by ${interpreter} from its #! line: ${(error as Error).message.replace(`${command}: `, '')}`)
+    }
+    const commandClass = await this.classify(commandPath, `${label}: ${command} (run by ${interpreter} from its #! line)`)
+    this.record.addInterpreter(path, path, command, commandPath)
+    await this.visit(commandPath, command, commandClass)
+  }
+
+  private recordSection({path, label, classified}: Executable, section: LddSection, preloads: Set<string>): void {
+    const {record} = this
     const interpreter = classified.type === 'elf' ? classified.elf.interpreter : undefined
+    const library = (name: string, found: string, foundVia: FoundVia, soname = name) => {
+      record.addFile(found, 'library', {soname, foundVia, neededBy: path})
+      record.edges.push({program: path, from: path, name, kind: 'library', path: found, foundVia})
+    }
     for (const line of section.lines) {
       if (line.type === 'error') throw new NsToolError(`${label}: ldd: ${line.message.replace(`${path}: `, '')}`)
-      if (line.type === 'path') {
-        if (line.path === interpreter) {
-          const interpreterPath = sysroot.normalize(line.path)
-          addFile(interpreterPath, 'interpreter', {foundVia: 'path', neededBy: path})
-          edges.push({program: path, from: path, name: line.path, kind: 'interpreter', path: interpreterPath, foundVia: 'path'})
-        } else if (!preloads.has(line.path)) {
-          addFile(line.path, 'library', {soname: posix.basename(line.path), foundVia: 'path', neededBy: path})
-          edges.push({program: path, from: path, name: line.path, kind: 'library', path: line.path, foundVia: 'path'})
-        }
-      } else if (line.type === 'library') {
-        if (preloads.has(line.name) || preloads.has(line.path)) continue
-        addFile(line.path, 'library', {soname: line.name, foundVia: 'ldd', neededBy: path})
-        edges.push({program: path, from: path, name: line.name, kind: 'library', path: line.path, foundVia: 'ldd'})
-      } else if (line.type === 'not-found') {
-        if (preloads.has(line.name)) continue
-        missing.push({soname: line.name, neededBy: path, searched: []})
-        edges.push({program: path, from: path, name: line.name, kind: 'library'})
-      }
+      if (line.type === 'path' && line.path === interpreter) record.addInterpreter(path, path, line.path, this.sysroot.normalize(line.path))
+      else if (line.type === 'path' && !preloads.has(line.path)) library(line.path, line.path, 'path', posix.basename(line.path))
+      else if (line.type === 'library' && !preloads.has(line.name) && !preloads.has(line.path)) library(line.name, line.path, 'ldd')
+      else if (line.type === 'not-found' && !preloads.has(line.name)) record.addMissing(path, path, line.name, [])
     }
   }
-  return {programs: infos, files: [...files.values()], missing, edges}
 }
 
 // glibc's ldd for most programs; musl's loader in list mode for a program it loads (glibc's ldd

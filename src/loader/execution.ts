@@ -2,9 +2,7 @@
 // registered in the sandbox's own binfmt_misc, or not at all (why, and what to install). The
 // command is looked up on PATH inside the rootfs and followed through #! lines to the ELF file the
 // kernel loads, each path resolved inside the rootfs.
-import {decodeIdent, readHead} from '../elf/ident.js'
-import {binfmtRegistration, cannotExecute, findEmulator} from '../elf/host.js'
-import {describeMachine} from '../elf/machine.js'
+import {decodeIdent, readHead, type IdentFields} from '../elf/ident.js'
 import {findProgramIn, parseShebang} from './program.js'
 import {Sysroot} from './sysroot.js'
 
@@ -17,8 +15,10 @@ export type Execution =
   | {how: 'refused'; reason: string}
 
 // `native` whenever the kernel may run it or the helper will report it better (a missing file,
-// a script without an interpreter, a format that is not ELF).
-export function commandExecution(rootfs: string, command: string, searchPath: string, workdir = '/'): Execution {
+// a script without an interpreter, a format that is not ELF). Run's start-up pays only for the
+// lookup and one header read: a command of node's own class and machine is native, and only
+// another one loads what decides the rest.
+export async function commandExecution(rootfs: string, command: string, searchPath: string, workdir = '/'): Promise<Execution> {
   const sysroot = new Sysroot(rootfs)
   let path: string
   try {
@@ -41,7 +41,8 @@ export function commandExecution(rootfs: string, command: string, searchPath: st
       continue
     }
     const id = decodeIdent(head)
-    if (typeof id !== 'object' || !('machine' in id)) return {how: 'native'}
+    if (typeof id !== 'object' || !('machine' in id) || sameMachine(id, ownIdentity())) return {how: 'native'}
+    const [{binfmtRegistration, cannotExecute, findEmulator}, {describeMachine}] = await Promise.all([import('../elf/host.js'), import('../elf/machine.js')])
     const reason = cannotExecute(id)
     if (reason === undefined) return {how: 'native'}
     const emulator = findEmulator(id)
@@ -49,4 +50,19 @@ export function commandExecution(rootfs: string, command: string, searchPath: st
     return {how: 'refused', reason: `exec format error: ${path} is ${describeMachine(id)}; ${reason} (install qemu-user-static to run it under emulation)`}
   }
   return {how: 'native'}
+}
+
+let own: IdentFields | undefined
+
+// The identity of node's own executable: the host's class, byte order and machine.
+function ownIdentity(): IdentFields | undefined {
+  if (own === undefined) {
+    const id = decodeIdent(readHead(process.execPath))
+    if (typeof id === 'object' && 'machine' in id) own = id
+  }
+  return own
+}
+
+function sameMachine(a: IdentFields, b: IdentFields | undefined): boolean {
+  return b !== undefined && a.machine === b.machine && a.elfClass === b.elfClass && a.endian === b.endian
 }

@@ -27,12 +27,7 @@ export async function run(spec: RunSpec): Promise<number> {
   if (!statSync(spec.rootfs, {throwIfNoEntry: false})?.isDirectory()) {
     throw new UsageError(`${spec.rootfs}: no such directory (build one with: ns-tool build-rootfs -o ${spec.rootfs} bash)`)
   }
-  let emulated: RunSpec
-  try {
-    emulated = withEmulation(spec)
-  } catch (error) {
-    return Promise.reject(error)
-  }
+  const emulated = await withEmulation(spec)
   const helper = helperPath()
   const filter = await compiledFilter(emulated)
   const argv = helperArgv(emulated, filter !== undefined)
@@ -59,9 +54,9 @@ export async function run(spec: RunSpec): Promise<number> {
 // A command of an architecture this kernel does not execute runs under qemu, registered in the
 // sandbox's own binfmt_misc (so a shell it starts runs that architecture's programs too); without
 // qemu it is refused here, with what to install (exit 126: it exists but cannot be executed).
-function withEmulation(spec: RunSpec): RunSpec {
+async function withEmulation(spec: RunSpec): Promise<RunSpec> {
   const inherited = spec.clearEnv ? undefined : process.env.PATH
-  const execution = commandExecution(spec.rootfs, spec.command ?? '/bin/sh', spec.env?.PATH ?? inherited ?? ROOT_PATH, spec.workdir)
+  const execution = await commandExecution(spec.rootfs, spec.command ?? '/bin/sh', spec.env?.PATH ?? inherited ?? ROOT_PATH, spec.workdir)
   if (execution.how === 'native') return spec
   if (execution.how === 'refused') throw new NsToolError(execution.reason, 126)
   if (spec.userns === 'never') throw new NsToolError(`${execution.program} runs under ${execution.emulator}, registered in a binfmt_misc of the sandbox's own, which needs a user namespace: drop --userns never`, 125)
