@@ -37,13 +37,16 @@ export async function treeSbom(tree: string, options: TreeSbomOptions): Promise<
   if (!manifest) throw new NsToolError(`${rootfs}: not a rootfs ns-tool built (no ${join(rootfs, '.ns-tool', 'manifest.json')}), so which package each file comes from is unknown; build it with ns-tool build-rootfs`)
   // The request but the plan format and the caller's PATH and directory (they only tell the cache
   // when to plan again, and would publish the builder's home in the SBOM).
-  const {plan: _format, path: _path, cwd: _cwd, ...inputs} = manifest.cache ? (JSON.parse(manifest.cache.request) as Record<string, unknown>) : {}
+  const request = manifest.cache ? (JSON.parse(manifest.cache.request) as Record<string, unknown>) : {}
+  const {plan: _format, path: _path, cwd, ...inputs} = request
+  const sysroot = resolve(typeof cwd === 'string' ? cwd : '/', typeof request.sysroot === 'string' ? request.sysroot : '/')
   const {sbomDocuments} = await import('../provenance/sbom/index.js')
   return sbomDocuments(
     {
       rootfs,
       files: walk(rootfs).filter((entry) => entry.stat.isFile()).map((entry) => entry.path),
       entries: manifest.entries,
+      sysroot,
       inputs,
       name: options.name ?? basename(rootfs),
       created: options.created ?? new Date(),

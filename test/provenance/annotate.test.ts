@@ -109,6 +109,18 @@ describe('provenance in the tree', function () {
     expect(entries.get('tiny-box:amd64')!['X-Ns-Tool-Partial']).to.equal(undefined)
   })
 
+  it('a --base keeps its own os-release; the packages ns-tool adds still get their status.d entries', function () {
+    const base = join(work, 'base')
+    mkdirSync(join(base, 'etc'), {recursive: true})
+    writeFileSync(join(base, 'etc/os-release'), 'ID=basey\nVERSION_ID=3\n')
+    const rootfs = join(work, 'rootfs')
+    const r = cli(['build-rootfs', '-q', '--base', base, '-o', rootfs, 'ls'])
+    expect(r.status, r.stderr).to.equal(0)
+    expect(readFileSync(join(rootfs, 'etc/os-release'), 'utf8')).to.equal('ID=basey\nVERSION_ID=3\n')
+    expect(existsSync(join(rootfs, 'etc/debian_version'))).to.equal(false)
+    expect([...statusEntries(rootfs).keys()]).to.include('coreutils:amd64')
+  })
+
   it('deps shows the package and version of each file', function () {
     const json = cli(['deps', '--json', 'ls'])
     expect(json.status, json.stderr).to.equal(0)

@@ -91,6 +91,15 @@ describe('sbom', function () {
     expect(dependsOn('file:/usr/bin/ls')).to.include('file:/usr/lib/x86_64-linux-gnu/libselinux.so.1')
   })
 
+  it('relates the files of a flat tree too (its files are not at their host paths)', function () {
+    const flat = join(makeTempDir(), 'flat')
+    expect(cli(['build-rootfs', '-q', '--layout', 'flat', '-o', flat, 'ls']).status).to.equal(0)
+    const doc = JSON.parse(cli(['sbom', flat]).stdout)
+    const name = new Map(doc.files.map((f: any) => [f.SPDXID, f.fileName]))
+    const edges = doc.relationships.filter((r: any) => r.relationshipType === 'DEPENDS_ON' && name.has(r.spdxElementId)).map((r: any) => `${name.get(r.spdxElementId)} -> ${name.get(r.relatedSpdxElement)}`)
+    expect(edges).to.include.members(['./bin/ls -> ./lib64/libselinux.so.1', './lib64/libselinux.so.1 -> ./lib64/libpcre2-8.so.0', './lib64/libpcre2-8.so.0 -> ./lib64/libc.so.6'])
+  })
+
   it('names the ns-tool version and the build\'s inputs', function () {
     const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version
     expect(spdx.creationInfo.creators).to.include(`Tool: ns-tool-${version}`)

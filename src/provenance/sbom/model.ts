@@ -59,8 +59,9 @@ export interface SbomInput {
   rootfs: string
   // Tree paths of the tree's regular files, sorted.
   files: string[]
-  // The build's plan entries (empty for a tree ns-tool did not build) and request.
+  // The build's plan entries and request, and the sysroot its sources were read from.
   entries: Array<ProvenanceEntry & {neededBy?: string[]}>
+  sysroot: string
   inputs: Record<string, unknown>
   name: string
   created: Date
@@ -160,15 +161,19 @@ function betweenPackages(needs: SbomModel['needs'], files: SbomFile[]): SbomMode
 // path the loader found it at (/lib/x86_64-linux-gnu/libc.so.6, through the /lib link): taken
 // inside the tree where it has that path (host layout), else through the entry that copied it.
 function dependencies(input: SbomInput, tree: Sysroot, present: Set<string>): SbomModel['needs'] {
-  const sysroot = typeof input.inputs.sysroot === 'string' ? input.inputs.sysroot : '/'
-  const host = new Sysroot(sysroot)
-  const bySource = new Map<string, string>()
-  for (const entry of input.entries) if (entry.source !== undefined) bySource.set(entry.source, entry.path)
+  const host = new Sysroot(input.sysroot)
+  // The tree path of each copied file, by the real path (in the sysroot) of what it copies.
+  const byReal = new Map<string, string>()
+  for (const entry of input.entries) {
+    const inside = entry.source === undefined ? undefined : host.fromHostPath(entry.source)
+    const real = inside === undefined ? undefined : host.openable(inside)?.real
+    if (real !== undefined) byReal.set(real, entry.path)
+  }
   const inTree = (path: string): string | undefined => {
     const here = tree.openable(path)?.real
     if (here !== undefined && present.has(here)) return here
     const real = host.openable(path)?.real
-    return real === undefined ? undefined : bySource.get(host.hostPath(real))
+    return real === undefined ? undefined : byReal.get(real)
   }
   const needs = new Map<string, {from: string; to: string}>()
   for (const entry of input.entries) {
