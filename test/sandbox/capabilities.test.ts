@@ -44,7 +44,8 @@ describe('run: capabilities', function () {
     const built = cli(['build-rootfs', '-q', '-o', box, '--busybox'])
     expect(built.status, built.stderr).to.equal(0)
     const out = join(makeTempDir(), 'bundle')
-    expect(cli(['export', box, '--format', 'bundle', '-o', out]).status).to.equal(0)
+    const exported = cli(['export', box, '--format', 'bundle', '-o', out])
+    expect(exported.status, exported.stderr).to.equal(0)
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))
     bundle = {caps: config.process.capabilities.bounding, path: config.process.env.find((e: string) => e.startsWith('PATH=')).slice(5), seccomp: config.linux.seccomp}
   })

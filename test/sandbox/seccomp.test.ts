@@ -59,10 +59,12 @@ describe('run: the seccomp filter', function () {
       chmodSync(join(box, name), 0o755)
     }
     bundle = join(shared, 'bundle')
-    expect(cli(['export', box, '--format', 'bundle', '-o', bundle]).status).to.equal(0)
+    const exported = cli(['export', box, '--format', 'bundle', '-o', bundle])
+    expect(exported.status, exported.stderr).to.equal(0)
     const argv = asUser([join(box, 'probe')], true)
-    host = outcomes(spawnSync(argv[0], argv.slice(1), {encoding: 'utf8'}).stdout)
-    expect(Object.keys(host)).to.deep.equal(PROBED)
+    const onHost = spawnSync(argv[0], argv.slice(1), {encoding: 'utf8'})
+    host = outcomes(onHost.stdout)
+    expect(Object.keys(host), `the probe on the host: ${onHost.stdout}${onHost.stderr}`).to.deep.equal(PROBED)
   })
 
   // A job of the kinds a filter could break: pipelines and background jobs in bash; python with
@@ -179,7 +181,8 @@ describe('run: the seccomp filter', function () {
     const oci = join(tmpdir(), `ns-tool-podman-oci-${process.pid}`)
     const store = makeTempDir()
     try {
-      expect(cli(['export', box, '--format', 'oci', '-o', oci]).status).to.equal(0)
+      const exported = cli(['export', box, '--format', 'oci', '-o', oci])
+      expect(exported.status, exported.stderr).to.equal(0)
       podmanProbe(podman, oci, store, profile)
     } finally {
       rmSync(oci, {recursive: true, force: true})
