@@ -47,9 +47,9 @@ describe('a scanner reads what ns-tool made', function () {
     expect(found.packages).to.deep.equal(expected)
   })
 
-  it('on the OCI image, layered by package', function () {
+  it('on the OCI image, layered by package, with its SBOMs attached', function () {
     const image = join(makeTempDir(), 'image')
-    const r = cli(['export', rootfs, '--format', 'oci', '--layers', '5', '-o', image])
+    const r = cli(['export', rootfs, '--format', 'oci', '--layers', '5', '--sbom', '-o', image])
     expect(r.status, r.stderr).to.equal(0)
     const found = scan('image', image)
     expect(found.os).to.equal(os)
