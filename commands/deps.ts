@@ -45,7 +45,7 @@ interpreter (and, for #!/usr/bin/env NAME, NAME found on PATH). Nothing is execu
     const closure = await resolve(programs, toApiOptions(DEPS, flags) as ResolveOptions)
 
     const render = await import('../src/cli/deps-render.js')
-    const {packagesOf} = await import('../src/provenance/annotate.js')
+    const {packagesOf} = await import('../src/provenance/index.js')
     const packages = packagesOf(closure.files.map((file) => file.path), flags.sysroot ?? '/')
     const text = format === 'json' ? render.closureJson(closure, packages) : format === 'dot' ? render.closureDot(closure) : render.closureTree(closure, packages)
     process.stdout.write(text)
