@@ -12,17 +12,21 @@ function flushed(streams = [process.stdout, process.stderr]) {
   return Promise.all(streams.map((stream) => new Promise((done) => stream.write('', done))))
 }
 
-async function fail(command, error) {
+// The table of the command being parsed, for the error's usage line and status.
+let table
+
+async function fail(error) {
   const {reportError} = await import('../dist/src/cli/report.js')
-  process.exitCode = reportError(command, error)
+  process.exitCode = reportError(error, {command: table?.id, usage: table?.usage, failedStatus: table?.failedStatus})
   await flushed([process.stderr])
   process.exit()
 }
 
 try {
   if (args[0] === 'run') {
-    const [{fastRunSpec, oclifRunArgv}, {run}] = await Promise.all([import('../dist/src/cli/run.js'), import('../dist/src/sandbox/supervise.js')])
-    const spec = fastRunSpec(args.slice(1))
+    const [{fastRunSpec, oclifRunArgv}, {RUN}, {run}] = await Promise.all([import('../dist/src/cli/run.js'), import('../dist/src/cli/options/run.js'), import('../dist/src/sandbox/supervise.js')])
+    table = RUN
+    const spec = await fastRunSpec(args.slice(1))
     if (spec) {
       process.exitCode = await run(spec)
       // The command wrote to the inherited descriptors itself; ns-tool wrote nothing else.
@@ -31,7 +35,8 @@ try {
     args = ['run', ...oclifRunArgv(args.slice(1))]
   } else if (args[0] === 'build-rootfs') {
     const [{parseArgv}, {BUILD_ROOTFS}, {buildRootfsMain}] = await Promise.all([import('../dist/src/cli/argv.js'), import('../dist/src/cli/options/build-rootfs.js'), import('../dist/src/cli/build-rootfs.js')])
-    const parsed = parseArgv(BUILD_ROOTFS, args.slice(1))
+    table = BUILD_ROOTFS
+    const parsed = await parseArgv(BUILD_ROOTFS, args.slice(1))
     if (parsed) {
       await buildRootfsMain(parsed)
       await flushed()
@@ -39,10 +44,11 @@ try {
     }
   } else if (args[0] === 'chroot') {
     const [{oclifArgv}, {CHROOT}] = await Promise.all([import('../dist/src/cli/argv.js'), import('../dist/src/cli/options/chroot.js')])
+    table = CHROOT
     args = ['chroot', ...oclifArgv(CHROOT, args.slice(1))]
   }
 } catch (error) {
-  await fail(args[0], error)
+  await fail(error)
 }
 
 const {execute} = await import('@oclif/core')

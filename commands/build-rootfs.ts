@@ -1,5 +1,5 @@
 import {BaseCommand} from '../src/cli/base-command.js'
-import {oclifArgs, oclifFlags, oclifStrict, oclifUsage} from '../src/cli/oclif-flags.js'
+import {oclifArgs, oclifFlags, oclifUsage} from '../src/cli/oclif-flags.js'
 import {BUILD_ROOTFS} from '../src/cli/options/build-rootfs.js'
 
 export default class BuildRootfs extends BaseCommand {
@@ -8,9 +8,9 @@ export default class BuildRootfs extends BaseCommand {
   static override description = `Each PROGRAM (a name looked up on PATH, or a path) is copied with its interpreter, every library the loader would load for it (found as glibc's loader finds them) and every symlink on the way. The tree also gets a skeleton (/proc /dev /sys /tmp /root /etc /run, /etc/passwd and /etc/group with root and nobody, /etc/ld.so.cache). The build happens beside DIR and replaces it in one rename: an interrupted build leaves the previous tree as it was. A rebuild copies only what changed.`
 
   static override usage = oclifUsage(BUILD_ROOTFS)
-  static override strict = oclifStrict(BUILD_ROOTFS)
   static override args = oclifArgs(BUILD_ROOTFS)
   static override flags = oclifFlags(BUILD_ROOTFS)
+  static exits = BUILD_ROOTFS.exits
 
   static override examples = [
     {description: 'bash, ls and ps in ./rootfs', command: '<%= config.bin %> <%= command.id %> bash ls ps'},

@@ -1,5 +1,5 @@
 import {BaseCommand} from '../src/cli/base-command.js'
-import {oclifArgs, oclifFlags, oclifStrict, oclifUsage} from '../src/cli/oclif-flags.js'
+import {oclifArgs, oclifFlags, oclifUsage} from '../src/cli/oclif-flags.js'
 import {CHROOT} from '../src/cli/options/chroot.js'
 
 export default class Chroot extends BaseCommand {
@@ -8,9 +8,9 @@ export default class Chroot extends BaseCommand {
   static override description = `The one-step path: makes a busybox rootfs at DIR (default: the user's cache directory) if it is not there yet, then runs COMMAND (default /bin/sh) in it exactly like \`ns-tool run\`. busybox comes from --busybox, else from PATH when it is statically linked.`
 
   static override usage = oclifUsage(CHROOT)
-  static override strict = oclifStrict(CHROOT)
   static override args = oclifArgs(CHROOT)
   static override flags = oclifFlags(CHROOT)
+  static exits = CHROOT.exits
 
   static override examples = [
     {description: 'A shell', command: '<%= config.bin %> <%= command.id %>'},

@@ -1,5 +1,5 @@
 import {BaseCommand} from '../src/cli/base-command.js'
-import {oclifArgs, oclifFlags, oclifStrict, oclifUsage} from '../src/cli/oclif-flags.js'
+import {oclifArgs, oclifFlags, oclifUsage} from '../src/cli/oclif-flags.js'
 import {DEPS} from '../src/cli/options/deps.js'
 import type {ResolveOptions} from '../src/loader/types.js'
 import {UsageError} from '../src/errors.js'
@@ -7,18 +7,12 @@ import {UsageError} from '../src/errors.js'
 export default class Deps extends BaseCommand {
   static override summary = 'Show every file programs need to run, and why.'
 
-  static override description = `Resolves each PROGRAM (a name looked up on PATH, or a path) the way the dynamic loader would:
-its interpreter, every library with the object that asked for it, where it was found (RPATH,
-RUNPATH, LD_LIBRARY_PATH, ld.so.cache, ld.so.conf, the loader's default directories, $ORIGIN),
-and, for a library that cannot be found, every path that was searched. A #! script needs its
-interpreter (and, for #!/usr/bin/env NAME, NAME found on PATH). Nothing is executed unless
---resolver ldd is given. Exit status: 0 when everything was found, 1 when something is missing,
-2 for bad usage.`
+  static override description = `Resolves each PROGRAM (a name looked up on PATH, or a path) the way the dynamic loader would: its interpreter, every library with the object that asked for it, where it was found (RPATH, RUNPATH, LD_LIBRARY_PATH, ld.so.cache, ld.so.conf, the loader's default directories, $ORIGIN), and, for a library that cannot be found, every path that was searched. A #! script needs its interpreter (and, for #!/usr/bin/env NAME, NAME found on PATH). Nothing is executed unless --resolver ldd is given.`
 
   static override usage = oclifUsage(DEPS)
-  static override strict = oclifStrict(DEPS)
   static override args = oclifArgs(DEPS)
   static override flags = oclifFlags(DEPS)
+  static exits = DEPS.exits
 
   static override examples = [
     {description: 'Why does ls need what it needs?', command: '<%= config.bin %> <%= command.id %> ls'},

@@ -1,25 +1,17 @@
 import {BaseCommand} from '../src/cli/base-command.js'
-import {oclifArgs, oclifFlags, oclifStrict, oclifUsage} from '../src/cli/oclif-flags.js'
+import {oclifArgs, oclifFlags, oclifUsage} from '../src/cli/oclif-flags.js'
 import {EXPORT} from '../src/cli/options/export.js'
 import type {ExportOptions} from '../src/export/index.js'
 
 export default class Export extends BaseCommand {
   static override summary = 'Export a rootfs as a reproducible tarball, an OCI image layout or an OCI runtime bundle.'
 
-  static override description = `tar: sorted entries, numeric owners, mtimes clamped to SOURCE_DATE_EPOCH (0 when unset): the same
-tree gives the same bytes (docker import / podman import take it). oci: an OCI image layout, one
-gzip layer, or with --layers N up to N layers by owning package (the most widely shared first, the
-rest in the last), tagged --tag; the same tree gives the same digests (skopeo copy pushes it, podman
-runs it). bundle: an OCI runtime bundle (config.json + rootfs/) that runc and crun run as is.
---sbom attaches SPDX 2.3 and CycloneDX 1.5 SBOMs: to the image as OCI artifacts whose subject is
-the image (and an index of them tagged sha256-HEX, the referrers tag schema), beside a tarball as
-OUT.spdx.json and OUT.cdx.json, in a bundle as sbom.*.json. ns-tool's bookkeeping directory
-(/.ns-tool) is left out.`
+  static override description = `tar: sorted entries, numeric owners, mtimes clamped to SOURCE_DATE_EPOCH (0 when unset): the same tree gives the same bytes (docker import / podman import take it). oci: an OCI image layout, one gzip layer, or with --layers N up to N layers by owning package (the most widely shared first, the rest in the last), tagged --tag; the same tree gives the same digests (skopeo copy pushes it, podman runs it). bundle: an OCI runtime bundle (config.json + rootfs/) that runc and crun run as is. --sbom attaches SPDX 2.3 and CycloneDX 1.5 SBOMs: to the image as OCI artifacts whose subject is the image (and an index of them tagged sha256-HEX, the referrers tag schema), beside a tarball as OUT.spdx.json and OUT.cdx.json, in a bundle as sbom.*.json. ns-tool's bookkeeping directory (/.ns-tool) is left out.`
 
   static override usage = oclifUsage(EXPORT)
-  static override strict = oclifStrict(EXPORT)
   static override args = oclifArgs(EXPORT)
   static override flags = oclifFlags(EXPORT)
+  static exits = EXPORT.exits
 
   static override examples = [
     {description: 'A tarball for docker import', command: '<%= config.bin %> <%= command.id %> rootfs --format tar -o rootfs.tar && docker import rootfs.tar mini'},

@@ -1,16 +1,16 @@
 import {BaseCommand} from '../src/cli/base-command.js'
-import {oclifArgs, oclifFlags, oclifStrict, oclifUsage} from '../src/cli/oclif-flags.js'
+import {oclifArgs, oclifFlags, oclifUsage} from '../src/cli/oclif-flags.js'
 import {RUN} from '../src/cli/options/run.js'
 
 export default class Run extends BaseCommand {
   static override summary = 'Run a command with a rootfs as /, in fresh namespaces.'
 
-  static override description = `COMMAND (default /bin/sh) runs as PID 1 (or PID 2 under --init) in new mount, PID, UTS, IPC, network and cgroup namespaces, plus a user namespace when not run as root. Inside: /proc (sensitive entries masked, /proc/sys read-only), a small /dev, a private devpts, /sys read-only; the host's root is detached. COMMAND keeps Docker's default capabilities (--cap-add, --cap-drop) under a seccomp filter that refuses what a container never needs: keyrings, nested namespaces, bpf, perf, userfaultfd, kexec, io_uring, ... (--seccomp); --memory, --pids-limit and --cpus hold through a cgroup made for the run (OOM-killed: exit 137). run's flags go before COMMAND; everything from COMMAND on is passed to it unchanged (a COMMAND starting with - goes after --). Exit status: COMMAND's own; 128+N when it died of signal N; 125 when the sandbox could not be set up; 126 when COMMAND cannot be executed; 127 when it does not exist.`
+  static override description = `COMMAND (default /bin/sh) runs as PID 1 (or PID 2 under --init) in new mount, PID, UTS, IPC, network and cgroup namespaces, plus a user namespace when not run as root. Inside: /proc (sensitive entries masked, /proc/sys read-only), a small /dev, a private devpts, /sys read-only; the host's root is detached. COMMAND keeps Docker's default capabilities (--cap-add, --cap-drop) under a seccomp filter that refuses what a container never needs: keyrings, nested namespaces, bpf, perf, userfaultfd, kexec, io_uring, ... (--seccomp); --memory, --pids-limit and --cpus hold through a cgroup made for the run (OOM-killed: exit 137). run's flags go before COMMAND (before or after ROOTFS); everything from COMMAND on is passed to it unchanged, --help included (a COMMAND that starts with - goes after --).`
 
   static override usage = oclifUsage(RUN)
-  static override strict = oclifStrict(RUN)
   static override args = oclifArgs(RUN)
   static override flags = oclifFlags(RUN)
+  static exits = RUN.exits
 
   static override examples = [
     {description: 'A shell that sees only ./rootfs', command: '<%= config.bin %> <%= command.id %> rootfs /bin/bash'},

@@ -1,23 +1,16 @@
 import {BaseCommand} from '../src/cli/base-command.js'
-import {oclifArgs, oclifFlags, oclifStrict, oclifUsage} from '../src/cli/oclif-flags.js'
+import {oclifArgs, oclifFlags, oclifUsage} from '../src/cli/oclif-flags.js'
 import {VERIFY} from '../src/cli/options/verify.js'
 
 export default class Verify extends BaseCommand {
   static override summary = 'Check that every program in a rootfs finds its interpreter and libraries there.'
 
-  static override description = `Walks ROOTFS (without following symlinks out of it; /proc, /dev and /sys are skipped) and,
-for every ELF executable and shared library, resolves its interpreter and libraries the way the
-dynamic loader would inside ROOTFS alone: ROOTFS's own /etc/ld.so.cache and ld.so.conf, the loader's
-default directories, RPATH, RUNPATH and $ORIGIN; files of another class or machine are skipped as
-the loader skips them. Every executable #! script's interpreter must exist in ROOTFS too (and, for
-#!/usr/bin/env NAME, NAME must be on the usual PATH). Only headers are read; nothing is executed.
-Exit status: 0 when everything resolves, 1 with a list of what is missing and who needs it,
-2 when ROOTFS is not a directory.`
+  static override description = `Walks ROOTFS (without following symlinks out of it; /proc, /dev and /sys are skipped) and, for every ELF executable and shared library, resolves its interpreter and libraries the way the dynamic loader would inside ROOTFS alone: ROOTFS's own /etc/ld.so.cache and ld.so.conf, the loader's default directories, RPATH, RUNPATH and $ORIGIN; files of another class or machine are skipped as the loader skips them. Every executable #! script's interpreter must exist in ROOTFS too (and, for #!/usr/bin/env NAME, NAME must be on the usual PATH). Only headers are read; nothing is executed. ROOTFS that is not a directory is bad usage (2).`
 
   static override usage = oclifUsage(VERIFY)
-  static override strict = oclifStrict(VERIFY)
   static override args = oclifArgs(VERIFY)
   static override flags = oclifFlags(VERIFY)
+  static exits = VERIFY.exits
 
   static override examples = [
     {description: 'Check a tree made by build-rootfs', command: '<%= config.bin %> <%= command.id %> ./rootfs'},

@@ -1,19 +1,40 @@
-// Errors that reach the user. Each carries the exit status of design §1 and a message that names the
-// thing at fault and, where there is one, the fix. Anything else escaping a command is a bug.
+// Errors that reach the user. Each has a message that names the thing at fault and, where there
+// is one, the fix, and a code for the callers that must tell failures apart (they test the code,
+// never the wording). Anything else escaping a command is a bug, reported as an internal error.
+
+// failed: the operation was tried and failed (exit 1). not-found: a program, file or directory
+// that was named does not exist. not-a-program: a file is neither an ELF file nor a #! script.
+// usage: the command line or an API option cannot work as given (exit 2; the command's usage
+// line follows the message). bad-config: a --config file cannot be used (exit 2). refused: a well-formed request that ns-tool will not
+// carry out as given, such as building over / or into someone else's directory without --force
+// (exit 2: the fix is a change to the command line).
+export type ErrorCode = 'failed' | 'not-found' | 'not-a-program' | 'usage' | 'bad-config' | 'refused'
+
+const EXIT_STATUS: Record<ErrorCode, number> = {failed: 1, 'not-found': 1, 'not-a-program': 1, usage: 2, 'bad-config': 2, refused: 2}
 
 export class NsToolError extends Error {
+  readonly code: ErrorCode
   readonly exitCode: number
 
-  constructor(message: string, exitCode = 1) {
-    super(message)
+  // A number instead of a code is an exit status of the command's own (run's 126: COMMAND cannot
+  // be executed), with the code failed.
+  constructor(message: string, code: ErrorCode | number = 'failed', options?: {cause?: unknown}) {
+    super(message, options)
     this.name = new.target.name
-    this.exitCode = exitCode
+    this.code = typeof code === 'number' ? 'failed' : code
+    this.exitCode = typeof code === 'number' ? code : EXIT_STATUS[code]
   }
 }
 
-// Bad usage: a flag combination, an argument or a config value that can never work (exit 2).
+// Bad usage (exit 2): a flag combination, an argument or a config value that can never work, or
+// (code refused) a request that needs another flag or another path.
 export class UsageError extends NsToolError {
-  constructor(message: string) {
-    super(message, 2)
+  constructor(message: string, code: 'usage' | 'bad-config' | 'refused' = 'usage') {
+    super(message, code)
   }
+}
+
+// Whether an error is ns-tool's, with this code.
+export function hasCode(error: unknown, code: ErrorCode): error is NsToolError {
+  return error instanceof NsToolError && error.code === code
 }

@@ -15,12 +15,25 @@ export interface Parsed<T extends OptionTable> {
   command: string[]
 }
 
-// The command line of the table's command, or undefined when oclif should answer it (help, or
-// anything oclif refuses). Throws the UsageError that oclif's path would throw too (see prepare).
-export function parseArgv<T extends OptionTable>(table: T, argv: string[]): Parsed<T> | undefined {
-  if (!table.command) return parseFlags(table, prepare(table, argv), [])
-  const {own, afterDashes, command} = splitCommand(table, argv)
-  return parseFlags(table, [...prepare(table, own), '--', ...afterDashes], command)
+// The command line of the table's command, or undefined when it asks for help (oclif answers it).
+// A line oclif refuses is refused here too, with a UsageError that says why (the oclif path
+// reports its refusals with these words as well: see BaseCommand.parseTable).
+export async function parseArgv<T extends OptionTable>(table: T, argv: string[]): Promise<Parsed<T> | undefined> {
+  try {
+    if (!table.command) return parseFlags(table, prepare(table, argv), [])
+    const {own, afterDashes, command} = splitCommand(table, argv)
+    return parseFlags(table, [...prepare(table, own), '--', ...afterDashes], command)
+  } catch (error) {
+    if (!(error instanceof Refused)) throw error
+    // Only a mistake pays for the suggestion's module.
+    const hint = error.unknownFlag === undefined ? '' : (await import('./suggest.js')).didYouMean(error.unknownFlag, spellings(table))
+    throw new UsageError(`${error.message}${hint}`)
+  }
+}
+
+// Every way the table's flags are written, for "did you mean".
+function spellings(table: OptionTable): string[] {
+  return Object.entries(table.flags).flatMap(([name, flag]) => [`--${name}`, ...(flag.allowNo ? [`--no-${name}`] : [])])
 }
 
 // What oclif is given for the same command line: the same first step (optional values), and for
@@ -79,7 +92,15 @@ function prepare(table: OptionTable, argv: string[]): string[] {
   return out
 }
 
-class Refused extends Error {}
+// Why the parser refuses a line (oclif refuses it too); unknownFlag asks for a suggestion.
+class Refused extends Error {
+  constructor(
+    message: string,
+    readonly unknownFlag?: string,
+  ) {
+    super(message)
+  }
+}
 
 // oclif takes `-1` for a word, not a flag.
 function isNegativeNumber(word: string): boolean {
@@ -110,52 +131,50 @@ function parseFlags<T extends OptionTable>(table: T, argv: string[], command: st
       if (!isLong && word.length > 2) words.unshift(`-${word.slice(2)}`)
       return true
     }
-    if (!flag.multiple && tokens.some((token) => token.name === name)) throw new Refused()
+    if (!flag.multiple && tokens.some((token) => token.name === name)) throw new Refused(`--${name} given twice (it takes one value)`)
     const input = isLong || word.length < 3 ? words.shift() : word.slice(word[2] === '=' ? 3 : 2)
-    if (input === undefined || findFlag(table, input).name !== undefined) throw new Refused()
-    if (flag.choices && !flag.choices.includes(input)) throw new Refused()
+    if (input === undefined) throw new Refused(`--${name} needs a value${flag.choices ? ` (one of ${flag.choices.join(', ')})` : flag.value ? ` (${flag.value})` : ''}`)
+    if (findFlag(table, input).name !== undefined) throw new Refused(`--${name} needs a value, and ${input} is a flag (for a value that looks like one, write ./${input})`)
+    if (flag.choices && !flag.choices.includes(input)) throw new Refused(`--${name} ${input}: expected one of ${flag.choices.join(', ')}`)
     tokens.push({name, input})
     return true
   }
   let flagsEnded = false
-  try {
-    while (words.length > 0) {
-      const word = words.shift()!
-      if (!flagsEnded && word.startsWith('-') && word !== '-') {
-        if (word === '--') {
-          flagsEnded = true
-          continue
-        }
-        if (takeFlag(word)) continue
-        if (!isNegativeNumber(word)) return undefined
+  while (words.length > 0) {
+    const word = words.shift()!
+    if (!flagsEnded && word.startsWith('-') && word !== '-') {
+      if (word === '--') {
+        flagsEnded = true
+        continue
       }
-      args.push(word)
+      if (takeFlag(word)) continue
+      const unknown = word.split('=')[0]
+      if (!isNegativeNumber(word)) throw new Refused(`unknown flag ${unknown}`, unknown)
     }
-  } catch (error) {
-    if (error instanceof Refused) return undefined
-    throw error
+    args.push(word)
   }
   return finish(table, tokens, args, command)
 }
 
-function finish<T extends OptionTable>(table: T, tokens: Array<{name: string; input: string}>, args: string[], command: string[]): Parsed<T> | undefined {
+function finish<T extends OptionTable>(table: T, tokens: Array<{name: string; input: string}>, args: string[], command: string[]): Parsed<T> {
   const flags: Record<string, unknown> = {}
   const given = new Set<string>()
   for (const [name, flag] of Object.entries(table.flags)) {
     const mine = tokens.filter((token) => token.name === name)
     if (mine.length === 0) {
       if (flag.default !== undefined) flags[name] = flag.default
-      else if (flag.required) return undefined
+      else if (flag.required) throw new Refused(`missing --${name}${flag.choices ? ` (one of ${flag.choices.join(', ')})` : flag.value ? ` ${flag.value}` : ''}`)
       continue
     }
     given.add(name)
     if (flag.type === 'boolean') flags[name] = mine[mine.length - 1].input !== `--no-${name}`
     else flags[name] = flag.multiple ? mine.map((token) => token.input) : mine[0].input
   }
-  const positionals = Object.values(table.args)
-  const variadic = positionals.some((arg) => arg.variadic)
-  if (positionals.filter((arg) => arg.required).length > args.length) return undefined
-  if (!variadic && table.command === undefined && args.length > positionals.length) return undefined
+  const positionals = Object.entries(table.args)
+  const missing = positionals.filter(([, arg]) => arg.required).slice(args.length)
+  if (missing.length > 0) throw new Refused(`missing ${missing.map(([name]) => name.toUpperCase()).join(' ')}`)
+  const variadic = positionals.some(([, arg]) => arg.variadic)
+  if (!variadic && table.command === undefined && args.length > positionals.length) throw new Refused(`unexpected argument ${args.slice(positionals.length).join(' ')}`)
   return {flags: flags as Values<T>, args, given, command}
 }
 

@@ -1,26 +1,32 @@
+// The base of every ns-tool command: its command line parsed from its option table, and its
+// failures rendered by the one renderer (src/cli/report.ts).
 import {Command} from '@oclif/core'
-import {NsToolError} from '../errors.js'
-import {oclifArgv, type Parsed} from './argv.js'
+import {UsageError} from '../errors.js'
+import {oclifArgv, parseArgv, type Parsed} from './argv.js'
 import {fromOclif} from './oclif-flags.js'
 import type {OptionTable} from './options/index.js'
+import {reportError} from './report.js'
 
-// Every ns-tool command renders its failures the same way: one line on stderr naming the input
-// at fault, the exit status, and no stack trace (set NS_TOOL_DEBUG=1 for one).
 export abstract class BaseCommand extends Command {
-  // The command line, parsed by oclif from the flags derived from the command's table.
+  private table?: OptionTable
+
+  // The command line, parsed by oclif from the flags derived from the command's table. A line
+  // oclif refuses is explained by the table's own parser, in the words the fast path uses.
   protected async parseTable<T extends OptionTable>(table: T): Promise<Parsed<T>> {
-    return fromOclif(table, await this.parse(undefined, oclifArgv(table, this.argv)))
+    this.table = table
+    try {
+      return fromOclif(table, await this.parse(undefined, oclifArgv(table, this.argv)))
+    } catch (error) {
+      if (!(error as {oclif?: unknown}).oclif) throw error
+      await parseArgv(table, this.argv)
+      throw new UsageError(String((error as Error).message).split('\n')[0])
+    }
   }
 
-  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    if (error instanceof NsToolError) {
-      process.stderr.write(`ns-tool ${this.id}: ${error.message}\n`)
-      if (process.env.NS_TOOL_DEBUG) process.stderr.write(`${error.stack}\n`)
-      return this.exit(error.exitCode)
-    }
-    // oclif's own errors (unknown flag, missing argument, exit()) carry their status already.
-    if (error.oclif) return super.catch(error)
-    process.stderr.write(`ns-tool ${this.id}: internal error: ${error.message}\n${error.stack ?? ''}\n`)
-    return this.exit(1)
+  protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<unknown> {
+    // oclif's exit() (after help, for instance) is no failure.
+    if (error.oclif?.exit === 0) return super.catch(error)
+    const table = this.table
+    return this.exit(reportError(error, {command: this.id, usage: table?.usage, failedStatus: table?.failedStatus}))
   }
 }

@@ -1,4 +1,4 @@
-// A command's oclif definition (flags, args, strictness, usage) derived from its option table, so
+// A command's oclif definition (flags, args, usage) derived from its option table, so
 // that commands/*.ts only name their table. Loaded on oclif's path only.
 import {Args, Flags, type Interfaces} from '@oclif/core'
 import type {Parsed} from './argv.js'
@@ -23,18 +23,14 @@ export function oclifFlags(table: OptionTable): Record<string, OclifFlag> {
   return flags
 }
 
-// Positionals, plus COMMAND for commands that run one. oclif would read a missing argument from
-// stdin (a pipe feeding the sandbox would lose its first line): ignoreStdin everywhere.
-export function oclifArgs(table: OptionTable): Record<string, ReturnType<typeof Args.string>> {
-  const args: Record<string, ReturnType<typeof Args.string>> = {}
-  for (const [name, arg] of Object.entries(table.args)) args[name] = Args.string({description: arg.description, required: arg.required, ignoreStdin: true})
-  if (table.command) args.command = Args.string({description: table.command.description, ignoreStdin: true})
+// Positionals, plus COMMAND for commands that run one; a variadic one takes every remaining word.
+// oclif would read a missing argument from stdin (a pipe feeding the sandbox would lose its first
+// line): ignoreStdin everywhere.
+export function oclifArgs(table: OptionTable): Interfaces.ArgInput {
+  const args: Interfaces.ArgInput = {}
+  for (const [name, arg] of Object.entries(table.args)) args[name] = Args.string({description: arg.description, required: arg.required, multiple: arg.variadic, ignoreStdin: true})
+  if (table.command) args.command = Args.string({description: table.command.description, multiple: true, ignoreStdin: true})
   return args
-}
-
-// Variadic positionals and COMMAND's words reach the command as argv, so those commands are not strict.
-export function oclifStrict(table: OptionTable): boolean {
-  return table.command === undefined && !Object.values(table.args).some((arg) => arg.variadic)
 }
 
 // oclif prints `$ ns-tool ` before it.

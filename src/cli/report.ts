@@ -1,12 +1,24 @@
-// The one place that turns an error into what the user sees: `ns-tool COMMAND: what went wrong
-// (the fix)` on stderr and the exit status; a stack trace only with NS_TOOL_DEBUG=1.
+// The one renderer of errors, for every entry point (bin/run.js's fast paths, the oclif commands,
+// the not-found hook and help): `ns-tool COMMAND: what went wrong (the fix)` on stderr, then for a
+// mistake in the command line the command's usage line; never a stack trace unless NS_TOOL_DEBUG=1.
+// Returns the exit status: 2 for bad usage, the command's failed status (1; run: 125) otherwise.
 import {NsToolError} from '../errors.js'
 
-export function reportError(command: string | undefined, error: unknown): number {
-  const prefix = command ? `ns-tool ${command}: ` : 'ns-tool: '
+export interface Reporting {
+  // The command's name and usage (without `ns-tool `), when the error is a command's.
+  command?: string
+  usage?: string
+  failedStatus?: number
+}
+
+export function reportError(error: unknown, context: Reporting = {}): number {
+  const prefix = context.command ? `ns-tool ${context.command}: ` : 'ns-tool: '
   const known = error instanceof NsToolError
   const message = error instanceof Error ? error.message : String(error)
-  process.stderr.write(`${prefix}${known ? message : `internal error: ${message} (set NS_TOOL_DEBUG=1 for details)`}\n`)
-  if (process.env.NS_TOOL_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`)
-  return known ? error.exitCode : 1
+  const lines = [`${prefix}${known ? message : `internal error: ${message} (NS_TOOL_DEBUG=1 shows where)`}`]
+  if (known && error.code === 'usage' && context.usage) lines.push(`usage: ns-tool ${context.usage}  (ns-tool help ${context.command} for more)`)
+  if (process.env.NS_TOOL_DEBUG && error instanceof Error && error.stack) lines.push(error.stack)
+  process.stderr.write(lines.join('\n') + '\n')
+  if (known && error.exitCode !== 1) return error.exitCode
+  return context.failedStatus ?? 1
 }

@@ -9,9 +9,10 @@ export function runSpec(flags: Values<typeof RUN>, rootfs: string, command: stri
   return {rootfs, command: command[0], args: command.slice(1), ...toApiOptions(RUN, flags)}
 }
 
-// The spec of a plain invocation, or undefined when oclif should answer (help, a bad flag).
-export function fastRunSpec(argv: string[]): RunSpec | undefined {
-  const parsed = parseArgv(RUN, argv)
+// The spec of the command line, or undefined when it asks for help (oclif answers it); throws
+// UsageError for a line that cannot work.
+export async function fastRunSpec(argv: string[]): Promise<RunSpec | undefined> {
+  const parsed = await parseArgv(RUN, argv)
   return parsed && runSpec(parsed.flags, parsed.args[0], parsed.command)
 }
 

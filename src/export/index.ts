@@ -48,7 +48,7 @@ export async function exportRootfs(rootfs: string, options: ExportOptions): Prom
   const root = resolvePath(rootfs)
   if (!statSync(root, {throwIfNoEntry: false})?.isDirectory()) throw new UsageError(`${rootfs}: no such directory (give the rootfs to export)`)
   const output = resolvePath(options.output)
-  if (output === root || output.startsWith(root + '/')) throw new UsageError(`-o ${options.output}: inside the rootfs being exported; choose a path outside it`)
+  if (output === root || output.startsWith(root + '/')) throw new UsageError(`-o ${options.output}: inside the rootfs being exported; choose a path outside it`, 'refused')
   if (options.layers !== undefined && (!Number.isInteger(options.layers) || options.layers < 1)) throw new UsageError(`--layers ${options.layers}: give a whole number of layers, 1 or more`)
   if (options.layers !== undefined && options.format !== 'oci') throw new UsageError(`--layers applies to --format oci only (not ${options.format})`)
   const seconds = epoch(options.sourceDateEpoch)
@@ -99,7 +99,7 @@ function prepareOutput(output: string, force: boolean | undefined): string {
   const existing = lstatSync(output, {throwIfNoEntry: false})
   if (existing && !force) {
     const empty = existing.isDirectory() && readdirSync(output).length === 0
-    if (!empty) throw new NsToolError(`-o ${output}: already exists; pass --force to replace it`)
+    if (!empty) throw new UsageError(`-o ${output}: already exists; pass --force to replace it`, 'refused')
   }
   // Like tar -f and cp: the directory of the output must already be there.
   if (!statSync(dirname(output), {throwIfNoEntry: false})?.isDirectory()) throw new NsToolError(`-o ${output}: the directory ${dirname(output)} does not exist; create it first`)

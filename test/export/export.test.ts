@@ -32,9 +32,9 @@ describe('export', function () {
     const list = spawnSync('tar', ['tvf', a], {encoding: 'utf8'}).stdout
     expect(list).to.contain('bin/busybox').and.to.not.contain('.ns-tool')
     expect(list).to.match(/ 0\/0 /)
-    // An existing output is not replaced without --force.
+    // An existing output is not replaced without --force (a refusal: bad usage, 2).
     const again = cli(['export', rootfs, '--format', 'tar', '-o', a])
-    expect(again.status).to.equal(1)
+    expect(again.status).to.equal(2)
     expect(again.stderr).to.contain('--force')
   })
 

@@ -5,6 +5,7 @@ export const BUILD_ROOTFS = {
   id: 'build-rootfs',
   usage: 'build-rootfs [FLAGS] [PROGRAM...]',
   apiName: 'build',
+  exits: {0: 'the tree was built (or was already up to date)', 1: 'the build failed (a library that cannot be found, a file that cannot be read); the previous tree is left as it was'},
   args: {
     program: {description: 'programs: names looked up on PATH, or paths', variadic: true, api: false, configKey: 'programs'},
   },

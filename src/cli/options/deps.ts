@@ -5,6 +5,7 @@ export const DEPS = {
   id: 'deps',
   usage: 'deps [FLAGS] PROGRAM...',
   apiName: 'resolve',
+  exits: {0: 'every file was found', 1: 'something is missing (each missing library is named, with the places searched)'},
   args: {
     program: {description: 'programs: names looked up on PATH, or paths', required: true, variadic: true, api: false},
   },

@@ -13,6 +13,7 @@ export const EXPORT = {
   id: 'export',
   usage: 'export [FLAGS] ROOTFS --format tar|oci|bundle -o OUT',
   apiName: 'exportRootfs',
+  exits: {0: 'OUT was written', 1: 'the export failed; nothing is left half-written'},
   args: {
     rootfs: {description: 'the rootfs directory', required: true, api: false},
   },

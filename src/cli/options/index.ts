@@ -71,7 +71,15 @@ export interface OptionTable {
   api?: Record<string, ApiType>
   // The API function's name, for its error messages.
   apiName?: string
+  // Exit statuses for --help: what 1 means for this command, and its own (run: COMMAND's statuses).
+  exits: Record<string, string>
+  // The status of a failed operation, when it is not 1 (run: 125, the sandbox could not be set up).
+  failedStatus?: number
 }
+
+// What 2 means for every command (`refused`: a well-formed line that needs a change, see
+// src/errors.ts).
+export const USAGE_STATUS = 'bad usage: an unknown flag, a bad value, a missing argument, or a request refused as given (such as an output that needs --force)'
 
 // The parsed value of each flag: booleans, strings, choices as unions, arrays for repeatable flags;
 // flags with a default (or required) are always present.

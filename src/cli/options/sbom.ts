@@ -5,6 +5,7 @@ export const SBOM = {
   id: 'sbom',
   usage: 'sbom [FLAGS] ROOTFS',
   apiName: 'sbom',
+  exits: {0: 'the SBOM was written', 1: 'it could not be made (ROOTFS unreadable, OUT not writable)'},
   args: {
     rootfs: {description: 'a rootfs made by ns-tool build-rootfs', required: true, api: false},
   },

@@ -5,6 +5,7 @@ export const VERIFY = {
   id: 'verify',
   usage: 'verify [--json] ROOTFS',
   apiName: 'verify',
+  exits: {0: 'every interpreter and library resolves', 1: 'something does not resolve (one line per problem)'},
   args: {
     rootfs: {description: 'the rootfs directory to check', required: true, api: false},
   },

@@ -2,16 +2,16 @@
 // (/ itself, a link, a file), and again under the lock — and what a build leaves beside it.
 import {existsSync, lstatSync, readdirSync, realpathSync} from 'node:fs'
 import {basename, dirname} from 'node:path'
-import {NsToolError, UsageError} from '../../errors.js'
+import {UsageError} from '../../errors.js'
 import type {BuildOptions, Plan} from '../types.js'
 import type {Manifest} from './manifest.js'
 
 // Refused before anything else, a lock included: / itself, a link, something not a directory.
 export function checkOutputPath(output: string): void {
-  if (output === '/' || realpathOrSelf(output) === '/') throw new UsageError('--output /: refusing to build a rootfs over the host\'s root; give a new directory')
+  if (output === '/' || realpathOrSelf(output) === '/') throw new UsageError('--output /: refusing to build a rootfs over the host\'s root; give a new directory', 'refused')
   const stat = lstatSync(output, {throwIfNoEntry: false})
-  if (stat?.isSymbolicLink()) throw new UsageError(`--output ${output}: is a symbolic link; give the directory itself`)
-  if (stat && !stat.isDirectory()) throw new UsageError(`--output ${output}: exists and is not a directory`)
+  if (stat?.isSymbolicLink()) throw new UsageError(`--output ${output}: is a symbolic link; give the directory itself`, 'refused')
+  if (stat && !stat.isDirectory()) throw new UsageError(`--output ${output}: exists and is not a directory`, 'refused')
 }
 
 // The output's previous manifest when it may be built over; throws when it may not.
@@ -21,11 +21,11 @@ export function checkOutput(plan: Plan, options: BuildOptions, manifest: Manifes
   const real = realpathOrSelf(output)
   for (const entry of plan.entries) {
     if (entry.source && (entry.source === real || entry.source.startsWith(real + '/'))) {
-      throw new UsageError(`--output ${output}: contains ${entry.source}, one of the sources; choose an output outside the source tree`)
+      throw new UsageError(`--output ${output}: contains ${entry.source}, one of the sources; choose an output outside the source tree`, 'refused')
     }
   }
   if (!manifest && !options.force && lstatSync(output, {throwIfNoEntry: false}) && readdirSync(output).length > 0) {
-    throw new NsToolError(`--output ${output}: is a non-empty directory that ns-tool did not make; pass --force to build into it (its files are kept), or choose another directory`)
+    throw new UsageError(`--output ${output}: is a non-empty directory that ns-tool did not make; pass --force to build into it (its files are kept), or choose another directory`, 'refused')
   }
   return manifest
 }
