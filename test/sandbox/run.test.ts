@@ -272,12 +272,13 @@ describe('run', function () {
     expect(r.stdout).to.equal('inside\n')
   })
 
-  it('rejects bad flag values with exit 2 and one line', function () {
+  it('rejects bad flag values with exit 2, one line and the usage line', function () {
     for (const args of [['--bind', 'nope'], ['--user', 'root'], ['-e', 'NOEQUALS']]) {
       const r = cli(['run', ...args, box, '/bin/true'])
       expect(r.status, args.join(' ')).to.equal(2)
-      expect(r.stderr).to.contain(args[1])
-      expect(r.stderr.trim().split('\n').length).to.equal(1)
+      const lines = r.stderr.trim().split('\n')
+      expect(lines[0]).to.contain(args[1])
+      expect(lines.slice(1), r.stderr).to.deep.equal(['usage: ns-tool run [FLAGS] ROOTFS [COMMAND [ARG...]]  (ns-tool help run for more)'])
     }
     expect(cli(['run', join(shared, 'absent'), '/bin/true']).status).to.equal(2)
   })
