@@ -26,9 +26,9 @@ export default class Deps extends BaseCommand {
   async run(): Promise<void> {
     const {args: programs, flags} = await this.parseTable(DEPS)
     const format = flags.json ? 'json' : flags.format
-    if (flags.json && flags.format !== 'tree' && flags.format !== 'json') throw new UsageError(`--json and --format ${flags.format} contradict each other`)
-    if (flags.sysroot !== undefined && flags.resolver === 'ldd') throw new UsageError('--sysroot implies --resolver elf: ldd can only run host programs')
-    if (flags['ld-library-path'] && flags.sysroot !== undefined) throw new UsageError('--ld-library-path applies to the host only: it cannot be combined with --sysroot')
+    if (flags.json && flags.format !== 'tree' && flags.format !== 'json') throw new UsageError(`--json and --format ${flags.format} contradict each other`, 'usage')
+    if (flags.sysroot !== undefined && flags.resolver === 'ldd') throw new UsageError('--sysroot implies --resolver elf: ldd can only run host programs', 'usage')
+    if (flags['ld-library-path'] && flags.sysroot !== undefined) throw new UsageError('--ld-library-path applies to the host only: it cannot be combined with --sysroot', 'usage')
     if (flags.sysroot !== undefined) {
       const {statSync} = await import('node:fs')
       if (!statSync(flags.sysroot, {throwIfNoEntry: false})?.isDirectory()) throw new UsageError(`--sysroot ${flags.sysroot}: no such directory`)

@@ -4,13 +4,15 @@
 
 // failed: the operation was tried and failed (exit 1). not-found: a program, file or directory
 // that was named does not exist. not-a-program: a file is neither an ELF file nor a #! script.
-// usage: the command line or an API option cannot work as given (exit 2; the command's usage
-// line follows the message). bad-config: a --config file cannot be used (exit 2). refused: a well-formed request that ns-tool will not
+// usage: the command line's shape is wrong (an unknown flag, a missing argument, a value not
+// among a flag's choices; exit 2, and the command's usage line follows the message). invalid: a
+// value that cannot work (a --bind source that does not exist, a key of a --config file, an API
+// option; exit 2). refused: a well-formed request that ns-tool will not
 // carry out as given, such as building over / or into someone else's directory without --force
 // (exit 2: the fix is a change to the command line).
-export type ErrorCode = 'failed' | 'not-found' | 'not-a-program' | 'usage' | 'bad-config' | 'refused'
+export type ErrorCode = 'failed' | 'not-found' | 'not-a-program' | 'usage' | 'invalid' | 'refused'
 
-const EXIT_STATUS: Record<ErrorCode, number> = {failed: 1, 'not-found': 1, 'not-a-program': 1, usage: 2, 'bad-config': 2, refused: 2}
+const EXIT_STATUS: Record<ErrorCode, number> = {failed: 1, 'not-found': 1, 'not-a-program': 1, usage: 2, invalid: 2, refused: 2}
 
 export class NsToolError extends Error {
   readonly code: ErrorCode
@@ -26,10 +28,10 @@ export class NsToolError extends Error {
   }
 }
 
-// Bad usage (exit 2): a flag combination, an argument or a config value that can never work, or
-// (code refused) a request that needs another flag or another path.
+// Bad usage (exit 2): a value that can never work, the command line's shape (code usage), or a
+// request that needs another flag or another path (code refused).
 export class UsageError extends NsToolError {
-  constructor(message: string, code: 'usage' | 'bad-config' | 'refused' = 'usage') {
+  constructor(message: string, code: 'usage' | 'invalid' | 'refused' = 'invalid') {
     super(message, code)
   }
 }
@@ -37,4 +39,20 @@ export class UsageError extends NsToolError {
 // Whether an error is ns-tool's, with this code.
 export function hasCode(error: unknown, code: ErrorCode): error is NsToolError {
   return error instanceof NsToolError && error.code === code
+}
+
+const LOOKUP_FAILURES: Record<string, string> = {
+  ENOENT: 'no such file',
+  ENOTDIR: 'a component of the path is not a directory',
+  ELOOP: 'symlink loop (too many levels of symbolic links)',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory',
+}
+
+// A failed file lookup (a node error or a sysroot lookup, by its errno code) in the words every
+// message uses; anything else by its own message.
+export function describeLookupFailure(error: unknown): string {
+  const code = (error as {code?: unknown} | undefined)?.code
+  if (typeof code === 'string' && Object.hasOwn(LOOKUP_FAILURES, code)) return LOOKUP_FAILURES[code]
+  return error instanceof Error ? error.message : String(error)
 }

@@ -27,7 +27,7 @@ export async function parseArgv<T extends OptionTable>(table: T, argv: string[])
     if (!(error instanceof Refused)) throw error
     // Only a mistake pays for the suggestion's module.
     const hint = error.unknownFlag === undefined ? '' : (await import('./suggest.js')).didYouMean(error.unknownFlag, spellings(table))
-    throw new UsageError(`${error.message}${hint}`)
+    throw new UsageError(`${error.message}${hint}`, 'usage')
   }
 }
 
@@ -85,7 +85,7 @@ function prepare(table: OptionTable, argv: string[]): string[] {
     const eq = word.indexOf('=')
     const {name, isLong} = findFlag(table, eq < 0 || !word.startsWith('--') ? word : word.slice(0, eq))
     const flag = name === undefined ? undefined : table.flags[name]
-    if (isLong && flag?.type === 'boolean' && eq >= 0) throw new UsageError(`${word.slice(0, eq)} takes no value: write ${word.slice(0, eq)}${flag.allowNo ? ` or --no-${name}` : ''}`)
+    if (isLong && flag?.type === 'boolean' && eq >= 0) throw new UsageError(`${word.slice(0, eq)} takes no value: write ${word.slice(0, eq)}${flag.allowNo ? ` or --no-${name}` : ''}`, 'usage')
     if (isLong && flag?.optionalValue && eq < 0 && !takesNextWord(table, word, out[i + 1] ?? '-')) out[i] = `--${name}=`
     else if (i + 1 < out.length && takesNextWord(table, word, out[i + 1])) i++
   }

@@ -19,7 +19,7 @@ export abstract class BaseCommand extends Command {
     } catch (error) {
       if (!(error as {oclif?: unknown}).oclif) throw error
       await parseArgv(table, this.argv)
-      throw new UsageError(String((error as Error).message).split('\n')[0])
+      throw new UsageError(String((error as Error).message).split('\n')[0], 'usage')
     }
   }
 

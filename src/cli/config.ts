@@ -29,14 +29,14 @@ export async function loadConfig(table: OptionTable, file: string): Promise<Reco
   try {
     text = readFileSync(file, 'utf8')
   } catch (error) {
-    throw new UsageError(`--config ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, 'bad-config')
+    throw new UsageError(`--config ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
   }
   let value: unknown
   try {
     if (/\.json$/i.test(file) || /^\s*[{[]/.test(text)) value = JSON.parse(text)
     else value = (await import('yaml')).parse(text)
   } catch (error) {
-    throw new UsageError(`--config ${file}: not valid ${/\.json$/i.test(file) ? 'JSON' : 'JSON or YAML'} (${(error as Error).message.split('\n')[0]})`, 'bad-config')
+    throw new UsageError(`--config ${file}: not valid ${/\.json$/i.test(file) ? 'JSON' : 'JSON or YAML'} (${(error as Error).message.split('\n')[0]})`)
   }
   const {default: Ajv} = (await import('ajv')) as unknown as {default: new (options: object) => {compile(schema: object): ((data: unknown) => boolean) & {errors?: Array<{instancePath: string; message?: string; params: Record<string, unknown>; keyword: string}> | null}}}
   const validate = new Ajv({allErrors: false, allowUnionTypes: true}).compile(configSchema(table))
@@ -45,7 +45,7 @@ export async function loadConfig(table: OptionTable, file: string): Promise<Reco
     const lists = Object.values(table.args).flatMap((arg) => (arg.configKey ? [`"${arg.configKey}"`] : []))
     const key = error.keyword === 'additionalProperties' ? `/${String(error.params.additionalProperty)}` : error.instancePath || '(the whole file)'
     const expected = error.keyword === 'additionalProperties' ? `no such option (keys are ${table.id}'s long flag names${lists.length ? `, and ${lists.join(', ')}` : ''})` : error.keyword === 'enum' ? `one of ${(error.params.allowedValues as string[]).join(', ')}` : error.message
-    throw new UsageError(`--config ${file}: ${key}: ${expected}`, 'bad-config')
+    throw new UsageError(`--config ${file}: ${key}: ${expected}`)
   }
   return value as Record<string, unknown>
 }

@@ -2,6 +2,7 @@
 // with a handful of positioned reads (the ELF header, the program headers, the interpreter, the
 // dynamic table and the strings it names) — never the whole file, never its symbols.
 import {closeSync, fstatSync, openSync, readSync} from 'node:fs'
+import {describeLookupFailure} from '../errors.js'
 import {decodeIdent, IDENT_BYTES} from './ident.js'
 import {architectureName} from './machine.js'
 import {DF_1_PIE, ElfError, type DynamicSection, type ElfIdentity, type ElfObject, type Linkage} from './types.js'
@@ -50,7 +51,7 @@ export function readElfSync(path: string): ElfObject {
   try {
     fd = openSync(path, 'r')
   } catch (error) {
-    fail('io', path, ioDetail(error))
+    fail('io', path, describeLookupFailure(error))
   }
   try {
     let size: number
@@ -60,7 +61,7 @@ export function readElfSync(path: string): ElfObject {
       size = stat.size
     } catch (error) {
       if (error instanceof ElfError) throw error
-      fail('io', path, ioDetail(error))
+      fail('io', path, describeLookupFailure(error))
     }
     // One read covers the ELF header, the program headers and PT_INTERP of nearly every file;
     // later reads inside it are served from it.
@@ -90,7 +91,7 @@ function readFully(fd: number, path: string, buffer: Buffer, offset: number): nu
       done += n
     }
   } catch (error) {
-    fail('io', path, ioDetail(error))
+    fail('io', path, describeLookupFailure(error))
   }
   return done
 }
@@ -99,15 +100,6 @@ function readFully(fd: number, path: string, buffer: Buffer, offset: number): nu
 // event-loop round trips an asynchronous version would make.
 export async function readElf(path: string): Promise<ElfObject> {
   return readElfSync(path)
-}
-
-function ioDetail(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException)?.code
-  if (code === 'ENOENT') return 'no such file'
-  if (code === 'EACCES') return 'permission denied'
-  if (code === 'EISDIR') return 'is a directory, not an ELF file'
-  if (code === 'ELOOP') return 'too many levels of symbolic links'
-  return (error as Error)?.message ?? String(error)
 }
 
 interface Layout {

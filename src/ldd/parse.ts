@@ -1,6 +1,7 @@
 // ldd's output, parsed (the copy_exe.sh way of finding libraries). ldd is a shell script that runs
 // the loader with LD_TRACE_LOADED_OBJECTS=1; with several files it prints "FILE:" before each
 // section. Its stderr is merged into stdout, in order, so that errors land in their section.
+import {NsToolError} from '../errors.js'
 
 // One line of a section.
 export type LddLine =
@@ -101,7 +102,7 @@ export async function runMuslList(loader: string, file: string, env: Record<stri
     stdin: 'ignore',
     stripFinalNewline: false,
   })
-  if (result.failed && result.exitCode === undefined) throw new Error(`${loader} could not be run: ${result.shortMessage}`)
+  if (result.failed && result.exitCode === undefined) throw new NsToolError(`${loader} could not be run: ${result.shortMessage}`)
   return parseLddOutput(String(result.stdout), [file])[0]
 }
 
@@ -134,8 +135,8 @@ export async function runLdd(
         stdin: 'ignore',
         stripFinalNewline: false,
       })
-      if (result.failed && result.exitCode === undefined) throw new Error(`ldd could not be run: ${result.shortMessage}`)
-      if (result.exitCode === 127) throw new Error('ldd is not installed (it comes with the C library: install libc-bin)')
+      if (result.failed && result.exitCode === undefined) throw new NsToolError(`ldd could not be run: ${result.shortMessage}`)
+      if (result.exitCode === 127) throw new NsToolError('ldd is not installed (it comes with the C library: install libc-bin)', 'not-found')
       results[index] = parseLddOutput(String(result.stdout), batch)
     }
   }

@@ -4,12 +4,12 @@
 // interpreters go through ldd in turn).
 import {readFileSync} from 'node:fs'
 import {posix} from 'node:path'
-import {NsToolError, UsageError} from '../errors.js'
+import {hasCode, NsToolError, UsageError} from '../errors.js'
 import {ElfSource} from '../loader/elf-source.js'
 import {muslArch} from '../loader/musl.js'
 import {parsePreloadList, runLdd, runMuslList, type LddSection} from './parse.js'
 import {classifyFile, type Classified} from '../loader/classify.js'
-import {defaultSearchPath, envCommand, findProgramIn} from '../loader/program.js'
+import {defaultSearchPath, findProgramIn, scriptStepError, scriptSteps} from '../loader/program.js'
 import {Sysroot} from '../loader/sysroot.js'
 import {ClosureRecord} from '../loader/record.js'
 import type {Closure, FoundVia, ProgramInfo, ResolveOptions} from '../loader/types.js'
@@ -56,7 +56,7 @@ class LddResolution {
       await this.visit(path, path, await this.classify(path, path))
     } catch (error) {
       // A data file added with --file has no dependencies; anything else wrong with it is an error.
-      if (!(error instanceof NsToolError && /not an ELF file or a #! script$/.test(error.message))) throw error
+      if (!hasCode(error, 'not-a-program')) throw error
     }
   }
 
@@ -81,22 +81,12 @@ class LddResolution {
     this.seen.add(path)
     this.executables.push({path, label, classified})
     if (classified.type !== 'script') return
-    const {interpreter, argument} = classified.shebang
-    const interpreterPath = this.sysroot.normalize(interpreter)
-    const interpreterClass = await this.classify(interpreterPath, `${label}: interpreter ${interpreter} (from its #! line)`)
-    this.record.addInterpreter(path, path, interpreter, interpreterPath)
-    await this.visit(interpreterPath, interpreter, interpreterClass)
-    const command = posix.basename(interpreter) === 'env' ? envCommand(argument) : undefined
-    if (command === undefined) return
-    let commandPath: string
-    try {
-      commandPath = command.includes('/') ? this.sysroot.normalize(command) : findProgramIn(this.sysroot, command, this.searchPath)
-    } catch (error) {
-      throw new NsToolError(`${label}: ${command}, run by ${interpreter} from its #! line: ${(error as Error).message.replace(`${command}: `, '')}`)
+    for (const step of scriptSteps(this.sysroot, classified.shebang, this.searchPath)) {
+      if (step.lookup) throw scriptStepError(label, step)
+      const stepClass = await this.classify(step.path!, `${label}: ${step.label}`)
+      this.record.addInterpreter(path, path, step.name, step.path!)
+      await this.visit(step.path!, step.name, stepClass)
     }
-    const commandClass = await this.classify(commandPath, `${label}: ${command} (run by ${interpreter} from its #! line)`)
-    this.record.addInterpreter(path, path, command, commandPath)
-    await this.visit(commandPath, command, commandClass)
   }
 
   private recordSection({path, label, classified}: Executable, section: LddSection, preloads: Set<string>): void {

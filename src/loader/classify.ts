@@ -1,11 +1,11 @@
 // What a program file is, as the kernel sees it on execve: an ELF object, or a #! script.
 import {isElfMagic, readHead} from '../elf/ident.js'
 import type {ElfObject} from '../elf/types.js'
-import {NsToolError} from '../errors.js'
+import {describeLookupFailure, NsToolError} from '../errors.js'
 import type {ElfSource} from './elf-source.js'
 import {stripPath} from './probe.js'
 import {BINPRM_BUF_SIZE, parseShebang, type Shebang} from './program.js'
-import {describeLookupError, type Sysroot} from './sysroot.js'
+import type {Sysroot} from './sysroot.js'
 
 export type Classified = {type: 'elf'; real: string; elf: ElfObject} | {type: 'script'; real: string; shebang: Shebang}
 
@@ -15,11 +15,11 @@ export async function classifyFile(sysroot: Sysroot, elfSource: ElfSource, path:
   try {
     file = sysroot.file(path)
   } catch (error) {
-    throw new NsToolError(`${label}: ${describeLookupError(error)}`)
+    throw new NsToolError(`${label}: ${describeLookupFailure(error)}`)
   }
   if (!file) {
     if (sysroot.isDirectory(path)) throw new NsToolError(`${label}: is a directory, not a program`)
-    throw new NsToolError(`${label}: no such file`)
+    throw new NsToolError(`${label}: no such file`, 'not-found')
   }
   const hostPath = sysroot.hostPath(file.real)
   // Most programs are ELF files: their headers answer in one read; anything else is looked at.
@@ -36,6 +36,6 @@ export async function classifyFile(sysroot: Sysroot, elfSource: ElfSource, path:
     if (!shebang) throw new NsToolError(`${label}: its #! line names no interpreter`)
     return {type: 'script', real: file.real, shebang}
   }
-  if (!isElfMagic(head)) throw new NsToolError(`${label}: not an ELF file or a #! script`)
+  if (!isElfMagic(head)) throw new NsToolError(`${label}: not an ELF file or a #! script`, 'not-a-program')
   throw new NsToolError(`${label}: not a valid ELF file (${read.code}: ${stripPath(read.message, hostPath)})`)
 }

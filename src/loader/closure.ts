@@ -6,7 +6,7 @@ import {isElfMagic, readHead} from '../elf/ident.js'
 import {cannotExecute, findEmulator, hostArchitecture} from '../elf/host.js'
 import {architecture, describeMachine} from '../elf/machine.js'
 import type {ElfObject} from '../elf/types.js'
-import {NsToolError, UsageError} from '../errors.js'
+import {describeLookupFailure, hasCode, NsToolError, UsageError} from '../errors.js'
 import {ElfSource} from './elf-source.js'
 import {GlibcSearches} from './glibc.js'
 import type {LoaderRules} from './link-map.js'
@@ -16,9 +16,9 @@ import {muslArch, MuslSearches} from './musl.js'
 import {probeGlibc, type Probe} from './probe.js'
 import {LinkMapWalker, type ProcessStart} from './process.js'
 import {classifyFile, type Classified} from './classify.js'
-import {defaultSearchPath, envCommand, findProgramIn, parseShebang, type Shebang} from './program.js'
+import {defaultSearchPath, findProgramIn, parseShebang, scriptStepError, scriptSteps, type Shebang} from './program.js'
 import {ClosureRecord} from './record.js'
-import {describeLookupError, Sysroot} from './sysroot.js'
+import {Sysroot} from './sysroot.js'
 import type {Closure, ProgramInfo, ResolveOptions} from './types.js'
 
 
@@ -82,7 +82,7 @@ export class ClosureBuilder {
     try {
       file = this.sysroot.file(path)
     } catch (error) {
-      throw new NsToolError(`${path}: ${describeLookupError(error)}`)
+      throw new NsToolError(`${path}: ${describeLookupFailure(error)}`)
     }
     if (!file) throw new NsToolError(`${path}: no such file`)
     this.record.addFile(path, 'file', {foundVia: 'path'})
@@ -131,25 +131,16 @@ export class ClosureBuilder {
 
   private async runScript(path: string, label: string, shebang: Shebang, depth: number): Promise<void> {
     if (depth >= MAX_INTERPRETER_DEPTH) throw new NsToolError(`${label}: more than ${MAX_INTERPRETER_DEPTH} levels of #! interpreters`)
-    const interpreter = this.sysroot.normalize(shebang.interpreter, this.cwd)
-    const interpreterClass = await this.classify(interpreter, `${label}: interpreter ${shebang.interpreter} (from its #! line)`).catch((error: unknown) => {
-      throw rephraseMissing(error)
-    })
-    this.record.addInterpreter(path, path, shebang.interpreter, interpreter)
-    await this.runExecutable(interpreter, shebang.interpreter, interpreterClass, depth + 1)
-
-    if (posix.basename(shebang.interpreter) !== 'env') return
-    const command = envCommand(shebang.argument)
-    if (command === undefined) return
-    let commandPath: string
-    try {
-      commandPath = command.includes('/') ? this.sysroot.normalize(command, this.cwd) : findProgramIn(this.sysroot, command, this.searchPath)
-    } catch (error) {
-      throw new NsToolError(`${label}: ${command}, run by ${shebang.interpreter} from its #! line: ${stripName((error as Error).message, command)}`)
+    for (const step of scriptSteps(this.sysroot, shebang, this.searchPath, this.cwd)) {
+      if (step.lookup) throw scriptStepError(label, step)
+      const stepLabel = `${label}: ${step.label}`
+      const stepClass = await this.classify(step.path!, stepLabel).catch((error: unknown) => {
+        // For a path written on a #! line, "does not exist" says it better than "no such file".
+        throw hasCode(error, 'not-found') ? new NsToolError(`${stepLabel}: does not exist`, 'not-found') : error
+      })
+      this.record.addInterpreter(path, path, step.name, step.path!)
+      await this.runExecutable(step.path!, step.name, stepClass, depth + 1)
     }
-    const commandClass = await this.classify(commandPath, `${label}: ${command} (run by ${shebang.interpreter} from its #! line)`)
-    this.record.addInterpreter(path, path, command, commandPath)
-    await this.runExecutable(commandPath, command, commandClass, depth + 1)
   }
 
   // ---- one process: which loader, with which rules ------------------------------------------
@@ -201,13 +192,4 @@ export class ClosureBuilder {
     if (probe.status === 'skip') return new NsToolError(`${label}: its interpreter ${interpreter} is not a ${describeMachine(elf.identity)} loader (${probe.why})`)
     return new NsToolError(`${label}: its interpreter ${interpreter} cannot be loaded (${probe.status === 'fatal' ? probe.message : ''})`)
   }
-}
-
-function stripName(message: string, name: string): string {
-  return message.startsWith(`${name}: `) ? message.slice(name.length + 2) : message
-}
-
-function rephraseMissing(error: unknown): unknown {
-  if (error instanceof NsToolError && / no such file$/.test(error.message)) return new NsToolError(error.message.replace(/ no such file$/, ' does not exist'))
-  return error
 }

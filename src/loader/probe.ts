@@ -4,9 +4,10 @@
 import {decodeIdent, readHead} from '../elf/ident.js'
 import {describeMachine} from '../elf/machine.js'
 import type {ElfObject} from '../elf/types.js'
+import {describeLookupFailure} from '../errors.js'
 import type {ElfSource} from './elf-source.js'
 import type {Expectation} from './link-map.js'
-import {describeLookupError, SysrootLookupError, type Sysroot} from './sysroot.js'
+import {SysrootLookupError, type Sysroot} from './sysroot.js'
 
 export type Probe =
   | {status: 'ok'; real: string; elf: ElfObject}
@@ -47,7 +48,7 @@ export async function probeMusl(sysroot: Sysroot, elfSource: ElfSource, path: st
     file = sysroot.file(path)
   } catch (error) {
     if (error instanceof SysrootLookupError && error.code === 'EACCES') return {status: 'absent'}
-    return {status: 'fatal', message: `${path}: ${describeLookupError(error)}`}
+    return {status: 'fatal', message: `${path}: ${describeLookupFailure(error)}`}
   }
   if (!file) return {status: 'absent'}
   const hostPath = sysroot.hostPath(file.real)

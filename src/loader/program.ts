@@ -1,8 +1,8 @@
 // Finding a program the way execvp(3) would, inside the sysroot, and reading a #! line the way the
 // kernel does (fs/binfmt_script.c).
 import {posix} from 'node:path'
-import {NsToolError} from '../errors.js'
-import {describeLookupError, type Sysroot} from './sysroot.js'
+import {describeLookupFailure, NsToolError} from '../errors.js'
+import type {Sysroot} from './sysroot.js'
 
 // The kernel reads this much of a file to find the #! line (BINPRM_BUF_SIZE).
 export const BINPRM_BUF_SIZE = 256
@@ -55,6 +55,41 @@ export function envCommand(argument: string | undefined): string | undefined {
   return undefined
 }
 
+// What running a #! script execs, as the kernel and env(1) do: the interpreter (its path as
+// written, relative to cwd), then for `#!/.../env NAME` NAME: a path, or looked up on PATH as env's
+// execvp does. label says what the step is, for messages that start with the script's name. A
+// NAME not on PATH comes with the lookup's error and the candidates tried.
+export interface ScriptStep {
+  name: string
+  label: string
+  path?: string
+  lookup?: NsToolError
+  searched?: string[]
+}
+
+export function scriptSteps(sysroot: Sysroot, shebang: Shebang, searchPath: string, cwd = '/'): ScriptStep[] {
+  const {interpreter} = shebang
+  const steps: ScriptStep[] = [{name: interpreter, label: `interpreter ${interpreter} (from its #! line)`, path: sysroot.normalize(interpreter, cwd)}]
+  if (posix.basename(interpreter) !== 'env') return steps
+  const name = envCommand(shebang.argument)
+  if (name === undefined) return steps
+  const label = `${name} (run by ${interpreter} from its #! line)`
+  if (name.includes('/')) return [...steps, {name, label, path: sysroot.normalize(name, cwd)}]
+  try {
+    return [...steps, {name, label, path: findProgramIn(sysroot, name, searchPath)}]
+  } catch (error) {
+    if (!(error instanceof NsToolError)) throw error
+    const searched = searchPath.split(':').filter((dir) => dir.startsWith('/')).map((dir) => posix.join(dir, name))
+    return [...steps, {name, label, lookup: error, searched}]
+  }
+}
+
+// The error of a step whose NAME is not on PATH, for the script `scriptLabel`.
+export function scriptStepError(scriptLabel: string, step: ScriptStep): NsToolError {
+  const reason = step.lookup!.message.startsWith(`${step.name}: `) ? step.lookup!.message.slice(step.name.length + 2) : step.lookup!.message
+  return new NsToolError(`${scriptLabel}: ${step.label}: ${reason}`, step.lookup!.code)
+}
+
 // The PATH a root shell starts with inside a rootfs (Debian's /etc/profile for uid 0), which the
 // helper gives a command whose environment has none.
 export const ROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
@@ -99,11 +134,11 @@ export function findProgramIn(sysroot: Sysroot, name: string, searchPath = defau
       }
       return candidate
     } catch (error) {
-      rejected ??= {path: candidate, reason: describeLookupError(error)}
+      rejected ??= {path: candidate, reason: describeLookupFailure(error)}
     }
   }
   if (rejected) throw new NsToolError(`${name}: ${rejected.path}${where} ${rejected.reason}, and no other ${name} is on PATH (${searchPath})`)
-  throw new NsToolError(`${name}: not found on PATH (${searchPath})${where}`)
+  throw new NsToolError(`${name}: not found on PATH (${searchPath})${where}`, 'not-found')
 }
 
 function checkExecutable(sysroot: Sysroot, name: string, path: string): void {
@@ -112,11 +147,11 @@ function checkExecutable(sysroot: Sysroot, name: string, path: string): void {
   try {
     file = sysroot.file(path)
   } catch (error) {
-    throw new NsToolError(`${name}: ${describeLookupError(error)}${where}`)
+    throw new NsToolError(`${name}: ${describeLookupFailure(error)}${where}`)
   }
   if (!file) {
     if (sysroot.isDirectory(path)) throw new NsToolError(`${name}: is a directory, not a program${where}`)
-    throw new NsToolError(`${name}: no such file${where}`)
+    throw new NsToolError(`${name}: no such file${where}`, 'not-found')
   }
   if ((file.stats.mode & 0o111) === 0) throw new NsToolError(`${name}: not executable (mode ${(file.stats.mode & 0o7777).toString(8).padStart(4, '0')}; chmod +x it if it is a program)${where}`)
 }

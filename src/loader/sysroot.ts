@@ -19,17 +19,6 @@ export class SysrootLookupError extends Error {
   }
 }
 
-// A failed lookup in words, for messages: "symlink loop (...)", "permission denied", ...
-export function describeLookupError(error: unknown): string {
-  if (error instanceof SysrootLookupError) {
-    if (error.code === 'ELOOP') return 'symlink loop (too many levels of symbolic links)'
-    if (error.code === 'EACCES') return 'permission denied'
-    if (error.code === 'ENOTDIR') return 'a component of the path is not a directory'
-    if (error.code === 'ENOENT') return 'no such file'
-  }
-  return (error as Error).message
-}
-
 function lookupCode(error: unknown): SysrootLookupError['code'] {
   const code = (error as NodeJS.ErrnoException).code
   if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR' || code === 'EACCES') return code

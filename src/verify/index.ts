@@ -6,11 +6,11 @@ import {posix} from 'node:path'
 import {isElfMagic} from '../elf/ident.js'
 import {describeMachine} from '../elf/machine.js'
 import type {ElfObject} from '../elf/types.js'
-import {NsToolError, UsageError} from '../errors.js'
+import {describeLookupFailure, NsToolError, UsageError} from '../errors.js'
 import {ClosureBuilder} from '../loader/closure.js'
 import {ElfSource} from '../loader/elf-source.js'
-import {envCommand, findProgramIn, parseShebang, ROOT_PATH} from '../loader/program.js'
-import {Sysroot, SysrootLookupError} from '../loader/sysroot.js'
+import {parseShebang, ROOT_PATH, scriptSteps} from '../loader/program.js'
+import {Sysroot} from '../loader/sysroot.js'
 import type {VerifyOptions, VerifyProblem, VerifyResult} from './types.js'
 
 export type * from './types.js'
@@ -143,7 +143,7 @@ async function checkInterpreter(sysroot: Sysroot, elfSource: ElfSource, path: st
   try {
     file = sysroot.file(wanted)
   } catch (error) {
-    return {path, kind: 'interpreter', name: interpreter, error: describeLookup(error)}
+    return {path, kind: 'interpreter', name: interpreter, error: describeLookupFailure(error)}
   }
   if (!file) return {path, kind: 'interpreter', name: interpreter, searched: [wanted]}
   const loader = await elfSource.read(sysroot.hostPath(file.real))
@@ -160,43 +160,26 @@ async function checkInterpreter(sysroot: Sysroot, elfSource: ElfSource, path: st
 function checkScript(sysroot: Sysroot, path: string, head: Buffer, searchPath: string): VerifyProblem[] {
   const shebang = parseShebang(head)
   if (!shebang) return [{path, kind: 'interpreter', name: '', error: 'its #! line names no interpreter'}]
-  const interpreter = shebang.interpreter
-  const wanted = sysroot.normalize(interpreter)
+  const [interpreter, command] = scriptSteps(sysroot, shebang, searchPath)
   let file
   try {
-    file = sysroot.file(wanted)
+    file = sysroot.file(interpreter.path!)
   } catch (error) {
-    return [{path, kind: 'interpreter', name: interpreter, error: describeLookup(error)}]
+    return [{path, kind: 'interpreter', name: interpreter.name, error: describeLookupFailure(error)}]
   }
-  if (!file) return [{path, kind: 'interpreter', name: interpreter, searched: [wanted]}]
-  if ((file.stats.mode & 0o111) === 0) return [{path, kind: 'interpreter', name: interpreter, error: 'not executable'}]
+  if (!file) return [{path, kind: 'interpreter', name: interpreter.name, searched: [interpreter.path!]}]
+  if ((file.stats.mode & 0o111) === 0) return [{path, kind: 'interpreter', name: interpreter.name, error: 'not executable'}]
 
-  if (posix.basename(interpreter) !== 'env') return []
-  const command = envCommand(shebang.argument)
   if (command === undefined) return []
-  if (command.includes('/')) {
-    const commandFile = sysroot.openable(sysroot.normalize(command))
-    return commandFile ? [] : [{path, kind: 'interpreter', name: command, searched: [sysroot.normalize(command)]}]
-  }
-  try {
-    findProgramIn(sysroot, command, searchPath)
-    return []
-  } catch (error) {
-    const searched = searchPath.split(':').filter((dir) => dir.startsWith('/')).map((dir) => posix.join(dir, command))
-    const problem: VerifyProblem = {path, kind: 'interpreter', name: command, searched}
+  if (command.lookup) {
+    const problem: VerifyProblem = {path, kind: 'interpreter', name: command.name, searched: command.searched}
     // "not found on PATH" is what `searched` says; anything else (not executable, a loop) is news.
-    if (!/not found on PATH/.test((error as Error).message)) problem.error = stripPrefix((error as Error).message, command)
+    if (command.lookup.code !== 'not-found') problem.error = stripPrefix(command.lookup.message, command.name)
     return [problem]
   }
-}
-
-function describeLookup(error: unknown): string {
-  if (error instanceof SysrootLookupError) {
-    if (error.code === 'ELOOP') return 'symlink loop (too many levels of symbolic links)'
-    if (error.code === 'EACCES') return 'permission denied'
-    return error.code
-  }
-  return (error as Error).message
+  // A path is exec'd as it is; a name was found on PATH by the lookup itself.
+  if (command.name.includes('/') && !sysroot.openable(command.path!)) return [{path, kind: 'interpreter', name: command.name, searched: [command.path!]}]
+  return []
 }
 
 function stripPrefix(message: string, prefix: string): string {

@@ -43,9 +43,9 @@ export function parseBind(value: string): {source: string; dest: string; readOnl
   const parts = value.split(':')
   const readOnly = parts.length === 3 && parts[2] === 'ro'
   if (parts.length < 2 || parts.length > 3 || (parts.length === 3 && !readOnly) || !parts[0] || !parts[1]) {
-    throw new UsageError(`--bind ${value}: expected SRC:DEST or SRC:DEST:ro`)
+    throw new UsageError(`--bind ${value}: expected SRC:DEST or SRC:DEST:ro`, 'usage')
   }
-  if (!parts[1].startsWith('/')) throw new UsageError(`--bind ${value}: DEST must be an absolute path inside the rootfs`)
+  if (!parts[1].startsWith('/')) throw new UsageError(`--bind ${value}: DEST must be an absolute path inside the rootfs`, 'usage')
   if (!statSync(parts[0], {throwIfNoEntry: false})) throw new UsageError(`--bind ${value}: ${parts[0]} does not exist`)
   return {source: parts[0], dest: parts[1], readOnly}
 }
@@ -55,7 +55,7 @@ export function parseEnv(values: string[]): Record<string, string> {
   const env: Record<string, string> = {}
   for (const value of values) {
     const eq = value.indexOf('=')
-    if (eq <= 0) throw new UsageError(`--env ${value}: expected KEY=VALUE`)
+    if (eq <= 0) throw new UsageError(`--env ${value}: expected KEY=VALUE`, 'usage')
     env[value.slice(0, eq)] = value.slice(eq + 1)
   }
   return env
@@ -64,7 +64,7 @@ export function parseEnv(values: string[]): Record<string, string> {
 // `--user UID[:GID]`
 export function parseUser(value: string): {uid: number; gid: number} {
   const match = /^(\d+)(?::(\d+))?$/.exec(value)
-  if (!match) throw new UsageError(`--user ${value}: expected numeric UID or UID:GID`)
+  if (!match) throw new UsageError(`--user ${value}: expected numeric UID or UID:GID`, 'usage')
   const uid = Number(match[1])
   return {uid, gid: match[2] === undefined ? uid : Number(match[2])}
 }

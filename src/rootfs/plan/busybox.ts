@@ -1,7 +1,7 @@
 // --busybox: a static busybox and one symlink per applet it reports (busybox --list-full).
 import {statSync} from 'node:fs'
 import {posix, resolve as resolvePath} from 'node:path'
-import {NsToolError} from '../../errors.js'
+import {describeLookupFailure, NsToolError} from '../../errors.js'
 import {findProgramIn} from '../../loader/program.js'
 import {Sysroot} from '../../loader/sysroot.js'
 import type {EntryMap} from './entries.js'
@@ -27,7 +27,7 @@ function regularFile(path: string): true | string {
   try {
     return statSync(path).isFile() ? true : 'not a regular file'
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : 'no such file'
+    return describeLookupFailure(error)
   }
 }
 
