@@ -2,7 +2,6 @@
 // interpreter, must resolve inside ROOTFS alone — the loader's search emulated by src/loader with
 // ROOTFS as the sysroot (its own ld.so.cache, ld.so.conf and default directories).
 import {closeSync, openSync, readdirSync, readSync, statSync} from 'node:fs'
-import {posix} from 'node:path'
 import {isElfMagic} from '../elf/ident.js'
 import {describeMachine} from '../elf/machine.js'
 import type {ElfObject} from '../elf/types.js'
