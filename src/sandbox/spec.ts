@@ -7,6 +7,8 @@ export interface Bind {
   source: string
   dest: string
   readOnly?: boolean
+  // A tree built with --copy-mode hardlink is mounted read-only unless this is set.
+  writable?: boolean
 }
 
 export interface RunSpec {
@@ -18,13 +20,18 @@ export interface RunSpec {
   userns?: (typeof RUN.flags.userns.choices)[number]
   net?: (typeof RUN.flags.net.choices)[number]
   hostname?: string
+  // Set in COMMAND's environment, over envFile's variables; that is all it gets (and PATH, HOME,
+  // HOSTNAME, TERM with a terminal) unless envHost passes the caller's environment too.
   env?: Record<string, string>
-  clearEnv?: boolean
+  envFile?: string[]
+  envHost?: boolean
   workdir?: string
   user?: {uid: number; gid: number}
   binds?: Bind[]
   tmpfs?: string[]
   readOnly?: boolean
+  // A tree built with --copy-mode hardlink is mounted read-only unless this is set.
+  writable?: boolean
   ephemeral?: boolean
   init?: boolean
   // undefined: a pty exactly when stdin and stdout are terminals.
@@ -61,6 +68,7 @@ function defenceArgv(spec: RunSpec, compiledFilter: boolean): string[] {
   return argv
 }
 
+// spec.env is the complete set of variables to set (see env.ts); readOnly is final (see rootfs.ts).
 // compiledFilter: a seccomp filter goes to the helper on SECCOMP_FD.
 export function helperArgv(spec: RunSpec, compiledFilter = false): string[] {
   const argv: string[] = []
@@ -69,7 +77,7 @@ export function helperArgv(spec: RunSpec, compiledFilter = false): string[] {
   if (spec.user) argv.push('--uid', String(spec.user.uid), '--gid', String(spec.user.gid))
   argv.push('--hostname', spec.hostname ?? RUN.flags.hostname.default)
   if (spec.net === 'host') argv.push('--net-host')
-  if (spec.clearEnv) argv.push('--clearenv')
+  if (!spec.envHost) argv.push('--clearenv')
   for (const [key, value] of Object.entries(spec.env ?? {})) argv.push('--setenv', key, value)
   if (spec.workdir) argv.push('--chdir', spec.workdir)
   for (const bind of spec.binds ?? []) argv.push(bind.readOnly ? '--ro-bind' : '--bind', bind.source, bind.dest)

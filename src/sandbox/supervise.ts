@@ -1,12 +1,14 @@
 // Supervision: starts the helper for a run spec, forwards the signals ns-tool receives, and
 // resolves with the command's exit status.
 import {spawn} from 'node:child_process'
-import {statSync} from 'node:fs'
+import {writeSync} from 'node:fs'
 import {constants} from 'node:os'
-import {NsToolError, UsageError} from '../errors.js'
+import {NsToolError} from '../errors.js'
 import {helperPath} from '../helper/locate.js'
 import {commandExecution} from '../loader/execution.js'
 import {ROOT_PATH} from '../loader/program.js'
+import {commandEnvironment} from './env.js'
+import {checkRootfs, sharesHostInodes} from './rootfs.js'
 import {helperArgv, SECCOMP_FD, type RunSpec} from './spec.js'
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const
@@ -24,13 +26,12 @@ async function compiledFilter(spec: RunSpec): Promise<Buffer | undefined> {
 
 // Runs the command; resolves with its exit status (128+N when the helper died of signal N).
 export async function run(spec: RunSpec): Promise<number> {
-  if (!statSync(spec.rootfs, {throwIfNoEntry: false})?.isDirectory()) {
-    throw new UsageError(`${spec.rootfs}: no such directory (build one with: ns-tool build-rootfs -o ${spec.rootfs} bash)`)
-  }
-  const emulated = await withEmulation(spec)
+  checkRootfs(spec.rootfs)
+  const env = commandEnvironment(spec)
+  const emulated = await withEmulation(spec, env)
   const helper = helperPath()
   const filter = await compiledFilter(emulated)
-  const argv = helperArgv(emulated, filter !== undefined)
+  const argv = helperArgv({...emulated, env, readOnly: spec.readOnly || mustStayUnchanged(spec)}, filter !== undefined)
   return new Promise((resolve, reject) => {
     const stdio = filter ? ['inherit', 'inherit', 'inherit', 'pipe'] as const : 'inherit'
     const child = spawn(helper, argv, {stdio: stdio as 'inherit'})
@@ -54,13 +55,22 @@ export async function run(spec: RunSpec): Promise<number> {
 // A command of an architecture this kernel does not execute runs under qemu, registered in the
 // sandbox's own binfmt_misc (so a shell it starts runs that architecture's programs too); without
 // qemu it is refused here, with what to install (exit 126: it exists but cannot be executed).
-async function withEmulation(spec: RunSpec): Promise<RunSpec> {
-  const inherited = spec.clearEnv ? undefined : process.env.PATH
-  const execution = await commandExecution(spec.rootfs, spec.command ?? '/bin/sh', spec.env?.PATH ?? inherited ?? ROOT_PATH, spec.workdir)
+// COMMAND is looked up on the PATH it will have (env: its variables, see env.ts).
+async function withEmulation(spec: RunSpec, env: Record<string, string>): Promise<RunSpec> {
+  const path = env.PATH ?? (spec.envHost ? process.env.PATH : undefined) ?? ROOT_PATH
+  const execution = await commandExecution(spec.rootfs, spec.command ?? '/bin/sh', path, spec.workdir)
   if (execution.how === 'native') return spec
   if (execution.how === 'refused') throw new NsToolError(execution.reason, 126)
   if (spec.userns === 'never') throw new NsToolError(`${execution.program} runs under ${execution.emulator}, registered in a binfmt_misc of the sandbox's own, which needs a user namespace: drop --userns never`, 125)
   return {...spec, binfmt: [execution.registration]}
+}
+
+// A tree whose files are the host's own inodes: COMMAND writing to one would change the host's
+// file, so the root is read-only unless the user asked otherwise (--ephemeral writes elsewhere).
+function mustStayUnchanged(spec: RunSpec): boolean {
+  if (spec.writable || spec.ephemeral || spec.readOnly || !sharesHostInodes(spec.rootfs)) return false
+  writeSync(2, `ns-tool run: ${spec.rootfs} shares its files with the host (built with --copy-mode hardlink): mounted read-only (--writable to allow writes, --ephemeral to discard them)\n`)
+  return true
 }
 
 function osSignal(signal: NodeJS.Signals): number {

@@ -55,7 +55,7 @@ describe('run: capabilities', function () {
     const {bounding, effective} = capabilities([], box, false)
     expect(bounding.toString(16)).to.equal(mask(bundle.caps).toString(16))
     expect(effective).to.equal(bounding)
-    const path = nsTool(['run', '--clear-env', box, '/bin/sh', '-c', 'echo "$PATH"'], false)
+    const path = nsTool(['run', box, '/bin/sh', '-c', 'echo "$PATH"'], false)
     expect(path.stdout.trim()).to.equal(bundle.path)
   })
 

@@ -273,7 +273,7 @@ describe('run', function () {
   })
 
   it('rejects bad flag values with exit 2, one line and the usage line', function () {
-    for (const args of [['--bind', 'nope'], ['--user', 'root'], ['-e', 'NOEQUALS']]) {
+    for (const args of [['--bind', 'nope'], ['--user', 'root'], ['-e', '=VALUE']]) {
       const r = cli(['run', ...args, box, '/bin/true'])
       expect(r.status, args.join(' ')).to.equal(2)
       const lines = r.stderr.trim().split('\n')

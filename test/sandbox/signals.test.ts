@@ -3,13 +3,11 @@
 // itself, with the status the same command gets outside a namespace.
 import {expect} from 'chai'
 import {spawnSync, type ChildProcess} from 'node:child_process'
-import {existsSync} from 'node:fs'
 import {constants} from 'node:os'
 import {join} from 'node:path'
 import {binRun} from '../support/cli.js'
 import {compile, fixturesDir} from '../support/fixtures.js'
 import {asUser, busyboxTree, nsTool, runEnv, runModes, spawnNsTool} from '../support/run.js'
-import {isRoot, skipBecause} from '../support/skip.js'
 import {makeSharedTempDir} from '../support/temp.js'
 
 function ready(child: ChildProcess): Promise<void> {
@@ -43,9 +41,7 @@ describe('run: signals', function () {
   let crash = ''
 
   before(function () {
-    if (!isRoot) skipBecause(this, 'these tests build their tree as root and switch to uid 65534 with setpriv')
-    if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed')
-    box = busyboxTree()
+    box = busyboxTree(this)
     crash = compile({sources: ['run/crash.c'], flags: ['-static'], output: join(box, 'crash')})
   })
 

@@ -2,12 +2,11 @@
 // terminal on stdin with output to a file keeps plain \n line ends); --pty / --no-pty override.
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
-import {chmodSync, existsSync, readFileSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {binRun} from '../support/cli.js'
 import {fixturesDir} from '../support/fixtures.js'
 import {asUser, busyboxTree, runEnv, runModes} from '../support/run.js'
-import {isRoot, skipBecause} from '../support/skip.js'
 import {makeSharedTempDir} from '../support/temp.js'
 
 // argv with a terminal of pty-driver.py's as stdin, and as stdout too unless `stdout` (a file).
@@ -25,9 +24,7 @@ describe('run: terminals', function () {
   let box = ''
 
   before(function () {
-    if (!isRoot) skipBecause(this, 'these tests build their tree as root and switch to uid 65534 with setpriv')
-    if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed')
-    box = busyboxTree()
+    box = busyboxTree(this)
   })
 
   for (const {name, rootless} of runModes) {
@@ -35,9 +32,7 @@ describe('run: terminals', function () {
       const nsTool = (args: string[]) => asUser([process.execPath, binRun, 'run', ...args], rootless)
       let out = ''
       beforeEach(() => {
-        const dir = makeSharedTempDir()
-        chmodSync(dir, 0o777)
-        out = join(dir, 'out')
+        out = join(makeSharedTempDir(), 'out')
       })
 
       it('a terminal on stdin and a file on stdout: no pty, the file gets what the command wrote', function () {

@@ -1,9 +1,11 @@
 // `ns-tool run` as a user calls it, as root or as uid 65534 (rootless), and what the host looks
 // like around it (mounts, processes): what the sandbox tests (test/sandbox) share.
 import {spawn, spawnSync, type SpawnOptions, type SpawnSyncOptions} from 'node:child_process'
-import {readdirSync, readFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import type {Context} from 'mocha'
 import {join} from 'node:path'
 import {binRun} from './cli.js'
+import {isRoot, skipBecause} from './skip.js'
 import {makeSuiteTempDir} from './temp.js'
 
 // HOME: uid 65534 cannot write root's (oclif keeps a cache there).
@@ -80,8 +82,10 @@ export function alive(pid: number): boolean {
 let box: string | undefined
 
 // A busybox tree built once per test process (the CLI's own --busybox build), readable by uid
-// 65534; removed with the suite's temp dirs.
-export function busyboxTree(): string {
+// 65534; removed with the suite's temp dirs. Skips the suite where the sandbox tests cannot run.
+export function busyboxTree(ctx: Context): string {
+  if (!isRoot) skipBecause(ctx, 'these tests build their tree as root and switch to uid 65534 with setpriv')
+  if (!existsSync('/bin/busybox')) skipBecause(ctx, 'busybox-static is not installed')
   if (box) return box
   const dir = join(makeSuiteTempDir('ns-tool-box-'), 'box')
   const r = spawnSync(process.execPath, [binRun, 'build-rootfs', '-q', '-o', dir, '--busybox'], {encoding: 'utf8', env: runEnv})

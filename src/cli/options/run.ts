@@ -18,13 +18,15 @@ export const RUN = {
     userns: {type: 'string', choices: ['auto', 'always', 'never'], default: 'auto', description: 'user namespace: auto (when not root), always, never'},
     net: {type: 'string', choices: ['none', 'host'], default: 'none', description: 'none: own network namespace with loopback; host: the host network'},
     hostname: {type: 'string', default: 'ns-tool', value: 'NAME', description: 'hostname inside'},
-    env: {type: 'string', char: 'e', multiple: true, value: 'KEY=VALUE', apiType: 'record', toApi: (values: string[]) => parseEnv(values), description: 'set a variable'},
-    'clear-env': {type: 'boolean', description: 'start from an empty environment (then --env)'},
+    env: {type: 'string', char: 'e', multiple: true, value: 'KEY[=VALUE]', apiType: 'record', toApi: (values: string[]) => parseEnv(values), description: 'set a variable (KEY alone: the caller\'s value, if it has one); the environment is otherwise clean: PATH, HOME, HOSTNAME, TERM with a terminal'},
+    'env-file': {type: 'string', multiple: true, value: 'FILE', path: 'whole', description: 'set the variables of FILE, one KEY=VALUE or KEY a line (docker\'s format); -e wins'},
+    'env-host': {type: 'boolean', description: 'pass the caller\'s whole environment (then --env-file and -e)'},
     workdir: {type: 'string', char: 'w', value: 'DIR', description: 'working directory inside'},
     user: {type: 'string', value: 'UID[:GID]', apiType: 'user', toApi: (value: string) => parseUser(value), description: 'run as UID[:GID] inside'},
     bind: {type: 'string', multiple: true, value: 'SRC:DEST[:ro]', api: 'binds', apiType: 'binds', toApi: (values: string[]) => values.map(parseBind), description: 'bind a host path into the rootfs'},
     tmpfs: {type: 'string', multiple: true, value: 'DEST', description: 'a tmpfs at DEST'},
     'read-only': {type: 'boolean', description: 'mount the root read-only'},
+    writable: {type: 'boolean', description: 'let COMMAND write to a tree built with --copy-mode hardlink (its files are the host\'s own; read-only without this)'},
     ephemeral: {type: 'boolean', description: 'writes go to a throw-away overlay; ROOTFS stays untouched'},
     init: {type: 'boolean', description: 'a small reaper is PID 1 and forwards signals; COMMAND is PID 2'},
     pty: {type: 'boolean', allowNo: true, description: 'give COMMAND its own pseudo-terminal (default: when stdin and stdout are terminals)'},
@@ -50,15 +52,23 @@ export function parseBind(value: string): {source: string; dest: string; readOnl
   return {source: parts[0], dest: parts[1], readOnly}
 }
 
-// `-e KEY=VALUE`
+// `-e KEY=VALUE` and `-e KEY` (the caller's value; not set when the caller has none, as docker does)
 export function parseEnv(values: string[]): Record<string, string> {
   const env: Record<string, string> = {}
   for (const value of values) {
-    const eq = value.indexOf('=')
-    if (eq <= 0) throw new UsageError(`--env ${value}: expected KEY=VALUE`, 'usage')
-    env[value.slice(0, eq)] = value.slice(eq + 1)
+    const [key, setting] = splitVariable(value)
+    if (key === undefined) throw new UsageError(`--env ${value}: expected KEY=VALUE or KEY`, 'usage')
+    if (setting !== undefined) env[key] = setting
   }
   return env
+}
+
+// KEY=VALUE -> [KEY, VALUE]; KEY -> [KEY, the caller's value or undefined]; not a name -> [].
+export function splitVariable(word: string): [string?, string?] {
+  const eq = word.indexOf('=')
+  const key = eq < 0 ? word : word.slice(0, eq)
+  if (!/^[^\s=]+$/.test(key)) return []
+  return [key, eq < 0 ? process.env[key] : word.slice(eq + 1)]
 }
 
 // `--user UID[:GID]`
