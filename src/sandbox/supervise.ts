@@ -33,6 +33,12 @@ export async function run(spec: RunSpec): Promise<number> {
   const filter = await compiledFilter(emulated)
   const argv = helperArgv({...emulated, env, readOnly: spec.readOnly || mustStayUnchanged(spec)}, filter !== undefined)
   return new Promise((resolve, reject) => {
+    // The helper forwards these to the command; ns-tool itself must not die of them first. Listened
+    // to before the spawn: on a busy machine COMMAND may run, and be signalled through ns-tool,
+    // before the statement after spawn() does (a signal then found no handler and killed ns-tool).
+    // The listeners themselves run later, from the event loop, when child is set.
+    const forward = (signal: NodeJS.Signals) => child.kill(signal)
+    for (const signal of FORWARDED) process.on(signal, forward)
     const stdio = filter ? ['inherit', 'inherit', 'inherit', 'pipe'] as const : 'inherit'
     const child = spawn(helper, argv, {stdio: stdio as 'inherit'})
     if (filter) {
@@ -41,12 +47,13 @@ export async function run(spec: RunSpec): Promise<number> {
       pipe.on('error', () => {})
       pipe.end(filter)
     }
-    // The helper forwards these to the command; ns-tool itself must not die of them first.
-    const forward = (signal: NodeJS.Signals) => child.kill(signal)
-    for (const signal of FORWARDED) process.on(signal, forward)
-    child.on('error', reject)
+    const done = () => FORWARDED.forEach((s) => process.off(s, forward))
+    child.on('error', (error) => {
+      done()
+      reject(error)
+    })
     child.on('exit', (code, signal) => {
-      for (const s of FORWARDED) process.off(s, forward)
+      done()
       resolve(code ?? 128 + (signal ? osSignal(signal) : 0))
     })
   })
