@@ -59,9 +59,14 @@ export class WritableTree {
     symlinkSync(target, this.resolve(path))
   }
 
-  // A new file (O_EXCL: an existing name, a link included, is an error, never followed).
+  // A new file open for writing (O_EXCL: an existing name, a link included, is an error, never
+  // followed); the caller closes it.
+  openNew(path: string, mode: number): number {
+    return openSync(this.resolve(path), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode)
+  }
+
   writeFile(path: string, content: string | Buffer, mode: number): void {
-    const fd = openSync(this.resolve(path), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode)
+    const fd = this.openNew(path, mode)
     try {
       const bytes = typeof content === 'string' ? Buffer.from(content) : content
       for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at)

@@ -130,11 +130,11 @@ export async function writeLocked(plan: Plan, manifest: Manifest | undefined, op
 // kept of the previous tree, the loader's cache, the manifest.
 async function stageTree(plan: Plan, staging: string, previous: Manifest | undefined, options: Request): Promise<{stats: BuildStats; outcome: CarryOver}> {
   const stats = emptyStats()
+  const tree = new WritableTree(staging)
   if (options.base) {
     const {extractBase} = await import('./base.js')
-    await extractBase(options.base, staging, {root: process.getuid?.() === 0})
+    await extractBase(options.base, tree, {root: process.getuid?.() === 0, warn: options.warn})
   }
-  const tree = new WritableTree(staging)
   const old = PinnedTree.open(plan.output)
   let outcome: CarryOver = {kept: 0, replaced: [], removed: [], dirModes: []}
   try {
