@@ -1,7 +1,8 @@
 // verify ROOTFS: every ELF file's interpreter and libraries, and every executable script's
 // interpreter, must resolve inside ROOTFS alone — the loader's search emulated by src/loader with
 // ROOTFS as the sysroot (its own ld.so.cache, ld.so.conf and default directories).
-import {closeSync, openSync, readdirSync, readSync, statSync} from 'node:fs'
+import {closeSync, openSync, readdirSync, readlinkSync, readSync, statSync} from 'node:fs'
+import {posix} from 'node:path'
 import {isElfMagic} from '../elf/ident.js'
 import {describeMachine} from '../elf/machine.js'
 import type {ElfObject} from '../elf/types.js'
@@ -18,12 +19,18 @@ export type * from './types.js'
 const SKIPPED_DIRS = new Set(['/proc', '/dev', '/sys'])
 // Enough for the ELF magic and a #! line (the kernel's BINPRM_BUF_SIZE).
 const HEAD_SIZE = 256
+const EMPTY = Buffer.alloc(0)
 
 interface Candidate {
   path: string
+  // A symlink (its target is checked to lead somewhere) or a file (ELF or #! script).
+  link?: true
   head: Buffer
   mode: number
 }
+
+// Trees the kernel fills at run time: a link into one leads somewhere once the tree runs.
+const KERNEL_TREES = /^\/(proc|sys|dev)(\/|$)/
 
 // Checks ROOTFS; never throws for what is inside it (each fault is a problem). Throws UsageError
 // when ROOTFS is not a directory.
@@ -40,7 +47,10 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
 
   for (const candidate of walk(sysroot)) {
     const {path, head} = candidate
-    if (isElfMagic(head)) {
+    if (candidate.link) {
+      const problem = checkLink(sysroot, path)
+      if (problem) problems.push(problem)
+    } else if (isElfMagic(head)) {
       const outcome = await checkElf(sysroot, elfSource, builder, path)
       if (outcome === 'ignored') continue
       checked++
@@ -65,6 +75,7 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
 export function problemLine(problem: VerifyProblem): string {
   const searched = problem.searched && problem.searched.length > 0 ? ` (searched: ${problem.searched.join(' ')})` : ''
   if (problem.kind === 'elf') return `${problem.path}: not a usable ELF file (${problem.error ?? 'unreadable'})`
+  if (problem.kind === 'link') return `link ${problem.path} -> ${problem.name}: leads nowhere in the rootfs (${problem.error ?? 'no such file'})`
   const what = problem.kind === 'interpreter' ? `interpreter ${problem.name}` : problem.name
   const reason = problem.error ? `cannot be used: ${problem.error}` : 'not found'
   return `${what} needed by ${problem.path}: ${reason}${searched}`
@@ -91,6 +102,10 @@ function* walk(sysroot: Sysroot): Generator<Candidate> {
         if (!SKIPPED_DIRS.has(path)) pending.push(path)
         continue
       }
+      if (entry.isSymbolicLink()) {
+        yield {path, link: true, head: EMPTY, mode: 0}
+        continue
+      }
       if (!entry.isFile()) continue
       let fd: number
       try {
@@ -109,6 +124,24 @@ function* walk(sysroot: Sysroot): Generator<Candidate> {
         closeSync(fd)
       }
     }
+  }
+}
+
+// A symlink must lead to something inside the rootfs (its absolute target taken from the
+// rootfs's root, as in the running tree); one into /proc, /sys or /dev is filled at run time.
+function checkLink(sysroot: Sysroot, path: string): VerifyProblem | undefined {
+  let target: string
+  try {
+    target = readlinkSync(sysroot.hostPath(path))
+  } catch {
+    return undefined
+  }
+  if (KERNEL_TREES.test(posix.normalize(target.startsWith('/') ? target : posix.join(posix.dirname(path), target)))) return undefined
+  try {
+    sysroot.realpath(path)
+    return undefined
+  } catch (error) {
+    return {path, kind: 'link', name: target, error: describeLookupFailure(error)}
   }
 }
 

@@ -3,8 +3,9 @@
 // library: a DT_NEEDED name that does not resolve inside the rootfs (or resolves to a file the
 // loader refuses). interpreter: a PT_INTERP or #! interpreter (or the NAME of `#!/usr/bin/env NAME`)
 // that is absent or unusable. elf: a file with the ELF magic that the reader cannot parse
-// (truncated, corrupt, unsupported), so nothing about its needs can be said.
-export type ProblemKind = 'library' | 'interpreter' | 'elf'
+// (truncated, corrupt, unsupported), so nothing about its needs can be said. link: a symlink that
+// leads nowhere inside the rootfs (dangling, or a loop); `name` is its target as written.
+export type ProblemKind = 'library' | 'interpreter' | 'elf' | 'link'
 
 export interface VerifyProblem {
   // The file (in-rootfs path) that needs `name`: a program, a library, a script.

@@ -50,6 +50,8 @@ function link(root: string, path: string, target: string): void {
 function makeTree(f: Fixtures): string {
   const root = makeTempDir('ns-tool-verify-')
   for (const dir of ['bin', 'lib', 'lib64', 'sbin']) link(root, `/${dir}`, `usr/${dir}`)
+  // Every link leads somewhere (verify names dangling ones): /sbin's directory exists, empty.
+  mkdirSync(join(root, 'usr/sbin'), {recursive: true})
   put(root, `${MULTIARCH}/ld-linux-x86-64.so.2`, realpathSync(HOST_LOADER))
   link(root, '/usr/lib64/ld-linux-x86-64.so.2', readlinkSync(HOST_LOADER))
   put(root, `${MULTIARCH}/libc.so.6`, realpathSync(`${MULTIARCH}/libc.so.6`))
@@ -121,7 +123,8 @@ describe('verify', function () {
     // An absolute target: on the host it exists, inside the rootfs it does not.
     symlinkSync(realpathSync(f.libextra), join(root, '/usr/lib/greet/libextra.so.1'))
     const result = await verify(root)
-    expect(result.problems.map(({name}) => name)).to.deep.equal(['libextra.so.1'])
+    // The library is missing, and the link itself leads nowhere in the rootfs.
+    expect(result.problems.map(({kind, name}) => `${kind} ${name}`)).to.have.members(['library libextra.so.1', `link ${realpathSync(f.libextra)}`])
     if (isRoot) expect(runsInTree(root, '/usr/bin/greet')).to.equal(false)
   })
 

@@ -39,12 +39,13 @@ async function busyboxApplets(busybox: string): Promise<string[]> {
 }
 
 // busybox at /bin/busybox and a relative link to it for each applet not already in the plan.
-export async function placeBusybox(map: EntryMap, choice: true | string): Promise<void> {
+// `dirOf` gives the real directory of an in-rootfs directory as the layout places it.
+export async function placeBusybox(map: EntryMap, choice: true | string, dirOf: (dir: string) => string): Promise<void> {
   const busybox = findBusybox(choice)
-  const home = map.canonical('/bin/busybox')
+  const home = posix.join(dirOf('/bin'), 'busybox')
   map.add({path: home, type: 'file', source: busybox, mode: statSync(busybox).mode & 0o7777, reason: 'busybox'})
   for (const applet of await busyboxApplets(busybox)) {
-    const path = map.canonical(applet)
+    const path = posix.join(dirOf(posix.dirname(applet)), posix.basename(applet))
     if (map.has(path) || path === home) continue
     map.add({path, type: 'symlink', target: posix.relative(posix.dirname(path), home), reason: 'busybox applet'})
   }

@@ -14,17 +14,17 @@ export class EntryMap {
   private readonly links = new Map<string, string>()
 
   // The path with every symlink component already in the plan resolved (inside the rootfs), so
-  // the writer never has to follow a link.
-  canonical(path: string, depth = 0): string {
+  // the writer never has to follow a link; the last component too when `last` is set.
+  canonical(path: string, last = false, depth = 0): string {
     if (depth > MAX_LINK_DEPTH) throw new NsToolError(`${path}: too many levels of symbolic links in the rootfs`)
     const parts = posix.normalize(path).split('/').filter(Boolean)
     let current = '/'
     for (let i = 0; i < parts.length; i++) {
       const next = posix.join(current, parts[i])
       const target = this.links.get(next)
-      if (target !== undefined && i < parts.length - 1) {
+      if (target !== undefined && (last || i < parts.length - 1)) {
         const resolved = target.startsWith('/') ? target : posix.join(current, target)
-        return this.canonical(posix.join(resolved, ...parts.slice(i + 1)), depth + 1)
+        return this.canonical(posix.join(resolved, ...parts.slice(i + 1)), last, depth + 1)
       }
       current = next
     }

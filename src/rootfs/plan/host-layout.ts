@@ -63,28 +63,50 @@ export function placeDir(map: EntryMap, tree: HostTree, dir: string, depth = 0):
   return real
 }
 
+// What a path placed by placeHostPath finally is (after its links): where it is in the rootfs, the
+// host path it comes from, and the host's stat of it.
+export interface Placed {
+  path: string
+  host: string
+  stat: Stats
+}
+
 // Host layout: the file at its host path, with every symlink on the way recreated.
-export function placeHostPath(map: EntryMap, tree: HostTree, path: string, entry: EntryReason, depth = 0): void {
+export function placeHostPath(map: EntryMap, tree: HostTree, path: string, entry: EntryReason, depth = 0): Placed {
   if (depth > MAX_LINK_DEPTH) throw new NsToolError(`${path}: too many levels of symbolic links`)
   const {parent, placed, host, stat} = placeParent(map, tree, posix.normalize(path), depth)
   if (stat.isSymbolicLink()) {
     const target = tree.readlink(host)
     map.add({path: placed, type: 'symlink', target, reason: entry.reason})
-    placeHostPath(map, tree, target.startsWith('/') ? target : posix.join(parent, target), entry, depth + 1)
-  } else if (stat.isDirectory()) {
-    map.add({path: placed, type: 'dir', mode: stat.mode & 0o7777, reason: entry.reason})
-  } else {
-    map.add({...entry, path: placed, type: 'file', source: host, mode: stat.mode & 0o7777})
+    return placeHostPath(map, tree, target.startsWith('/') ? target : posix.join(parent, target), entry, depth + 1)
   }
+  if (stat.isDirectory()) map.add({path: placed, type: 'dir', mode: stat.mode & 0o7777, reason: entry.reason})
+  else map.add({...entry, path: placed, type: 'file', source: host, mode: stat.mode & 0o7777})
+  return {path: placed, host, stat}
+}
+
+// The real directory in the rootfs for in-rootfs directory `dir` as written: where the host (or
+// sysroot) has a link on the way, the link is placed and followed (so `-f x:/bin/x` lands in
+// /usr/bin beside the programs, with /bin -> usr/bin); where it has none, the path stays.
+export function placeTreeDir(map: EntryMap, tree: HostTree, dir: string): string {
+  if (dir === '/') return '/'
+  const path = posix.join(placeTreeDir(map, tree, posix.dirname(dir)), posix.basename(dir))
+  const placed = map.get(path)
+  if (placed) return placed.type === 'symlink' ? map.canonical(path, true) : path
+  if (tree.lstat(posix.join(tree.sysroot, path))?.isSymbolicLink()) return placeDir(map, tree, path)
+  return path
 }
 
 const MERGED_USR_LINKS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32']
 
-// Merged /usr: the host's top-level links (/bin -> usr/bin ...) come too, so /bin/bash works
-// for a program found at /usr/bin/bash, as on the host.
+// Merged /usr: the host's top-level links (/bin -> usr/bin ...) come too, so /bin/bash works for a
+// program found at /usr/bin/bash, as on the host — each only when the directory it names holds
+// something in the rootfs (a link to nothing would dangle). Placed last, once that is known.
 export function placeTopLinks(map: EntryMap, tree: HostTree): void {
   for (const top of MERGED_USR_LINKS) {
     const host = posix.join(tree.sysroot, top)
-    if (tree.lstat(host)?.isSymbolicLink()) map.add({path: top, type: 'symlink', target: tree.readlink(host), reason: 'merged /usr link'})
+    if (map.has(top) || !tree.lstat(host)?.isSymbolicLink()) continue
+    const target = tree.readlink(host)
+    if (map.get(map.canonical(posix.join('/', target), true))?.type === 'dir') map.add({path: top, type: 'symlink', target, reason: 'merged /usr link'})
   }
 }

@@ -7,9 +7,9 @@ import type {Closure} from '../../loader/types.js'
 import type {BuildOptions, Layout, Plan} from '../types.js'
 import {placeBusybox} from './busybox.js'
 import {closureReason, EntryMap} from './entries.js'
-import {parseFileFlag, placeFileRequest, type FileRequest} from './files.js'
+import {FilePlacer, parseFileFlag, type FileRequest} from './files.js'
 import {placeFlat} from './flat-layout.js'
-import {HostTree, placeHostPath, placeTopLinks} from './host-layout.js'
+import {HostTree, placeHostPath, placeTopLinks, placeTreeDir} from './host-layout.js'
 import {ldCacheRecords, libraryDirs} from './ld-cache.js'
 import {placeProvenance} from './provenance.js'
 import {skeletonEntries} from './skeleton.js'
@@ -30,7 +30,6 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
   const map = new EntryMap()
   const tree = new HostTree(sysroot)
   if (layout === 'host') {
-    placeTopLinks(map, tree)
     for (const file of closure.files) {
       placeHostPath(map, tree, file.path, closureReason(file))
       for (const variant of file.variants ?? []) if (variant !== file.path) placeHostPath(map, tree, variant, {reason: 'library (hwcaps variant)'})
@@ -42,8 +41,11 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
     // musl's loader does not search /lib64 by default.
     for (const pathFile of closure.muslPathFiles ?? []) map.add({path: map.canonical(pathFile), type: 'file', content: '/lib64\n', mode: 0o644, reason: 'musl loader path'})
   }
-  for (const request of requests) placeFileRequest(map, request)
-  if (options.busybox) await placeBusybox(map, options.busybox)
+  // Where an in-rootfs directory really is: the host's links on the way recreated (host layout).
+  const dirOf = (dir: string) => (layout === 'host' ? placeTreeDir(map, tree, dir) : map.canonical(dir, true))
+  const files = new FilePlacer(map, dirOf, options.warn)
+  for (const request of requests) files.place(request)
+  if (options.busybox) await placeBusybox(map, options.busybox, dirOf)
 
   const dirs = libraryDirs(map.entries.values())
   if (options.skeleton !== false) {
@@ -57,6 +59,7 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
     map.add({path: '/etc/ld.so.conf', type: 'file', content: dirs.map((d) => `${d}\n`).join(''), mode: 0o644, reason: 'ld.so.cache'})
   }
   await placeProvenance(map, tree, options)
+  if (layout === 'host') placeTopLinks(map, tree)
   const needsLdCache = dirs.length > 0 && (layout === 'flat' || closure.needsLdCache !== false)
   const ldCache = needsLdCache ? ldCacheRecords(closure, layout) : undefined
   const warnings = closure.warnings?.length ? {warnings: closure.warnings} : undefined
@@ -67,7 +70,9 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
 // programs, so that they never shadow one; learnt first, so the resolver includes their needs).
 async function resolveClosure(programs: string[], requests: FileRequest[], sysroot: string, options: BuildOptions): Promise<Closure> {
   const scratch = new EntryMap()
-  const extraHost = requests.flatMap((request) => placeFileRequest(scratch, request))
+  const placer = new FilePlacer(scratch, (dir) => scratch.canonical(dir, true))
+  for (const request of requests) placer.place(request)
+  const extraHost = placer.elfFiles
   const extraFiles = extraHost.map((host) => (sysroot === '/' ? host : host.startsWith(sysroot + '/') ? host.slice(sysroot.length) : host))
   let closure: Closure = {programs: [], files: [], missing: []}
   if (programs.length > 0 || extraFiles.length > 0) {
