@@ -1,5 +1,6 @@
 // The plan's entries while they are placed: keyed by path inside the rootfs, with the symlinks
 // already placed, so that every later path is made canonical (no link in a directory component).
+import {statSync} from 'node:fs'
 import {posix} from 'node:path'
 import {NsToolError} from '../../errors.js'
 import type {ResolvedFile} from '../../loader/types.js'
@@ -12,6 +13,18 @@ export class EntryMap {
   readonly entries = new Map<string, PlanEntry>()
   // Symlinks already placed: in-rootfs path -> target, for making later paths canonical.
   private readonly links = new Map<string, string>()
+
+  // `layout` words the fix when two files want one path.
+  constructor(private readonly layout: 'host' | 'flat' = 'host') {}
+
+  // Two different host files for one path (flat: two programs or two copies of a soname) cannot
+  // both be there: an error naming both and why each is wanted, never one dropped in silence.
+  private checkSameFile(existing: PlanEntry, entry: PlanEntry): void {
+    if (!existing.source || !entry.source || existing.source === entry.source || sameInode(existing.source, entry.source)) return
+    const why = (e: PlanEntry) => `${e.source} (${e.reason}${e.neededBy?.length ? `, needed by ${e.neededBy.join(' ')}` : ''})`
+    const fix = this.layout === 'flat' ? 'the flat layout keeps one file per name: use --layout host, which keeps each at its own path, or leave one out' : 'give one another place with --file SRC:DEST'
+    throw new NsToolError(`${entry.path} would hold two different files, ${why(existing)} and ${why(entry)}; ${fix}`)
+  }
 
   // The path with every symlink component already in the plan resolved (inside the rootfs), so
   // the writer never has to follow a link; the last component too when `last` is set.
@@ -42,6 +55,7 @@ export class EntryMap {
   add(entry: PlanEntry): PlanEntry {
     const existing = this.entries.get(entry.path)
     if (existing) {
+      if (existing.type === 'file' && entry.type === 'file') this.checkSameFile(existing, entry)
       if (entry.neededBy) existing.neededBy = [...new Set([...(existing.neededBy ?? []), ...entry.neededBy])]
       return existing
     }
@@ -71,4 +85,14 @@ export type EntryReason = Omit<PlanEntry, 'path' | 'type' | 'source'>
 export function closureReason(file: ResolvedFile): EntryReason {
   const reason = file.kind === 'library' ? `library${file.foundVia ? ` (${file.foundVia})` : ''}` : file.kind
   return file.neededBy ? {reason, neededBy: file.neededBy} : {reason}
+}
+
+function sameInode(a: string, b: string): boolean {
+  try {
+    const x = statSync(a)
+    const y = statSync(b)
+    return x.dev === y.dev && x.ino === y.ino
+  } catch {
+    return false
+  }
 }

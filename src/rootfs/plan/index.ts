@@ -27,7 +27,7 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
     if (!lstatSync(request.source, {throwIfNoEntry: false})) throw new NsToolError(`--file ${request.source}: no such file or directory`)
   }
   const closure = await resolveClosure(programs, requests, sysroot, options)
-  const map = new EntryMap()
+  const map = new EntryMap(layout)
   const tree = new HostTree(sysroot)
   if (layout === 'host') {
     for (const file of closure.files) {
