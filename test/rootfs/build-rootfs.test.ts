@@ -4,7 +4,7 @@ import {spawn, spawnSync} from 'node:child_process'
 import {chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {binRun, cli} from '../support/cli.js'
-import {compile, glibcRoot} from '../support/fixtures.js'
+import {compile, glibcRoot, privateCopySysroot} from '../support/fixtures.js'
 import {isRoot, skipBecause} from '../support/skip.js'
 import {makeSharedTempDir, makeTempDir} from '../support/temp.js'
 
@@ -62,13 +62,7 @@ describe('build-rootfs', function () {
     // /opt/b/bin/b finds its own libdup.so.1 through RUNPATH; /usr/bin/a finds the system's. b is
     // resolved first, so its copy would come first in the cache if it were listed.
     const sysroot = join(work, 'sysroot')
-    glibcRoot(sysroot)
-    mkdirSync(join(sysroot, 'opt/b/lib'), {recursive: true})
-    mkdirSync(join(sysroot, 'opt/b/bin'), {recursive: true})
-    const system = compile({sources: ['resolve/name.c'], flags: ['-shared', '-fPIC', '-DNAME="system"', '-Wl,-soname,libdup.so.1'], output: join(sysroot, 'usr/lib/x86_64-linux-gnu/libdup.so.1')})
-    const own = compile({sources: ['resolve/name.c'], flags: ['-shared', '-fPIC', '-DNAME="private"', '-Wl,-soname,libdup.so.1'], output: join(sysroot, 'opt/b/lib/libdup.so.1')})
-    compile({sources: ['resolve/main.c', own], flags: ['-Wl,--enable-new-dtags', '-Wl,-rpath,/opt/b/lib'], output: join(sysroot, 'opt/b/bin/b')})
-    compile({sources: ['resolve/main.c', system], output: join(sysroot, 'usr/bin/a')})
+    privateCopySysroot(sysroot)
     const out = join(work, 'rootfs')
     const r = build(['--sysroot', sysroot, '-o', out, '/opt/b/bin/b', '/usr/bin/a'])
     expect(r.status, r.stderr).to.equal(0)

@@ -60,3 +60,15 @@ export function glibcRoot(root: string): void {
   for (const name of ['ld-linux-x86-64.so.2', 'libc.so.6']) copyFileSync(realpathSync(join('/lib/x86_64-linux-gnu', name)), join(libdir, name))
   symlinkSync('../usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2', join(root, 'lib64/ld-linux-x86-64.so.2'))
 }
+
+// A glibcRoot sysroot where /opt/b/bin/b finds its own libdup.so.1 (prints "private") through its
+// RUNPATH /opt/b/lib, and /usr/bin/a the system's (prints "system") in the multiarch directory.
+export function privateCopySysroot(sysroot: string): void {
+  glibcRoot(sysroot)
+  mkdirSync(join(sysroot, 'opt/b/lib'), {recursive: true})
+  mkdirSync(join(sysroot, 'opt/b/bin'), {recursive: true})
+  const system = compile({sources: ['resolve/name.c'], flags: ['-shared', '-fPIC', '-DNAME="system"', '-Wl,-soname,libdup.so.1'], output: join(sysroot, 'usr/lib/x86_64-linux-gnu/libdup.so.1')})
+  const own = compile({sources: ['resolve/name.c'], flags: ['-shared', '-fPIC', '-DNAME="private"', '-Wl,-soname,libdup.so.1'], output: join(sysroot, 'opt/b/lib/libdup.so.1')})
+  compile({sources: ['resolve/main.c', own], flags: ['-Wl,--enable-new-dtags', '-Wl,-rpath,/opt/b/lib'], output: join(sysroot, 'opt/b/bin/b')})
+  compile({sources: ['resolve/main.c', system], output: join(sysroot, 'usr/bin/a')})
+}

@@ -4,7 +4,7 @@ import {expect} from 'chai'
 import {existsSync, mkdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {cli} from '../../support/cli.js'
-import {compile, glibcRoot} from '../../support/fixtures.js'
+import {compile, privateCopySysroot} from '../../support/fixtures.js'
 import {makeTempDir} from '../../support/temp.js'
 
 describe('rootfs/plan: flat layout collisions', function () {
@@ -27,13 +27,7 @@ describe('rootfs/plan: flat layout collisions', function () {
 
   it('a private RUNPATH copy and the system copy of one soname are an error naming both and who needs each', function () {
     const sysroot = join(makeTempDir(), 'sysroot')
-    glibcRoot(sysroot)
-    mkdirSync(join(sysroot, 'opt/b/lib'), {recursive: true})
-    mkdirSync(join(sysroot, 'opt/b/bin'), {recursive: true})
-    const system = compile({sources: ['resolve/name.c'], flags: ['-shared', '-fPIC', '-DNAME="system"', '-Wl,-soname,libdup.so.1'], output: join(sysroot, 'usr/lib/x86_64-linux-gnu/libdup.so.1')})
-    const own = compile({sources: ['resolve/name.c'], flags: ['-shared', '-fPIC', '-DNAME="private"', '-Wl,-soname,libdup.so.1'], output: join(sysroot, 'opt/b/lib/libdup.so.1')})
-    compile({sources: ['resolve/main.c', own], flags: ['-Wl,--enable-new-dtags', '-Wl,-rpath,/opt/b/lib'], output: join(sysroot, 'opt/b/bin/b')})
-    compile({sources: ['resolve/main.c', system], output: join(sysroot, 'usr/bin/a')})
+    privateCopySysroot(sysroot)
     const out = join(makeTempDir(), 'rootfs')
     const r = cli(['build-rootfs', '--layout', 'flat', '--sysroot', sysroot, '-o', out, '/opt/b/bin/b', '/usr/bin/a'])
     expect(r.status, r.stderr).to.equal(1)
