@@ -14,6 +14,7 @@ static void print_help(void) {
        "  --hostname NAME     (default ns-tool)\n"
        "  --net-host          keep the host network (default: own namespace, lo up)\n"
        "  --setenv KEY VALUE  --clearenv\n"
+       "  --term VALUE        TERM for COMMAND when its stdout is a terminal (unless --setenv sets it)\n"
        "  --chdir DIR         working directory inside (default /)\n"
        "  --bind SRC DEST  --ro-bind SRC DEST  --tmpfs DEST\n"
        "  --read-only         root mounted read-only\n"
@@ -56,6 +57,7 @@ void parse_args(int argc, char **argv) {
     else if (strcmp(a, "--hostname") == 0) { NEED(1); opt.hostname = argv[++i]; }
     else if (strcmp(a, "--net-host") == 0) opt.net_host = 1;
     else if (strcmp(a, "--clearenv") == 0) opt.clearenv = 1;
+    else if (strcmp(a, "--term") == 0) { NEED(1); opt.term = argv[++i]; }
     else if (strcmp(a, "--setenv") == 0) {
       NEED(2);
       if (opt.nsetenv == MAX_SETENV) usage_error("too many", a);

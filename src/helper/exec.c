@@ -18,6 +18,8 @@ static void apply_environment(void) {
   for (i = 0; i < opt.nsetenv; i++)
     if (setenv(opt.setenv_keys[i], opt.setenv_values[i], 1) < 0) die("setenv %s", opt.setenv_keys[i]);
   if (!getenv("PATH")) setenv("PATH", NS_DEFAULT_PATH, 1);
+  /* Only here is it known whether COMMAND writes to a terminal: its own pty, or the caller's. */
+  if (opt.term && isatty(1)) setenv("TERM", opt.term, 0);
 }
 
 void exec_command(int pty_sock) {

@@ -25,7 +25,7 @@ struct extra_mount {
 /* The command line, parsed once (args.c); read everywhere else. */
 struct options {
   int userns, uid, gid, net_host, clearenv, read_only, ephemeral, init, pty;
-  const char *hostname, *chdir, *rootfs;
+  const char *hostname, *chdir, *rootfs, *term;
   char **command;
   const char *setenv_keys[MAX_SETENV], *setenv_values[MAX_SETENV];
   int nsetenv;

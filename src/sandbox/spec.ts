@@ -1,5 +1,5 @@
-// A run spec (what `run` was asked for, in the API's terms) -> the helper's argv.
-// The command line that produces a spec lives in src/cli/run.ts; running it in src/sandbox/supervise.ts.
+// A run spec (what `run` was asked for, in the API's terms) -> COMMAND's environment and the helper's
+// argv. The command line that produces a spec lives in src/cli/run.ts; running it in supervise.ts.
 import {parseCpus, parseMemory, parsePidsLimit, RUN} from '../cli/options/run.js'
 import {parseCapability} from './capabilities.js'
 
@@ -7,8 +7,6 @@ export interface Bind {
   source: string
   dest: string
   readOnly?: boolean
-  // A tree built with --copy-mode hardlink is mounted read-only unless this is set.
-  writable?: boolean
 }
 
 export interface RunSpec {
@@ -38,6 +36,8 @@ export interface RunSpec {
   pty?: boolean
   // binfmt_misc registrations for the sandbox's own instance (qemu for a foreign command).
   binfmt?: string[]
+  // Set by run(): TERM for COMMAND if its stdout turns out to be a terminal (see env.ts).
+  term?: string
   // default: the table in src/sandbox/seccomp/table.ts; unconfined: none; else a profile file
   // in the OCI/Docker JSON format.
   seccomp?: 'default' | 'unconfined' | (string & {})
@@ -68,7 +68,7 @@ function defenceArgv(spec: RunSpec, compiledFilter: boolean): string[] {
   return argv
 }
 
-// spec.env is the complete set of variables to set (see env.ts); readOnly is final (see rootfs.ts).
+// spec.env is the complete set of variables to set (commandEnvironment); readOnly is final.
 // compiledFilter: a seccomp filter goes to the helper on SECCOMP_FD.
 export function helperArgv(spec: RunSpec, compiledFilter = false): string[] {
   const argv: string[] = []
@@ -79,6 +79,7 @@ export function helperArgv(spec: RunSpec, compiledFilter = false): string[] {
   if (spec.net === 'host') argv.push('--net-host')
   if (!spec.envHost) argv.push('--clearenv')
   for (const [key, value] of Object.entries(spec.env ?? {})) argv.push('--setenv', key, value)
+  if (spec.term) argv.push('--term', spec.term)
   if (spec.workdir) argv.push('--chdir', spec.workdir)
   for (const bind of spec.binds ?? []) argv.push(bind.readOnly ? '--ro-bind' : '--bind', bind.source, bind.dest)
   for (const dest of spec.tmpfs ?? []) argv.push('--tmpfs', dest)
@@ -93,3 +94,19 @@ export function helperArgv(spec: RunSpec, compiledFilter = false): string[] {
   return argv
 }
 
+// COMMAND's environment, as in containers: clean (HOME, HOSTNAME; the helper adds PATH, and TERM
+// when COMMAND has a terminal, see termFor), then the variables of --env-file, then those of -e;
+// with envHost, on top of the caller's whole environment instead of the clean one.
+export async function commandEnvironment(spec: RunSpec): Promise<Record<string, string>> {
+  // HOME: docker's choice for a user the tree's /etc/passwd may not list.
+  const base: Record<string, string> = spec.envHost ? {} : {HOME: (spec.user?.uid ?? 0) === 0 ? '/root' : '/', HOSTNAME: spec.hostname ?? RUN.flags.hostname.default}
+  const files = spec.envFile?.length ? (await import('./env-file.js')).readEnvFiles(spec.envFile) : {}
+  return {...base, ...files, ...spec.env}
+}
+
+// The TERM COMMAND gets if its stdout is a terminal (only the helper knows: its own pty, or the
+// caller's terminal): the caller's, where docker -t gives xterm. None with envHost (the caller's
+// own TERM, if any, is passed then).
+export function termFor(spec: RunSpec): string | undefined {
+  return spec.envHost ? undefined : process.env.TERM || 'xterm'
+}

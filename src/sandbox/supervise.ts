@@ -1,15 +1,14 @@
 // Supervision: starts the helper for a run spec, forwards the signals ns-tool receives, and
 // resolves with the command's exit status.
 import {spawn} from 'node:child_process'
-import {writeSync} from 'node:fs'
+import {closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readFileSync, readSync, statSync, writeSync} from 'node:fs'
+import {join} from 'node:path'
 import {constants} from 'node:os'
-import {NsToolError} from '../errors.js'
+import {NsToolError, UsageError} from '../errors.js'
 import {helperPath} from '../helper/locate.js'
 import {commandExecution} from '../loader/execution.js'
 import {ROOT_PATH} from '../loader/program.js'
-import {commandEnvironment} from './env.js'
-import {checkRootfs, sharesHostInodes} from './rootfs.js'
-import {helperArgv, SECCOMP_FD, type RunSpec} from './spec.js'
+import {commandEnvironment, helperArgv, SECCOMP_FD, termFor, type RunSpec} from './spec.js'
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const
 
@@ -27,11 +26,11 @@ async function compiledFilter(spec: RunSpec): Promise<Buffer | undefined> {
 // Runs the command; resolves with its exit status (128+N when the helper died of signal N).
 export async function run(spec: RunSpec): Promise<number> {
   checkRootfs(spec.rootfs)
-  const env = commandEnvironment(spec)
+  const env = await commandEnvironment(spec)
   const emulated = await withEmulation(spec, env)
   const helper = helperPath()
   const filter = await compiledFilter(emulated)
-  const argv = helperArgv({...emulated, env, readOnly: spec.readOnly || mustStayUnchanged(spec)}, filter !== undefined)
+  const argv = helperArgv({...emulated, env, term: termFor(spec), readOnly: spec.readOnly || mustStayUnchanged(spec)}, filter !== undefined)
   return new Promise((resolve, reject) => {
     // The helper forwards these to the command; ns-tool itself must not die of them first. Listened
     // to before the spawn: on a busy machine COMMAND may run, and be signalled through ns-tool,
@@ -82,4 +81,47 @@ function mustStayUnchanged(spec: RunSpec): boolean {
 
 function osSignal(signal: NodeJS.Signals): number {
   return constants.signals[signal] ?? 0
+}
+
+// What run must know about ROOTFS before it starts anything: that it is a directory, and whether
+// its files are the host's own inodes (built with --copy-mode hardlink), which COMMAND must not change.
+function checkRootfs(rootfs: string): void {
+  const stat = statSync(rootfs, {throwIfNoEntry: false})
+  if (!stat) throw new UsageError(`${rootfs}: no such directory (build one with: ns-tool build-rootfs -o ${rootfs} bash)`)
+  if (!stat.isDirectory()) throw new UsageError(`${rootfs}: not a directory (ROOTFS is the directory of a tree, such as one ns-tool build-rootfs made)`)
+}
+
+// The tree's manifest, as src/rootfs/write writes it: its `settings` (a JSON string) come before
+// the long lists, so the first bytes of even a large tree's manifest say how its files were written.
+const MANIFEST_DIR = '.ns-tool'
+const MANIFEST = 'manifest.json'
+const HEAD = 4096
+
+// Whether ns-tool built the tree with --copy-mode hardlink. The manifest is read through no link
+// and only when it is a regular file (a FIFO planted there must not block run).
+function sharesHostInodes(rootfs: string): boolean {
+  const dir = join(rootfs, MANIFEST_DIR)
+  if (!lstatSync(dir, {throwIfNoEntry: false})?.isDirectory()) return false
+  let fd: number
+  try {
+    fd = openSync(join(dir, MANIFEST), fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK)
+  } catch {
+    return false
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return false
+    const head = Buffer.alloc(HEAD)
+    const settings = /"settings":("(?:[^"\\]|\\.)*")/.exec(head.toString('utf8', 0, readSync(fd, head, 0, HEAD, 0)))
+    const text = settings ? (JSON.parse(settings[1]) as string) : wholeManifestSettings(fd)
+    return (JSON.parse(text ?? '{}') as {copyMode?: string}).copyMode === 'hardlink'
+  } catch {
+    return false
+  } finally {
+    closeSync(fd)
+  }
+}
+
+// A manifest whose settings are not in its first bytes (written by another version).
+function wholeManifestSettings(fd: number): string | undefined {
+  return (JSON.parse(readFileSync(fd, 'utf8')) as {settings?: string}).settings
 }
