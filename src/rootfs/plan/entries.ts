@@ -2,7 +2,7 @@
 // already placed, so that every later path is made canonical (no link in a directory component).
 import {statSync} from 'node:fs'
 import {posix} from 'node:path'
-import {NsToolError} from '../../errors.js'
+import {NsToolError, UsageError} from '../../errors.js'
 import type {ResolvedFile} from '../../loader/types.js'
 import type {PlanEntry} from '../types.js'
 
@@ -23,7 +23,7 @@ export class EntryMap {
     if (!existing.source || !entry.source || existing.source === entry.source || sameInode(existing.source, entry.source)) return
     const why = (e: PlanEntry) => `${e.source} (${e.reason}${e.neededBy?.length ? `, needed by ${e.neededBy.join(' ')}` : ''})`
     const fix = this.layout === 'flat' ? 'the flat layout keeps one file per name: use --layout host, which keeps each at its own path, or leave one out' : 'give one another place with --file SRC:DEST'
-    throw new NsToolError(`${entry.path} would hold two different files, ${why(existing)} and ${why(entry)}; ${fix}`)
+    throw new UsageError(`${entry.path} would hold two different files, ${why(existing)} and ${why(entry)}; ${fix}`, 'refused')
   }
 
   // The path with every symlink component already in the plan resolved (inside the rootfs), so

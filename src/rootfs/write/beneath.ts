@@ -179,7 +179,7 @@ export class PinnedTree {
     if (at === undefined) return undefined
     let fd: number
     try {
-      fd = openSync(at, constants.O_RDONLY | constants.O_NOFOLLOW)
+      fd = openSync(at, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
     } catch {
       return undefined
     }

@@ -73,7 +73,7 @@ function alive(holder: Holder, self: Holder): boolean {
 function readLock(path: string): {text: string; ageMs: number} | undefined {
   let fd: number
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw new NsToolError(`${path}: not an ns-tool lock (${(error as NodeJS.ErrnoException).code}); remove it if no build is running`)

@@ -1,7 +1,8 @@
 // The writer's one path rule: inside a tree, every component is checked or opened in turn and a
 // symlink is never followed, for every operation the writer has.
 import {expect} from 'chai'
-import {existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
+import {existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {PinnedTree, removeTree, WritableTree} from '../../../src/rootfs/write/beneath.js'
 import {cli} from '../../support/cli.js'
@@ -94,5 +95,23 @@ describe('rootfs/write/beneath', function () {
     }
     expect(lstatSync(join(out, 'root')).isDirectory()).to.equal(true)
     expect(existsSync(join(out, 'root/planted')), '--clean removed the link').to.equal(false)
+  })
+  it('a fifo planted as the manifest or the lock never blocks a build', function () {
+    const work = makeTempDir()
+    const out = join(work, 'rootfs')
+    expect(cli(['build-rootfs', '-q', '-o', out, 'true']).status).to.equal(0)
+    rmSync(join(out, '.ns-tool/manifest.json'))
+    expect(spawnSync('mkfifo', [join(out, '.ns-tool/manifest.json')]).status).to.equal(0)
+    // No manifest ns-tool can read: the tree is a directory it did not make.
+    const r = cli(['build-rootfs', '-o', out, 'true'], {timeout: 60_000})
+    expect(r.signal, 'it did not hang').to.equal(null)
+    expect(r.status).to.equal(2)
+    expect(r.stderr).to.contain('--force')
+    const other = join(work, 'other')
+    expect(spawnSync('mkfifo', [`${other}.ns-tool.lock`]).status).to.equal(0)
+    const locked = cli(['build-rootfs', '-o', other, 'true'], {timeout: 60_000})
+    expect(locked.signal, 'it did not hang').to.equal(null)
+    expect(locked.status).to.equal(1)
+    expect(locked.stderr).to.contain(`${other}.ns-tool.lock: not an ns-tool lock`)
   })
 })
