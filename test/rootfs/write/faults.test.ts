@@ -85,6 +85,26 @@ describe('rootfs/write: faults', function () {
     expect(existsSync(join(out, 'usr/bin/ls'))).to.equal(true)
   })
 
+  it('four concurrent builds of one output all succeed, one after another, and the tree verifies', async function () {
+    const out = join(makeTempDir(), 'rootfs')
+    const sets = [['bash'], ['ls', 'cat'], ['ps'], ['true', 'env']]
+    const runs = sets.map(
+      (programs) =>
+        new Promise<{status: number | null; stderr: string}>((resolve) => {
+          const child = spawn(process.execPath, [binRun, 'build-rootfs', '-o', out, ...programs], {env: {...process.env, NODE_EXTRA_CA_CERTS: ''}, stdio: ['ignore', 'ignore', 'pipe']})
+          let stderr = ''
+          child.stderr!.on('data', (chunk) => (stderr += chunk))
+          child.once('exit', (status) => resolve({status, stderr}))
+        }),
+    )
+    for (const r of await Promise.all(runs)) expect(r.status, r.stderr).to.equal(0)
+    // Without --clean each build kept the others' programs: the last tree has them all.
+    for (const program of sets.flat()) expect(existsSync(join(out, 'usr/bin', program)), program).to.equal(true)
+    const verified = cli(['verify', out])
+    expect(verified.status, verified.stdout + verified.stderr).to.equal(0)
+    expect(besides(out)).to.deep.equal([])
+  })
+
   it('-o / is refused before any lock is taken, whoever asks', function () {
     const asNobody = isRoot ? ['setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups'] : []
     for (const prefix of [[], asNobody]) {
