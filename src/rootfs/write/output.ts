@@ -25,7 +25,8 @@ export function checkOutput(plan: Plan, options: BuildOptions, manifest: Manifes
     }
   }
   if (!manifest && !options.force && lstatSync(output, {throwIfNoEntry: false}) && readdirSync(output).length > 0) {
-    throw new UsageError(`--output ${output}: is a non-empty directory that ns-tool did not make; pass --force to build into it (its files are kept), or choose another directory`, 'refused')
+    const force = options.clean ? 'pass --force too, and --clean removes everything in it that this build would not produce (listing it)' : 'pass --force to build into it (its files are kept)'
+    throw new UsageError(`--output ${output}: is a non-empty directory that ns-tool did not make; ${force}, or choose another directory`, 'refused')
   }
   return manifest
 }
