@@ -6,7 +6,7 @@ import {ROOT_PATH} from '../loader/program.js'
 import {ociCapabilities} from '../sandbox/capabilities.js'
 import {walk} from './tree.js'
 
-export async function writeBundle(rootfs: string, dir: string, options: {entrypoint?: string}): Promise<number> {
+export async function writeBundle(rootfs: string, dir: string, options: {entrypoint: string}): Promise<number> {
   mkdirSync(dir, {recursive: true})
   const {execFileSync} = await import('node:child_process')
   // cp -a keeps links, modes and owners; hard links where the filesystem allows would share inodes
@@ -18,7 +18,7 @@ export async function writeBundle(rootfs: string, dir: string, options: {entrypo
   const {defaultProfile, resolveProfile} = await import('../sandbox/seccomp/profile.js')
   const config = {
     ociVersion: '1.0.2',
-    process: {terminal: false, user: {uid: 0, gid: 0}, args: [options.entrypoint ?? '/bin/sh'], env: [`PATH=${ROOT_PATH}`, 'TERM=xterm'], cwd: '/', capabilities: {bounding: CAPS, effective: CAPS, permitted: CAPS}, rlimits: [{type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024}], noNewPrivileges: true},
+    process: {terminal: false, user: {uid: 0, gid: 0}, args: [options.entrypoint], env: [`PATH=${ROOT_PATH}`, 'TERM=xterm'], cwd: '/', capabilities: {bounding: CAPS, effective: CAPS, permitted: CAPS}, rlimits: [{type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024}], noNewPrivileges: true},
     root: {path: 'rootfs', readonly: false},
     hostname: 'ns-tool',
     mounts: [

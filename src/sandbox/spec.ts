@@ -11,7 +11,7 @@ export interface Bind {
 
 export interface RunSpec {
   rootfs: string
-  // Default /bin/sh.
+  // Default: the tree's /bin/sh, else the first shell it holds (src/sandbox/shell.ts).
   command?: string
   args?: string[]
   // auto: a user namespace exactly when not root.
@@ -90,7 +90,8 @@ export function helperArgv(spec: RunSpec, compiledFilter = false): string[] {
   if (spec.pty === false) argv.push('--no-pty')
   for (const line of spec.binfmt ?? []) argv.push('--binfmt', line)
   argv.push(...defenceArgv(spec, compiledFilter))
-  argv.push('--', spec.rootfs, spec.command ?? '/bin/sh', ...(spec.args ?? []))
+  // run() has chosen the shell when no command was given.
+  argv.push('--', spec.rootfs, spec.command!, ...(spec.args ?? []))
   return argv
 }
 

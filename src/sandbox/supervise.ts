@@ -24,8 +24,9 @@ async function compiledFilter(spec: RunSpec): Promise<Buffer | undefined> {
 }
 
 // Runs the command; resolves with its exit status (128+N when the helper died of signal N).
-export async function run(spec: RunSpec): Promise<number> {
-  checkRootfs(spec.rootfs)
+export async function run(request: RunSpec): Promise<number> {
+  checkRootfs(request.rootfs)
+  const spec = request.command === undefined ? {...request, command: await shellOf(request.rootfs)} : request
   const env = await commandEnvironment(spec)
   const emulated = await withEmulation(spec, env)
   const helper = helperPath()
@@ -64,7 +65,7 @@ export async function run(spec: RunSpec): Promise<number> {
 // COMMAND is looked up on the PATH it will have (env: its variables, see env.ts).
 async function withEmulation(spec: RunSpec, env: Record<string, string>): Promise<RunSpec> {
   const path = env.PATH ?? (spec.envHost ? process.env.PATH : undefined) ?? ROOT_PATH
-  const execution = await commandExecution(spec.rootfs, spec.command ?? '/bin/sh', path, spec.workdir)
+  const execution = await commandExecution(spec.rootfs, spec.command!, path, spec.workdir)
   if (execution.how === 'native') return spec
   if (execution.how === 'refused') throw new NsToolError(execution.reason, 126)
   if (spec.userns === 'never') throw new NsToolError(`${execution.program} runs under ${execution.emulator}, registered in a binfmt_misc of the sandbox's own, which needs a user namespace: drop --userns never`, 125)
@@ -77,6 +78,13 @@ function mustStayUnchanged(spec: RunSpec): boolean {
   if (spec.writable || spec.ephemeral || spec.readOnly || !sharesHostInodes(spec.rootfs)) return false
   writeSync(2, `ns-tool run: ${spec.rootfs} shares its files with the host (built with --copy-mode hardlink): mounted read-only (--writable to allow writes, --ephemeral to discard them)\n`)
   return true
+}
+
+// No COMMAND: the tree's shell, and a word when it is not /bin/sh. Loaded only then.
+async function shellOf(rootfs: string): Promise<string> {
+  const shell = (await import('./shell.js')).requireShell(rootfs)
+  if (shell !== '/bin/sh') writeSync(2, `ns-tool run: ${rootfs} has no /bin/sh; starting ${shell}\n`)
+  return shell
 }
 
 function osSignal(signal: NodeJS.Signals): number {

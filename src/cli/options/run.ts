@@ -8,7 +8,7 @@ export const RUN = {
   id: 'run',
   usage: 'run [FLAGS] ROOTFS [COMMAND [ARG...]]',
   apiName: 'run',
-  command: {after: 1, description: 'the command to run, and its arguments (default: /bin/sh)'},
+  command: {after: 1, description: "the command to run, and its arguments (default: ROOTFS's /bin/sh, else the first shell it holds: bash, zsh, ash, dash...)"},
   exits: {0: 'COMMAND exited 0', N: "COMMAND's own exit status", '128+N': 'COMMAND died of signal N', 125: 'the sandbox could not be set up', 126: 'COMMAND exists but cannot be executed', 127: 'COMMAND does not exist in ROOTFS'},
   failedStatus: 125,
   args: {
