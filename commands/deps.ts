@@ -35,7 +35,7 @@ export default class Deps extends BaseCommand {
     }
 
     const {toApiOptions} = await import('../src/cli/argv.js')
-    const {resolve} = await import('../src/loader/index.js')
+    const {resolve} = await import('../src/resolve/index.js')
     const closure = await resolve(programs, toApiOptions(DEPS, flags) as ResolveOptions)
 
     const render = await import('../src/cli/deps-render.js')

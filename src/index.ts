@@ -22,7 +22,7 @@ export type {PackageRef} from './provenance/types.js'
 
 /** Every file the programs need (interpreter, libraries, #! interpreters), why, and what is missing; nothing is executed. */
 export async function resolve(programs: string[], options: ResolveOptions = {}): Promise<Closure> {
-  const [module, {DEPS}] = await Promise.all([import('./loader/index.js'), import('./cli/options/deps.js')])
+  const [module, {DEPS}] = await Promise.all([import('./resolve/index.js'), import('./cli/options/deps.js')])
   return module.resolve(programs, await checked(DEPS, options))
 }
 
@@ -44,7 +44,7 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
   return module.verify(rootfs, await checked(VERIFY, options))
 }
 
-/** Runs spec.command (default /bin/sh) with spec.rootfs as / in fresh namespaces; resolves with its exit status. */
+/** Runs spec.command (default: the tree's /bin/sh, else the first shell it holds) with spec.rootfs as / in fresh namespaces; resolves with its exit status. */
 export async function run(spec: RunSpec): Promise<number> {
   const [module, {RUN}] = await Promise.all([import('./sandbox/supervise.js'), import('./cli/options/run.js')])
   return module.run(await checked(RUN, spec))

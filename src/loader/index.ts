@@ -1,12 +1,11 @@
 // The loaders emulated from ELF headers — glibc's ld.so and musl's, sysroot-aware — and so the
-// dependency closure of a set of programs with its reasons (design §1 deps, §3); or ldd's, parsed.
+// dependency closure of a set of programs with its reasons, by glibc's and musl's rules.
 import {ClosureBuilder} from './closure.js'
 import {defaultSearchPath, findProgramIn} from './program.js'
 import {Sysroot} from './sysroot.js'
 import type {Closure, ResolveOptions} from './types.js'
 
 export type * from './types.js'
-export {parseLddLine, parseLddOutput, parsePreloadList, runLdd, type LddLine, type LddSection} from '../ldd/parse.js'
 export {lookupLdCache, ldCacheVariants, parseLdCache, LdCacheError, type LdCache, type LdCacheEntry} from './ld-cache.js'
 export {parseLdConfText, readLdConf, type LdConf, type LdConfLine} from './ld-conf.js'
 export {loaderProfile, type LoaderProfile} from './loader.js'
@@ -17,12 +16,9 @@ export {Sysroot} from './sysroot.js'
 // Every file the programs need, why, and what is missing. programs: names looked up on PATH
 // (options.searchPath, in the sysroot) or paths. Throws NsToolError (exit 1) for a program that
 // cannot be resolved at all, UsageError (exit 2) for options that cannot work together. Missing
-// libraries are not errors here: they are in `missing`, for the caller to judge.
+// libraries are not errors here: they are in `missing`, for the caller to judge. (ldd's answer,
+// for options.resolver ldd, is src/resolve's to pick.)
 export async function resolve(programs: string[], options: ResolveOptions = {}): Promise<Closure> {
-  if (options.resolver === 'ldd') {
-    const {resolveWithLdd} = await import('../ldd/resolver.js')
-    return resolveWithLdd(programs, options)
-  }
   const builder = new ClosureBuilder(options)
   for (const name of programs) await builder.addProgram(name)
   for (const file of options.extraFiles ?? []) await builder.addExtraFile(file)

@@ -1,4 +1,5 @@
-// Building a rootfs: plan (what goes where, and why) then write (staging, copies, atomic switch).
+// Building a rootfs: plan (what goes where, and why; src/rootfs/plan) then write (staging, copies,
+// the atomic switch; src/rootfs/write). The types both share are in types.ts.
 import type {BuildOptions, BuildResult, Plan} from './types.js'
 import {resolve as resolvePath} from 'node:path'
 import {buildOutput} from './write/index.js'

@@ -1,4 +1,5 @@
-// The busybox rootfs of `ns-tool chroot`, made once in the user's cache directory.
+// The busybox rootfs of `ns-tool chroot`, made once in the user's cache directory and reused
+// as long as ns-tool's manifest says it is one.
 import {cacheDir} from '../cache-dir.js'
 import {NsToolError} from '../errors.js'
 

@@ -76,12 +76,12 @@ async function resolveClosure(programs: string[], requests: FileRequest[], sysro
   const extraFiles = extraHost.map((host) => (sysroot === '/' ? host : host.startsWith(sysroot + '/') ? host.slice(sysroot.length) : host))
   let closure: Closure = {programs: [], files: [], missing: []}
   if (programs.length > 0 || extraFiles.length > 0) {
-    const {resolve} = await import('../../loader/index.js')
+    const {resolve} = await import('../../resolve/index.js')
     closure = await resolve(programs, {sysroot, resolver: options.sysroot ? 'elf' : options.resolver, extraFiles})
   }
   if (closure.missing.length > 0) {
     const {missingLine} = await import('../../loader/missing.js')
-    if (!options.allowMissing) throw new NsToolError(closure.missing.map(missingLine).join('\n') + '\n(add the library with --file, or pass --allow-missing)')
+    if (!options.allowMissing) throw new NsToolError([...closure.missing.map(missingLine), 'add the library with --file, or pass --allow-missing'].join('\n'))
     for (const missing of closure.missing) options.warn?.(`warning: ${missingLine(missing)}`)
   }
   for (const warning of closure.warnings ?? []) options.warn?.(warning)
