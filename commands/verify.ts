@@ -26,7 +26,8 @@ export default class Verify extends BaseCommand {
     if (flags.json) {
       process.stdout.write(JSON.stringify(result, null, 2) + '\n')
     } else if (result.ok) {
-      process.stdout.write(`${rootfs}: ok, ${result.checked} file${result.checked === 1 ? '' : 's'} checked, every interpreter and library resolves\n`)
+      // Summaries are for people (stderr, as build-rootfs's); stdout has the data: problems, --json.
+      process.stderr.write(`${rootfs}: ok, ${result.checked} file${result.checked === 1 ? '' : 's'} checked, every interpreter and library resolves\n`)
     } else {
       for (const problem of result.problems) process.stdout.write(`${problemLine(problem)}\n`)
       const n = result.problems.length

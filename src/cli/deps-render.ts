@@ -1,5 +1,5 @@
 // The three faces of a closure for `deps`: a tree (who asked for what, where it was found and
-// how), the JSON of design §1, and a Graphviz graph.
+// how), the JSON of `deps --json`, and a Graphviz graph.
 import type {Closure, DependencyEdge, FoundVia, MissingLibrary} from '../loader/types.js'
 import {missingLine} from '../loader/missing.js'
 import type {PackageRef} from '../provenance/types.js'
@@ -19,7 +19,7 @@ const VIA_LABEL: Record<FoundVia, string> = {
   ldd: 'ldd',
 }
 
-// The JSON of design §1: programs, files (each with the package that ships it), missing.
+// `deps --json`: programs, files (each with the package that ships it), missing.
 export function closureJson(closure: Closure, packages = new Map<string, PackageRef>()): string {
   const files = closure.files.map((file) => (packages.has(file.path) ? {...file, package: packages.get(file.path)} : file))
   return JSON.stringify({programs: closure.programs, files, missing: closure.missing}, null, 2) + '\n'

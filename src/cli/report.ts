@@ -15,7 +15,8 @@ export function reportError(error: unknown, context: Reporting = {}): number {
   const prefix = context.command ? `ns-tool ${context.command}: ` : 'ns-tool: '
   const known = error instanceof NsToolError
   const message = error instanceof Error ? error.message : String(error)
-  const lines = [`${prefix}${known ? message : `internal error: ${message} (NS_TOOL_DEBUG=1 shows where)`}`]
+  // Each line of a message that has several (one missing library a line) names the command too.
+  const lines = (known ? message : `internal error: ${message} (NS_TOOL_DEBUG=1 shows where)`).split('\n').map((line) => prefix + line)
   if (known && error.code === 'usage' && context.usage) lines.push(`usage: ns-tool ${context.usage}  (ns-tool help ${context.command} for more)`)
   if (process.env.NS_TOOL_DEBUG && error instanceof Error && error.stack) lines.push(error.stack)
   process.stderr.write(lines.join('\n') + '\n')

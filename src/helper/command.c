@@ -1,4 +1,4 @@
-/* COMMAND found on PATH and executed, or one line on why not, with the status design §1 gives:
+/* COMMAND found on PATH and executed, or one line on why not, with the status run's contract gives:
  * 127 when no such file exists, 126 when it exists but the kernel would not execute it (no
  * permission, a format it does not run, an interpreter missing from the rootfs). Unlike execvp,
  * a file the kernel refuses with ENOEXEC is not handed to /bin/sh: as in runc, it is an error. */

@@ -1,4 +1,4 @@
-// The dependency closure by emulating the loaders (design §3): each program is its own process
+// The dependency closure by emulating the loaders: each program is its own process
 // (src/loader/process.ts) whose loader — glibc's ld.so, or musl's for an ld-musl-* interpreter —
 // searches by its own rules (glibc.ts, musl.ts); scripts bring their interpreters. Nothing is run.
 import {posix} from 'node:path'

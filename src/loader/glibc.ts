@@ -1,6 +1,6 @@
 // glibc's search for a DT_NEEDED name (elf/dl-load.c _dl_map_object): RPATH of the requester and
 // its loaders, LD_LIBRARY_PATH, RUNPATH, ld.so.cache (or ld.so.conf), the default directories; in
-// each directory its glibc-hwcaps subdirectories first (design §3 rules 2-6).
+// each directory its glibc-hwcaps subdirectories first.
 import {readFileSync} from 'node:fs'
 import {posix} from 'node:path'
 import {DF_1_NODEFLIB} from '../elf/types.js'
@@ -150,7 +150,7 @@ export class GlibcRules implements LoaderRules {
     return known.result
   }
 
-  // The search order of design §3 for a name without "/".
+  // The loader's search order for a name without "/": RPATH chain, LD_LIBRARY_PATH, RUNPATH, cache, default dirs.
   private async searchFresh(process: Process, name: string, requester: LoadedObject, searched: string[], skipped: string[]): Promise<SearchResult> {
     const {profile} = this
     const dynamic = requester.elf.dynamic

@@ -3,7 +3,7 @@
 // join(sysroot, path).
 import type {DEPS} from '../cli/options/deps.js'
 
-// How a library was found, in the loader's own terms (design §1 deps).
+// How a library was found, in the loader's own terms (deps shows it).
 export type FoundVia =
   | 'path' // a DT_NEEDED containing "/", or a PT_INTERP, or a --file
   | 'rpath'

@@ -9,6 +9,7 @@ import type {ElfObject} from '../elf/types.js'
 import {describeLookupFailure, NsToolError, UsageError} from '../errors.js'
 import {ClosureBuilder} from '../loader/closure.js'
 import {ElfSource} from '../loader/elf-source.js'
+import {searchedSummary} from '../loader/missing.js'
 import {parseShebang, ROOT_PATH, scriptSteps} from '../loader/program.js'
 import {Sysroot} from '../loader/sysroot.js'
 import type {VerifyOptions, VerifyProblem, VerifyResult} from './types.js'
@@ -71,9 +72,9 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
   return {ok: problems.length === 0, checked, problems}
 }
 
-// The one-line form of design §1 for one problem.
+// One problem in one line, as deps and build-rootfs say a missing library.
 export function problemLine(problem: VerifyProblem): string {
-  const searched = problem.searched && problem.searched.length > 0 ? ` (searched: ${problem.searched.join(' ')})` : ''
+  const searched = searchedSummary(problem.searched ?? [], problem.name)
   if (problem.kind === 'elf') return `${problem.path}: not a usable ELF file (${problem.error ?? 'unreadable'})`
   if (problem.kind === 'link') return `link ${problem.path} -> ${problem.name}: leads nowhere in the rootfs (${problem.error ?? 'no such file'})`
   const what = problem.kind === 'interpreter' ? `interpreter ${problem.name}` : problem.name

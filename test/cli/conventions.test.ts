@@ -3,9 +3,10 @@
 // exit statuses in --help, one way to render errors with no stack trace, refusals that all exit 2.
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
-import {mkdirSync, readdirSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {cli, repoRoot} from '../support/cli.js'
+import {compile} from '../support/fixtures.js'
 import {makeTempDir} from '../support/temp.js'
 
 const COMMANDS = ['build-rootfs', 'run', 'deps', 'verify', 'export', 'chroot']
@@ -85,5 +86,28 @@ process.exitCode = reportError(new TypeError('boom'), {command: 'deps'})`
     expect(plain.stderr).to.equal('ns-tool deps: internal error: boom (NS_TOOL_DEBUG=1 shows where)\n')
     const debug = run({NS_TOOL_DEBUG: '1'})
     expect(debug.stderr).to.contain('TypeError: boom\n    at ')
+  })
+
+  it('a missing library is one line, its ~30 searched paths summarised by directory; deps --json lists them all', function () {
+    const libextra = compile({sources: ['verify/libextra.c'], flags: ['-shared', '-fPIC', '-Wl,-soname,libextra.so.1']})
+    const libgreet = compile({sources: ['verify/libgreet.c'], flags: ['-shared', '-fPIC', '-Wl,-soname,libgreet.so.1', libextra]})
+    const greet = compile({sources: ['verify/greet.c'], flags: [libgreet, '-Wl,--allow-shlib-undefined']})
+    const deps = cli(['deps', '--json', greet])
+    expect(deps.status).to.equal(1)
+    const searched: string[] = JSON.parse(deps.stdout).missing[0].searched
+    expect(searched.length).to.be.greaterThan(20)
+    const line = lines(deps.stderr)
+    expect(line).to.have.length(1)
+    expect(line[0]).to.match(new RegExp(`^ns-tool deps: libgreet\\.so\\.1 needed by ${greet}: not found \\(searched: /etc/ld\\.so\\.cache /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu .*, each directory with its hwcaps subdirectories: ${searched.length} paths, all listed by --json\\)$`))
+    expect(line[0].length).to.be.lessThan(400)
+    const build = cli(['build-rootfs', '--dry-run', '-o', join(makeTempDir(), 'out'), greet])
+    expect(build.status).to.equal(1)
+    expect(lines(build.stderr)).to.deep.equal([line[0].replace('ns-tool deps:', 'ns-tool build-rootfs:'), 'ns-tool build-rootfs: add the library with --file, or pass --allow-missing'])
+  })
+
+  it('no help text and no README line refers to a design document users do not have', function () {
+    const texts: Array<[string, string]> = [['ns-tool --help', cli(['--help']).stdout], ['README.md', readFileSync(join(repoRoot, 'README.md'), 'utf8')]]
+    for (const command of COMMANDS) texts.push([`ns-tool help ${command}`, cli(['help', command]).stdout])
+    for (const [where, text] of texts) expect(text, where).to.not.match(/design\b|§/i)
   })
 })

@@ -1,4 +1,4 @@
-// The one place the writer turns a path inside a tree into something to act on (design §4): each
+// The one place the writer turns a path inside a tree into something to act on: each
 // component is checked or opened in turn and a symlink is never followed, whatever planted it.
 import {constants, closeSync, copyFile, fchmodSync, fstatSync, linkSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeSync, chmodSync, type Stats} from 'node:fs'
 import {posix} from 'node:path'

@@ -1,4 +1,4 @@
-// Executing a plan safely (design §4): under a lock, the tree is built in a private staging
+// Executing a plan safely: under a lock, the tree is built in a private staging
 // directory beside the output and switched in whole; nothing is written through a symlink.
 import type {BuildOptions, BuildResult, Plan} from '../types.js'
 import {cachedPlan, readManifest, settingsOf, unchanged, untouched} from './manifest.js'

@@ -1,4 +1,4 @@
-// The lock that keeps two builds of one output from interleaving (design §4). OUT.ns-tool.lock
+// The lock that keeps two builds of one output from interleaving. OUT.ns-tool.lock
 // names its holder — pid, start time, boot and pid namespace — so a killed holder is known dead at once.
 import {closeSync, constants, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, readSync, unlinkSync, writeSync} from 'node:fs'
 import {dirname} from 'node:path'
