@@ -27,7 +27,6 @@ export default class Deps extends BaseCommand {
     const {args: programs, flags} = await this.parseTable(DEPS)
     const format = flags.json ? 'json' : flags.format
     if (flags.json && flags.format !== 'tree' && flags.format !== 'json') throw new UsageError(`--json and --format ${flags.format} contradict each other`, 'usage')
-    if (flags.sysroot !== undefined && flags.resolver === 'ldd') throw new UsageError('--sysroot implies --resolver elf: ldd can only run host programs', 'usage')
     if (flags['ld-library-path'] && flags.sysroot !== undefined) throw new UsageError('--ld-library-path applies to the host only: it cannot be combined with --sysroot', 'usage')
     if (flags.sysroot !== undefined) {
       const {statSync} = await import('node:fs')

@@ -52,9 +52,6 @@ export async function exportRootfs(rootfs: string, options: ExportOptions): Prom
   if (output === root || output.startsWith(root + '/')) throw new UsageError(`-o ${options.output}: inside the rootfs being exported; choose a path outside it`, 'refused')
   if (options.layers !== undefined && (!Number.isInteger(options.layers) || options.layers < 1)) throw new UsageError(`--layers ${options.layers}: give a whole number of layers, 1 or more`)
   if (options.layers !== undefined && options.format !== 'oci') throw new UsageError(`--layers applies to --format oci only (not ${options.format})`)
-  // The image's command: the one given, else the shell `run ROOTFS` would start.
-  const entrypoint = options.format === 'tar' ? undefined : (options.entrypoint ?? (await import('../sandbox/shell.js')).defaultShell(root))
-  if (options.format !== 'tar' && entrypoint === undefined) throw new UsageError(`${rootfs} holds no shell for the image's default command: give --entrypoint (a program of the tree)`)
   const seconds = epoch(options.sourceDateEpoch)
   const sboms = options.sbom ? await (await import('./sbom.js')).treeSbom(root, {formats: ['spdx-json', 'cyclonedx-json'], created: new Date(seconds * 1000)}) : []
   const temp = prepareOutput(output, options.force)
@@ -70,16 +67,20 @@ export async function exportRootfs(rootfs: string, options: ExportOptions): Prom
       for (const file of besideTar) renameSync(file.temp, file.path)
       return {format: 'tar', output, entries: entries.length, ...(options.sbom && {sboms: besideTar.map((f) => f.path)})}
     }
+    // The image's command: the one given, else the shell `run ROOTFS` would start. An image may
+    // have none (podman run IMAGE COMMAND); a bundle must.
+    const entrypoint = options.entrypoint ?? (await import('../sandbox/shell.js')).defaultShell(root)
     if (options.format === 'oci') {
       const [{writeOci}, {layerGroups}] = await Promise.all([import('./oci.js'), import('./layers.js')])
       const groups = layerGroups(root, entries, await owners(root), options.layers ?? 1)
       const attachments = sboms.map((sbom) => ({mediaType: sbom.mediaType, title: `sbom${sbom.suffix}`, bytes: Buffer.from(sbom.text)}))
-      const image = await writeOci(root, temp, groups, {tag: options.tag ?? EXPORT.flags.tag.default, entrypoint: entrypoint!, epoch: seconds, attachments, progress: options.progress})
+      const image = await writeOci(root, temp, groups, {tag: options.tag ?? EXPORT.flags.tag.default, entrypoint, epoch: seconds, attachments, progress: options.progress})
       finish(temp, output)
       return {format: 'oci', output, entries: entries.length, ...image}
     }
     const {writeBundle} = await import('./bundle.js')
-    const count = await writeBundle(root, temp, {entrypoint: entrypoint!})
+    if (entrypoint === undefined) throw new UsageError(`${rootfs} holds no shell to be the bundle's command: give --entrypoint (a program of the tree)`)
+    const count = await writeBundle(root, temp, {entrypoint})
     for (const sbom of sboms) writeFileSync(join(temp, `sbom${sbom.suffix}`), sbom.text)
     finish(temp, output)
     return {format: 'bundle', output, entries: count, ...(options.sbom && {sboms: sboms.map((sbom) => join(output, `sbom${sbom.suffix}`))})}

@@ -42,7 +42,8 @@ export interface Attachment {
 
 export interface OciOptions {
   tag: string
-  entrypoint: string
+  // None: the image has no default command.
+  entrypoint?: string
   epoch: number
   attachments?: Attachment[]
   progress?: (done: number, total: number) => void
@@ -74,7 +75,7 @@ export async function writeOci(rootfs: string, dir: string, groups: LayerGroup[]
     created,
     architecture: goArch(),
     os: 'linux',
-    config: {Entrypoint: [options.entrypoint], Env: [`PATH=${ROOT_PATH}`]},
+    config: {...(options.entrypoint !== undefined && {Entrypoint: [options.entrypoint]}), Env: [`PATH=${ROOT_PATH}`]},
     rootfs: {type: 'layers', diff_ids: written.map((w) => w.diffId)},
     history: groups.map((group) => ({created, created_by: group.createdBy})),
   }))

@@ -9,7 +9,8 @@ import {cli, repoRoot} from '../support/cli.js'
 import {compile} from '../support/fixtures.js'
 import {makeTempDir} from '../support/temp.js'
 
-const COMMANDS = ['build-rootfs', 'run', 'deps', 'verify', 'export', 'chroot']
+// Every command with an option table (src/cli/options/ID.ts).
+const COMMANDS = readdirSync(join(repoRoot, 'src', 'cli', 'options')).filter((name) => name.endsWith('.ts') && name !== 'index.ts').map((name) => name.slice(0, -3))
 
 function lines(text: string): string[] {
   return text.trim().split('\n')

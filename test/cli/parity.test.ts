@@ -8,26 +8,13 @@
 import {Parser} from '@oclif/core'
 import {helpAddition} from '@oclif/core/run'
 import {expect} from 'chai'
-import {readFileSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import BuildRootfs from '../../commands/build-rootfs.js'
-import Chroot from '../../commands/chroot.js'
-import Deps from '../../commands/deps.js'
-import Export from '../../commands/export.js'
-import Run from '../../commands/run.js'
-import Sbom from '../../commands/sbom.js'
-import Verify from '../../commands/verify.js'
 import {oclifArgv, parseArgv, type Parsed} from '../../src/cli/argv.js'
 import {fromOclif} from '../../src/cli/oclif-flags.js'
 import {UsageError} from '../../src/errors.js'
 import type {OptionTable} from '../../src/cli/options/index.js'
 import {BUILD_ROOTFS} from '../../src/cli/options/build-rootfs.js'
-import {CHROOT} from '../../src/cli/options/chroot.js'
-import {DEPS} from '../../src/cli/options/deps.js'
-import {EXPORT} from '../../src/cli/options/export.js'
-import {RUN} from '../../src/cli/options/run.js'
-import {SBOM} from '../../src/cli/options/sbom.js'
-import {VERIFY} from '../../src/cli/options/verify.js'
 import {repoRoot} from '../support/cli.js'
 
 interface CommandClass {
@@ -36,15 +23,15 @@ interface CommandClass {
   strict?: boolean
 }
 
-const COMMANDS: Array<[OptionTable, CommandClass]> = [
-  [BUILD_ROOTFS, BuildRootfs],
-  [RUN, Run],
-  [DEPS, Deps],
-  [VERIFY, Verify],
-  [EXPORT, Export],
-  [CHROOT, Chroot],
-  [SBOM, Sbom],
-]
+// Every table of src/cli/options with its command: a new command is covered as soon as it exists.
+const OPTIONS_DIR = join(repoRoot, 'src', 'cli', 'options')
+const COMMANDS: Array<[OptionTable, CommandClass]> = []
+for (const name of readdirSync(OPTIONS_DIR).filter((file) => file.endsWith('.ts') && file !== 'index.ts').sort()) {
+  const module = (await import(join(OPTIONS_DIR, name))) as Record<string, unknown>
+  for (const table of Object.values(module).filter((value): value is OptionTable => typeof value === 'object' && value !== null && 'usage' in value && 'flags' in value)) {
+    COMMANDS.push([table, ((await import(join(repoRoot, 'commands', `${table.id}.ts`))) as {default: CommandClass}).default])
+  }
+}
 
 const packageConfig = {pjson: JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')), isSingleCommandCLI: false}
 

@@ -47,7 +47,7 @@ describe('run and export: the default shell', function () {
     expect(r.stderr).to.equal('')
   })
 
-  it("export: the image's and the bundle's default command is the same shell; without one, --entrypoint is asked for", function () {
+  it("export: the image's and the bundle's default command is the same shell; without one, the image has none and the bundle asks for --entrypoint", function () {
     const work = makeTempDir()
     const image = join(work, 'image')
     const oci = cli(['export', join(shared, 'rootfs'), '--format', 'oci', '-q', '-o', image])
@@ -60,10 +60,15 @@ describe('run and export: the default shell', function () {
     expect(cli(['export', join(shared, 'rootfs'), '--format', 'bundle', '-q', '-o', bundle]).status).to.equal(0)
     expect(JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')).process.args).to.deep.equal(['/usr/bin/bash'])
 
-    const none = cli(['export', join(shared, 'lsonly'), '--format', 'oci', '-o', join(work, 'none')])
+    const bare = join(work, 'bare')
+    expect(cli(['export', join(shared, 'lsonly'), '--format', 'oci', '-q', '-o', bare]).status).to.equal(0)
+    const bareIndex = JSON.parse(readFileSync(join(bare, 'index.json'), 'utf8'))
+    const bareConfig = JSON.parse(readFileSync(join(bare, 'blobs', 'sha256', JSON.parse(readFileSync(join(bare, 'blobs', 'sha256', bareIndex.manifests[0].digest.slice(7)), 'utf8')).config.digest.slice(7)), 'utf8'))
+    expect(bareConfig.config).to.not.have.property('Entrypoint')
+    const none = cli(['export', join(shared, 'lsonly'), '--format', 'bundle', '-o', join(work, 'none')])
     expect(none.status).to.equal(2)
     expect(none.stderr.trim().split('\n')).to.have.length(1)
     expect(none.stderr).to.contain('--entrypoint')
-    expect(readdirSync(work).sort()).to.deep.equal(['bundle', 'image'])
+    expect(readdirSync(work).sort()).to.deep.equal(['bare', 'bundle', 'image'])
   })
 })

@@ -21,7 +21,7 @@ export const EXPORT = {
     format: {type: 'string', choices: ['tar', 'oci', 'bundle'], required: true, description: 'what to write'},
     output: {type: 'string', char: 'o', required: true, value: 'OUT', description: 'the file (tar) or directory (oci, bundle) to write'},
     tag: {type: 'string', default: 'latest', value: 'TAG', description: 'oci: the image tag'},
-    entrypoint: {type: 'string', value: 'PATH', description: "oci, bundle: the command to run (default: the tree's /bin/sh, else the first shell it holds, as run chooses)"},
+    entrypoint: {type: 'string', value: 'PATH', description: "oci, bundle: the command to run (default: the tree's /bin/sh, else the first shell it holds, as run chooses; an image of a tree without a shell has none, a bundle needs one)"},
     layers: {type: 'string', value: 'N', apiType: 'number', toApi: layerCount, description: 'oci: up to N layers by owning package, the most shared first, the rest in the last'},
     sbom: {type: 'boolean', description: 'attach SPDX and CycloneDX SBOMs: OCI artifacts referring to the image; OUT.spdx.json and OUT.cdx.json beside a tarball; in a bundle'},
     force: {type: 'boolean', description: 'replace OUT if it exists'},
