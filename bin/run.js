@@ -24,15 +24,15 @@ async function fail(error) {
 
 try {
   if (args[0] === 'run') {
-    const [{fastRunSpec, oclifRunArgv}, {RUN}, {run}] = await Promise.all([import('../dist/src/cli/run.js'), import('../dist/src/cli/options/run.js'), import('../dist/src/sandbox/supervise.js')])
+    const [{parseArgv, oclifArgv, toApiCall}, {RUN}, {run}] = await Promise.all([import('../dist/src/cli/argv.js'), import('../dist/src/cli/options/run.js'), import('../dist/src/sandbox/supervise.js')])
     table = RUN
-    const spec = await fastRunSpec(args.slice(1))
-    if (spec) {
-      process.exitCode = await run(spec)
+    const parsed = await parseArgv(RUN, args.slice(1))
+    if (parsed) {
+      process.exitCode = await run(toApiCall(RUN, parsed))
       // The command wrote to the inherited descriptors itself; ns-tool wrote nothing else.
       process.exit()
     }
-    args = ['run', ...oclifRunArgv(args.slice(1))]
+    args = ['run', ...oclifArgv(RUN, args.slice(1))]
   } else if (args[0] === 'build-rootfs') {
     const [{parseArgv}, {BUILD_ROOTFS}, {buildRootfsMain}] = await Promise.all([import('../dist/src/cli/argv.js'), import('../dist/src/cli/options/build-rootfs.js'), import('../dist/src/cli/build-rootfs.js')])
     table = BUILD_ROOTFS

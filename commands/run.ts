@@ -1,6 +1,7 @@
 import {BaseCommand} from '../src/cli/base-command.js'
 import {oclifArgs, oclifFlags, oclifUsage} from '../src/cli/oclif-flags.js'
 import {RUN} from '../src/cli/options/run.js'
+import type {RunSpec} from '../src/sandbox/spec.js'
 
 export default class Run extends BaseCommand {
   static override summary = 'Run a command with a rootfs as /, in fresh namespaces.'
@@ -20,9 +21,8 @@ export default class Run extends BaseCommand {
   ]
 
   async run(): Promise<void> {
-    const {flags, args, command} = await this.parseTable(RUN)
-    const {runSpec} = await import('../src/cli/run.js')
-    const {run} = await import('../src/sandbox/supervise.js')
-    process.exitCode = await run(runSpec(flags, args[0], command))
+    const parsed = await this.parseTable(RUN)
+    const [{toApiCall}, {run}] = await Promise.all([import('../src/cli/argv.js'), import('../src/sandbox/supervise.js')])
+    process.exitCode = await run(toApiCall(RUN, parsed) as unknown as RunSpec)
   }
 }

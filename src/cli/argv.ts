@@ -243,6 +243,17 @@ export function apiDefaults(table: OptionTable): Record<string, unknown> {
   return toApiOptions(table, flagDefaults(table))
 }
 
+// A parsed command line as the API function's options: the flags renamed and converted
+// (toApiOptions), the positionals under their API names, COMMAND as command and args (run's spec).
+export function toApiCall<T extends OptionTable>(table: T, parsed: Parsed<T>): Record<string, unknown> {
+  const call = toApiOptions(table, parsed.flags)
+  Object.values(table.args).forEach((arg, i) => {
+    if (arg.api && parsed.args[i] !== undefined) call[arg.api] = parsed.args[i]
+  })
+  if (table.command && parsed.command.length > 0) Object.assign(call, {command: parsed.command[0], args: parsed.command.slice(1)})
+  return call
+}
+
 // Parsed command-line values -> the API's options (renamed, converted by toApi).
 export function toApiOptions(table: OptionTable, values: Record<string, unknown>): Record<string, unknown> {
   const options: Record<string, unknown> = {}
