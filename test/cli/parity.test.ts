@@ -16,6 +16,7 @@ import {UsageError} from '../../src/errors.js'
 import type {OptionTable} from '../../src/cli/options/index.js'
 import {BUILD_ROOTFS} from '../../src/cli/options/build-rootfs.js'
 import {repoRoot} from '../support/cli.js'
+import {seededRandom} from '../support/random.js'
 
 interface CommandClass {
   flags: object
@@ -52,16 +53,6 @@ async function oclifAnswer(table: OptionTable, command: CommandClass, argv: stri
   }
 }
 
-// A small deterministic generator (mulberry32), so a failure names an argv that can be replayed.
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 // Values a flag may be given: plain words, words with `=` and `:`, its choices and a wrong one,
 // and words that look like flags (of this command or not), `-`, `--` and the empty word.
 function values(table: OptionTable, name: string): string[] {
@@ -86,7 +77,7 @@ function spellings(table: OptionTable, name: string, value: string): string[][] 
 }
 
 function generate(table: OptionTable, count: number, seed: number): string[][] {
-  const next = random(seed)
+  const next = seededRandom(seed)
   const pick = <T>(list: T[]): T => list[Math.floor(next() * list.length)]
   const names = Object.keys(table.flags)
   const words = ['p1', 'p2', 'a', 'b', 'a', '-', '-1', 'x=y', '/bin/echo']

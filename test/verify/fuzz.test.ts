@@ -11,18 +11,9 @@ import {resolve} from '../../src/loader/index.js'
 import {cli} from '../support/cli.js'
 import {compile, glibcRoot} from '../support/fixtures.js'
 import {makeSuiteTempDir} from '../support/temp.js'
+import {seededRandom} from '../support/random.js'
 
 const MUTANTS_PER_SOURCE = 600
-
-// mulberry32: the same mutants on every run.
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 // Where the structures a reader trusts live: the ELF header's offsets and counts, the program
 // headers, the dynamic section and its strings.
@@ -98,7 +89,7 @@ describe('verify and deps: ELF fuzz', function () {
     mkdirSync(join(root, 'usr/lib/fuzz'), {recursive: true})
     const list = sources()
     writeFileSync(join(root, 'usr/lib/libfuzz.so.1'), list.find(([name]) => name === 'library')![1])
-    const next = random(0x5eed)
+    const next = seededRandom(0x5eed)
     for (const [name, elf] of list) {
       for (let i = 0; i < MUTANTS_PER_SOURCE; i++) {
         // Programs in /usr/bin, libraries where a RUNPATH or a DT_NEEDED may lead.
