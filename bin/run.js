@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 // The entry point. Plain invocations of `run` and `build-rootfs` (called in loops by scripts) take
 // a fast path that skips oclif (~100 ms of imports); their parser derives from the same option
 // tables as oclif's flags and parses identically (test/cli/parity.test.ts). Help, errors of usage

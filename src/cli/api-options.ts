@@ -26,6 +26,7 @@ const CHECKS: Record<ApiType, [(value: unknown) => boolean, string]> = {
   boolean: [(v) => typeof v === 'boolean', 'true or false'],
   number: [(v) => typeof v === 'number' && Number.isFinite(v), 'a number'],
   function: [(v) => typeof v === 'function', 'a function'],
+  'abort-signal': [(v) => v instanceof AbortSignal, 'an AbortSignal'],
   'string[]': [(v) => Array.isArray(v) && v.every((item) => typeof item === 'string'), 'an array of strings'],
   'string|boolean': [(v) => typeof v === 'string' || typeof v === 'boolean', 'a string or a boolean'],
   record: [(v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((item) => typeof item === 'string'), 'an object of strings'],

@@ -74,7 +74,7 @@ describe('public API (import from "ns-tool")', function () {
     expect(existsSync(join(repoRoot, r.stdout.trim()))).to.equal(true)
   })
 
-  it('refuses an option it does not know (a typo is not silently ignored), and one of the wrong shape', function () {
+  it('refuses an option it does not know (a typo is not silently ignored), and one of the wrong shape; takes an AbortSignal', function () {
     if (!existsSync(join(repoRoot, 'dist', 'src', 'index.js'))) skipBecause(this, 'dist/ is not built (run node scripts/setup.js)')
     const consumer = makeTempDir('ns-tool-api-')
     mkdirSync(join(consumer, 'node_modules'))
@@ -90,6 +90,8 @@ console.log(JSON.stringify({
   hostnme: await outcome(() => run({rootfs: out, hostnme: 'x'})),
   format: await outcome(() => exportRootfs(out, {output: out + '.tar'})),
   sysrot: await outcome(() => resolve(['true'], {sysrot: '/'})),
+  signal: await outcome(() => build(['true'], {output: out, signal: 'SIGTERM'})),
+  aborted: await outcome(() => build(['true'], {output: out, signal: AbortSignal.abort('SIGTERM')})),
 }))
 `)
     const out = join(consumer, 'rootfs')
@@ -102,6 +104,9 @@ console.log(JSON.stringify({
     expect(report.hostnme).to.deep.equal({exitCode: 2, message: 'run(): unknown option hostnme; did you mean hostname?'})
     expect(report.format).to.deep.equal({exitCode: 2, message: 'exportRootfs(): option format is required'})
     expect(report.sysrot).to.deep.equal({exitCode: 2, message: 'resolve(): unknown option sysrot; did you mean sysroot?'})
+    expect(report.signal).to.deep.equal({exitCode: 2, message: 'build(): option signal must be an AbortSignal (got "SIGTERM")'})
+    // An AbortSignal is build()'s own way to stop: aborted, it leaves the output as it was.
+    expect(report.aborted).to.deep.equal({exitCode: 143, message: `interrupted; ${out} is unchanged`})
     expect(existsSync(out)).to.equal(false)
   })
 })

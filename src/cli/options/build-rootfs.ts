@@ -37,5 +37,5 @@ export const BUILD_ROOTFS = {
     quiet: {type: 'boolean', char: 'q', api: false, description: 'print nothing but errors'},
     config: {type: 'string', value: 'FILE', api: false, config: false, description: 'read options from a JSON or YAML file (keys: the long flag names, and "programs"; paths relative to the file); flags given here win'},
   },
-  api: {progress: 'function', warn: 'function'},
+  api: {progress: 'function', warn: 'function', signal: 'abort-signal'},
 } as const satisfies OptionTable

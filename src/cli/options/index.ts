@@ -56,7 +56,7 @@ export interface Positional {
 }
 
 // Shapes an API option may take beyond the command line's own (string, boolean, string[], choices).
-export type ApiType = 'string' | 'boolean' | 'number' | 'function' | 'string[]' | 'string|boolean' | 'record' | 'binds' | 'user'
+export type ApiType = 'string' | 'boolean' | 'number' | 'function' | 'abort-signal' | 'string[]' | 'string|boolean' | 'record' | 'binds' | 'user'
 
 export interface OptionTable {
   // The command's name and its usage line, without the program name.
