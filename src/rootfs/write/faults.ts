@@ -37,14 +37,16 @@ const REASONS: Record<string, string> = {
 export function writeFailure(error: unknown, staging: string, output: string): Error {
   if (error instanceof NsToolError) return error
   const errno = error as NodeJS.ErrnoException & {dest?: string}
-  if (typeof errno?.code !== 'string' || !errno.syscall) return error as Error
+  if (typeof errno?.code !== 'string' || !/^E[A-Z0-9]+$/.test(errno.code)) return error as Error
+  // A stream's error names its call only in the message ("ENOSPC: no space left on device, write").
+  const syscall = errno.syscall ?? /^E[A-Z0-9]+: [^,]*, (\w+)/.exec(errno.message)?.[1] ?? 'write'
   const inOutput = (path: string) => (path.startsWith(staging) ? output + path.slice(staging.length) : path)
   // Writing fails at the destination; reading (EACCES on a source) at the source.
   const full = errno.code === 'ENOSPC' || errno.code === 'EDQUOT' || errno.code === 'EROFS'
   const path = errno.dest && (full || errno.path === undefined) ? errno.dest : errno.path
   const where = path ? inOutput(path) : output
   const reason = REASONS[errno.code] ?? errno.message.replace(/^[A-Z]+: /, '').split(',')[0]
-  return new NsToolError(`${where}: ${errno.syscall} failed (${errno.code}: ${reason}); ${output} is unchanged`)
+  return new NsToolError(`${where}: ${syscall} failed (${errno.code}: ${reason}); ${output} is unchanged`)
 }
 
 // Why a build cannot create its lock (or staging tree) beside the output: one line naming the

@@ -5,6 +5,8 @@ import {expect} from 'chai'
 import {spawn, spawnSync} from 'node:child_process'
 import {chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync} from 'node:fs'
 import {dirname, join} from 'node:path'
+import {NsToolError} from '../../../src/errors.js'
+import {writeFailure} from '../../../src/rootfs/write/faults.js'
 import {binRun, cli} from '../../support/cli.js'
 import {isRoot, skipBecause} from '../../support/skip.js'
 import {makeSharedTempDir, makeTempDir} from '../../support/temp.js'
@@ -113,6 +115,14 @@ describe('rootfs/write: faults', function () {
       expect(r.stderr).to.contain('host\'s root').and.not.contain('lock')
       expect(existsSync('/.ns-tool.lock')).to.equal(false)
     }
+  })
+
+  it('a system error without the name of its call (a stream\'s) is still one line naming the path and errno', () => {
+    // What a write stream rejects with when the disk fills: a code and a path, no syscall.
+    const error = Object.assign(new Error('ENOSPC: no space left on device, write'), {code: 'ENOSPC', path: '/out.ns-tool-staging-1/usr/lib/x.so'})
+    const failure = writeFailure(error, '/out.ns-tool-staging-1', '/out')
+    expect(failure).to.be.instanceOf(NsToolError)
+    expect(failure.message).to.equal('/out/usr/lib/x.so: write failed (ENOSPC: no space left on device); /out is unchanged')
   })
 
   it('a full filesystem: one line naming the path and ENOSPC, the previous tree intact', function () {
