@@ -1,7 +1,7 @@
 // What the first bytes of a file say: the ELF magic, then e_ident's class and byte order and the
 // header's e_type and e_machine — all that the kernel and the loaders look at before anything else.
 import {closeSync, openSync, readSync} from 'node:fs'
-import type {ElfIdentity} from './types.js'
+import {DF_1_PIE, type ElfIdentity, type ElfObject} from './types.js'
 
 export const IDENT_BYTES = 20
 export const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46]
@@ -46,4 +46,13 @@ export function isElfFile(path: string): boolean {
   } catch {
     return false
   }
+}
+
+// Whether the kernel starts this file as a program (so its PT_INTERP is needed): ET_EXEC, a PIE
+// (DF_1_PIE), or an ET_DYN without a SONAME (a PIE linked before DF_1_PIE). A library with a
+// PT_INTERP of its own (libc.so.6, which prints its version when run) is loaded by a program's
+// loader, which ignores that PT_INTERP.
+export function startsAsProgram(elf: ElfObject): boolean {
+  if (elf.identity.fileType === 'executable') return true
+  return elf.dynamic === undefined || (elf.dynamic.flags1 & DF_1_PIE) !== 0 || elf.dynamic.soname === undefined
 }

@@ -8,8 +8,9 @@ import {architectureName} from './machine.js'
 import {DF_1_PIE, ElfError, type DynamicSection, type ElfIdentity, type ElfObject, type Linkage} from './types.js'
 
 export * from './types.js'
-export {decodeIdent, isElfFile, isElfMagic, readHead} from './ident.js'
+export {decodeIdent, isElfFile, isElfMagic, readHead, startsAsProgram} from './ident.js'
 export {architectureName, describeMachine} from './machine.js'
+
 
 // Caps that bound memory whatever the headers claim (the kernel's own PT_INTERP limit is PATH_MAX).
 const MAX_PHNUM = 4096

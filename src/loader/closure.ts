@@ -2,7 +2,7 @@
 // (src/loader/process.ts) whose loader — glibc's ld.so, or musl's for an ld-musl-* interpreter —
 // searches by its own rules (glibc.ts, musl.ts); scripts bring their interpreters. Nothing is run.
 import {posix} from 'node:path'
-import {isElfMagic, readHead} from '../elf/ident.js'
+import {isElfMagic, readHead, startsAsProgram} from '../elf/ident.js'
 import {cannotExecute, findEmulator, hostArchitecture} from '../elf/host.js'
 import {architecture, describeMachine} from '../elf/machine.js'
 import type {ElfObject} from '../elf/types.js'
@@ -88,7 +88,9 @@ export class ClosureBuilder {
     this.record.addFile(path, 'file', {foundVia: 'path'})
     const head = readHead(this.sysroot.hostPath(file.real), 256)
     if (!isElfMagic(head) && !parseShebang(head)) return
-    await this.runExecutable(path, path, await this.classify(path, path), 0)
+    // A file added by itself is a program only if the kernel would start it as one: a library
+    // with a PT_INTERP of its own (libc.so.6) is loaded by a program's loader, which ignores it.
+    await this.runExecutable(path, path, await this.classify(path, path), 0, false)
   }
 
   result(): Closure {
@@ -116,7 +118,7 @@ export class ClosureBuilder {
     this.foreign.set(why, [...(this.foreign.get(why) ?? []), path])
   }
 
-  private async runExecutable(path: string, label: string, classified: Classified, depth: number): Promise<void> {
+  private async runExecutable(path: string, label: string, classified: Classified, depth: number, named = true): Promise<void> {
     if (this.processes.has(path)) return
     this.processes.add(path)
     if (classified.type === 'script') {
@@ -125,7 +127,7 @@ export class ClosureBuilder {
     }
     const {elf} = classified
     if (elf.linkage === 'static' || elf.linkage === 'static-pie') return
-    const interpreter = elf.linkage === 'dynamic' ? elf.interpreter : undefined
+    const interpreter = elf.linkage === 'dynamic' && (named || startsAsProgram(elf)) ? elf.interpreter : undefined
     await this.walker.walk(await this.processStart(path, label, classified.real, elf, interpreter))
   }
 

@@ -3,7 +3,7 @@
 // ROOTFS as the sysroot (its own ld.so.cache, ld.so.conf and default directories).
 import {closeSync, openSync, readdirSync, readlinkSync, readSync, statSync} from 'node:fs'
 import {posix} from 'node:path'
-import {isElfMagic} from '../elf/ident.js'
+import {isElfMagic, startsAsProgram} from '../elf/ident.js'
 import {describeMachine} from '../elf/machine.js'
 import type {ElfObject} from '../elf/types.js'
 import {describeLookupFailure, NsToolError, UsageError} from '../errors.js'
@@ -154,7 +154,7 @@ async function checkElf(sysroot: Sysroot, elfSource: ElfSource, builder: Closure
   const {fileType} = elf.identity
   if (fileType !== 'executable' && fileType !== 'shared') return 'ignored'
   if (elf.linkage === 'static' || elf.linkage === 'static-pie') return undefined
-  if (elf.linkage === 'dynamic' && elf.interpreter !== undefined) {
+  if (elf.linkage === 'dynamic' && elf.interpreter !== undefined && startsAsProgram(elf)) {
     const problem = await checkInterpreter(sysroot, elfSource, path, elf, elf.interpreter)
     if (problem) return problem
   }

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
-import {chmodSync, copyFileSync, mkdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {verify} from '../../src/verify/index.js'
 import {cli} from '../support/cli.js'
@@ -255,6 +255,18 @@ describe('verify', function () {
   })
 
   describe('trees made by build-rootfs', function () {
+    it('passes on a tree of libraries alone (-f): a library\'s PT_INTERP (libc.so.6 has one) is not needed to load it', async function () {
+      const libz = ['/usr/lib/x86_64-linux-gnu/libz.so.1', '/lib/x86_64-linux-gnu/libz.so.1'].find((path) => existsSync(path))
+      if (!libz) skipBecause(this, 'no libz.so.1 on this host')
+      const root = join(makeTempDir(), 'rootfs')
+      const built = cli(['build-rootfs', '-o', root, '-f', libz!])
+      expect(built.status, built.stderr).to.equal(0)
+      const result = await verify(root)
+      expect(result.problems).to.deep.equal([])
+      // A program's interpreter is still required: the tree's own copy of libz's user, libc, stays a library.
+      expect(result.checked).to.be.greaterThan(1)
+    })
+
     for (const layout of ['host', 'flat']) {
       it(`passes on bash ls ps (--layout ${layout}), then names libtinfo and bash once it is deleted`, async function () {
         const root = join(makeTempDir(), 'rootfs')
