@@ -24,21 +24,21 @@ async function fail(error) {
 
 try {
   if (args[0] === 'run') {
-    const [{parseArgv, oclifArgv, toApiCall}, {RUN}, {run}] = await Promise.all([import('../dist/src/cli/argv.js'), import('../dist/src/cli/options/run.js'), import('../dist/src/sandbox/supervise.js')])
+    const [{parseArgv, oclifArgv, toApiCall, withConfigFile}, {RUN}, {run}] = await Promise.all([import('../dist/src/cli/argv.js'), import('../dist/src/cli/options/run.js'), import('../dist/src/sandbox/supervise.js')])
     table = RUN
     const parsed = await parseArgv(RUN, args.slice(1))
     if (parsed) {
-      process.exitCode = await run(toApiCall(RUN, parsed))
+      process.exitCode = await run(toApiCall(RUN, await withConfigFile(RUN, parsed)))
       // The command wrote to the inherited descriptors itself; ns-tool wrote nothing else.
       process.exit()
     }
     args = ['run', ...oclifArgv(RUN, args.slice(1))]
   } else if (args[0] === 'build-rootfs') {
-    const [{parseArgv}, {BUILD_ROOTFS}, {buildRootfsMain}] = await Promise.all([import('../dist/src/cli/argv.js'), import('../dist/src/cli/options/build-rootfs.js'), import('../dist/src/cli/build-rootfs.js')])
+    const [{parseArgv, withConfigFile}, {BUILD_ROOTFS}, {buildRootfsMain}] = await Promise.all([import('../dist/src/cli/argv.js'), import('../dist/src/cli/options/build-rootfs.js'), import('../dist/src/cli/build-rootfs.js')])
     table = BUILD_ROOTFS
     const parsed = await parseArgv(BUILD_ROOTFS, args.slice(1))
     if (parsed) {
-      await buildRootfsMain(parsed)
+      await buildRootfsMain(await withConfigFile(BUILD_ROOTFS, parsed))
       await flushed()
       process.exit()
     }

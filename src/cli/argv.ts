@@ -31,6 +31,15 @@ export async function parseArgv<T extends OptionTable>(table: T, argv: string[])
   }
 }
 
+// A parsed command line with its --config FILE read under it (for a command whose table has
+// --config); the file's module loads only when one is given. Both entry points (bin/run.js's fast
+// paths, the oclif commands' parseTable) call it after parsing.
+export async function withConfigFile<T extends OptionTable>(table: T, parsed: Parsed<T>): Promise<Parsed<T>> {
+  const file = (parsed.flags as Record<string, unknown>).config
+  if (typeof file !== 'string' || !('config' in table.flags)) return parsed
+  return (await import('./config.js')).withConfig(table, parsed, file)
+}
+
 // Every way the table's flags are written, for "did you mean".
 function spellings(table: OptionTable): string[] {
   return Object.entries(table.flags).flatMap(([name, flag]) => [`--${name}`, ...(flag.allowNo ? [`--no-${name}`] : [])])

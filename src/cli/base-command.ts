@@ -2,7 +2,7 @@
 // failures rendered by the one renderer (src/cli/report.ts).
 import {Command} from '@oclif/core'
 import {UsageError} from '../errors.js'
-import {oclifArgv, parseArgv, type Parsed} from './argv.js'
+import {oclifArgv, parseArgv, withConfigFile, type Parsed} from './argv.js'
 import {fromOclif} from './oclif-flags.js'
 import type {OptionTable} from './options/index.js'
 import {reportError} from './report.js'
@@ -15,7 +15,7 @@ export abstract class BaseCommand extends Command {
   protected async parseTable<T extends OptionTable>(table: T): Promise<Parsed<T>> {
     this.table = table
     try {
-      return fromOclif(table, await this.parse(undefined, oclifArgv(table, this.argv)))
+      return await withConfigFile(table, fromOclif(table, await this.parse(undefined, oclifArgv(table, this.argv))))
     } catch (error) {
       if (!(error as {oclif?: unknown}).oclif) throw error
       await parseArgv(table, this.argv)

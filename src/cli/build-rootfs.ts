@@ -6,7 +6,6 @@ import {toApiOptions, type Parsed} from './argv.js'
 import {BUILD_ROOTFS} from './options/build-rootfs.js'
 
 export async function buildRootfsMain(parsed: Parsed<typeof BUILD_ROOTFS>): Promise<void> {
-  if (parsed.flags.config !== undefined) parsed = await (await import('./config.js')).withConfig(BUILD_ROOTFS, parsed, parsed.flags.config)
   const {flags, args: programs} = parsed
   if (programs.length === 0 && !flags.file && flags.busybox === undefined && !flags.base) throw new UsageError('nothing to build: give programs, --file or --busybox', 'usage')
   const warn = (message: string) => {

@@ -69,7 +69,7 @@ export async function withConfig<T extends OptionTable>(table: T, parsed: Parsed
 }
 
 function relative(base: string, flag: Flag, value: unknown): unknown {
-  if (typeof value !== 'string' || !flag.path) return value
+  if (typeof value !== 'string' || !flag.path || flag.words?.includes(value)) return value
   if (flag.path === 'whole') return isAbsolute(value) ? value : resolve(base, value)
   // SRC[:DEST]: only SRC is a path on this machine.
   const colon = value.indexOf(':')

@@ -1,9 +1,10 @@
 // build-rootfs --config: a JSON or YAML file gives exactly the tree the same flags give; a bad one
 // is refused with its location and nothing is written.
 import {expect} from 'chai'
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {cli} from '../support/cli.js'
+import {busyboxTree} from '../support/run.js'
 import {treeListing} from '../support/tree.js'
 import {makeTempDir} from '../support/temp.js'
 
@@ -68,5 +69,26 @@ describe('build-rootfs --config', function () {
     expect(r.status, r.stderr).to.equal(0)
     expect(readFileSync(join(work, 'out', 'etc', 'app.conf'), 'utf8')).to.equal('x=1\n')
     expect(existsSync(join(elsewhere, 'out'))).to.equal(false)
+  })
+})
+
+describe('run --config', function () {
+  it('takes run\'s flags from a file (a seccomp profile relative to it, variables, limits of the table); flags given on the command line win', function () {
+    const box = busyboxTree(this)
+    const dir = makeTempDir()
+    mkdirSync(join(dir, 'profiles'))
+    // A profile that refuses mkdir: the sandbox's only way to show it is in force.
+    writeFileSync(join(dir, 'profiles', 'no-mkdir.json'), JSON.stringify({defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO'}]}))
+    writeFileSync(join(dir, 'run.yaml'), 'seccomp: profiles/no-mkdir.json\nhostname: from-file\nenv: [GREETING=hello]\n')
+    const line = 'echo "$GREETING $(hostname)"; mkdir /tmp/x && echo made || echo refused'
+    const fromFile = cli(['run', '--config', join(dir, 'run.yaml'), box, '/bin/sh', '-c', line], {cwd: '/'})
+    expect(fromFile.status, fromFile.stderr).to.equal(0)
+    expect(fromFile.stdout).to.equal('hello from-file\nrefused\n')
+    const overridden = cli(['run', '--config', join(dir, 'run.yaml'), '--hostname', 'from-flag', '--seccomp', 'default', box, '/bin/sh', '-c', line], {cwd: '/'})
+    expect(overridden.stdout).to.equal('hello from-flag\nmade\n')
+    writeFileSync(join(dir, 'bad.yaml'), 'rootfs: /srv\n')
+    const bad = cli(['run', '--config', join(dir, 'bad.yaml'), box, '/bin/true'])
+    expect(bad.status).to.equal(2)
+    expect(bad.stderr.trim()).to.equal(`ns-tool run: --config ${join(dir, 'bad.yaml')}: /rootfs: no such option (keys are run's long flag names)`)
   })
 })

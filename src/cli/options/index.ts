@@ -23,6 +23,7 @@
 //   apiType     the API's shape when it is not the command line's (see ApiType), and toApi to
 //               convert a command-line value into it
 //   config      false: not accepted in a --config file; path: 'whole' | 'source' (SRC of SRC[:DEST])
+//               (words: values that are keywords, not paths, such as --seccomp's default)
 //               makes a relative value in a config file relative to the file
 // The value in the API is checked by checkApiOptions; API-only options (callbacks, numbers) go in
 // the table's `api` record. A new command gets a table file here (see verify.ts for the smallest).
@@ -42,6 +43,7 @@ export interface Flag {
   toApi?: (value: never) => unknown
   config?: false
   path?: 'whole' | 'source'
+  words?: readonly string[]
 }
 
 // A positional argument. variadic: takes every remaining word (only the last one may be).
