@@ -93,6 +93,16 @@ export class ClosureBuilder {
     await this.runExecutable(path, path, await this.classify(path, path), 0, false)
   }
 
+  // Libraries `from` loads with dlopen (design §3 rule 8): searched as from's own DT_NEEDED names
+  // would be, in a process of its own; the first of the alternatives found is taken, and none found
+  // is no error (the caller sees no edge).
+  async addDlopen(from: string, sonames: string[]): Promise<void> {
+    const classified = await this.classify(from, from)
+    if (classified.type !== 'elf' || classified.elf.linkage === 'static' || classified.elf.linkage === 'static-pie') return
+    const {elf} = classified
+    await this.walker.walk(await this.processStart(from, from, classified.real, elf, elf.linkage === 'dynamic' ? elf.interpreter : undefined), sonames)
+  }
+
   result(): Closure {
     const warnings = [...this.foreign].map(([why, paths]) => {
       const which = paths.length === 1 ? `${paths[0]} is` : `${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''} are`

@@ -22,7 +22,13 @@ export async function resolve(programs: string[], options: ResolveOptions = {}):
   const builder = new ClosureBuilder(options)
   for (const name of programs) await builder.addProgram(name)
   for (const file of options.extraFiles ?? []) await builder.addExtraFile(file)
-  return builder.result()
+  if (!options.expand) return builder.result()
+  for (;;) {
+    const more = await options.expand(builder.result())
+    if (more.files.length === 0 && more.dlopen.length === 0) return builder.result()
+    for (const file of more.files) await builder.addExtraFile(file)
+    for (const request of more.dlopen) await builder.addDlopen(request.from, request.sonames)
+  }
 }
 
 // The in-sysroot path of a program: a name looked up on PATH as execvp would (inside the

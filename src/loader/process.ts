@@ -26,11 +26,15 @@ export class LinkMapWalker {
     private readonly cwd: string,
   ) {}
 
-  async walk(start: ProcessStart): Promise<void> {
+  // dlopened: names the program loads with dlopen once its link map is built (design §3 rule 8):
+  // the first one found is taken, none found is no error.
+  async walk(start: ProcessStart, dlopened: string[] = []): Promise<void> {
     const {path, real, elf, origin, rules, interpreter} = start
     const main: LoadedObject = {path, real, names: new Set(), soname: elf.dynamic?.soname, elf, origin}
+    // A dlopen round is a process of its own: its edges must not repeat the program's.
+    const program = dlopened.length > 0 ? `${path} (dlopen)` : path
     const process: Process = {
-      program: path,
+      program,
       expect: {elfClass: elf.identity.elfClass, endian: elf.identity.endian, machine: elf.identity.machine},
       rules,
       loaded: [main],
@@ -44,15 +48,21 @@ export class LinkMapWalker {
       process.loaded.push(object)
       this.remember(process, object, false)
       if (interpreter.asInterpreter) {
-        this.record.addInterpreter(path, path, interpreter.name, interpreter.path)
+        this.record.addInterpreter(program, path, interpreter.name, interpreter.path)
         if (object.soname) this.record.loaderSonames.set(interpreter.path, object.soname)
         if (rules.cacheFlags !== undefined) this.record.cacheFlags.set(interpreter.path, rules.cacheFlags)
       }
     }
-    for (let i = 0; i < process.queue.length; i++) {
-      const object = process.queue[i]
-      for (const name of object.elf.dynamic?.needed ?? []) await this.mapObject(process, name, object)
+    let next = 0
+    const drain = async () => {
+      for (; next < process.queue.length; next++) {
+        const object = process.queue[next]
+        for (const name of object.elf.dynamic?.needed ?? []) await this.mapObject(process, name, object)
+      }
     }
+    await drain()
+    for (const name of dlopened) if (await this.mapObject(process, name, main, true)) break
+    await drain()
   }
 
   private remember(process: Process, object: LoadedObject, searched: boolean): void {
@@ -60,21 +70,22 @@ export class LinkMapWalker {
     if (!process.byReal.has(object.real)) process.byReal.set(object.real, object)
   }
 
-  // _dl_map_object / load_library: one DT_NEEDED name of `requester`.
-  private async mapObject(process: Process, name: string, requester: LoadedObject): Promise<void> {
+  // _dl_map_object / load_library: one DT_NEEDED name of `requester`; whether it was found.
+  // optional: a miss is not recorded (a dlopen alternative).
+  private async mapObject(process: Process, name: string, requester: LoadedObject, optional = false): Promise<boolean> {
     const {rules, program} = process
     const {record} = this
     const expanded = rules.expandName(name, requester)
     if (expanded === undefined) {
-      record.addMissing(program, requester.path, name, [], `cannot expand the dynamic string tokens in ${name}`)
-      return
+      if (!optional) record.addMissing(program, requester.path, name, [], `cannot expand the dynamic string tokens in ${name}`)
+      return false
     }
     const loaded = rules.alreadyLoaded(process, expanded)
     if (loaded) {
       loaded.names.add(expanded)
       record.addFile(loaded.path, 'library', {neededBy: requester.path})
       record.edges.push({program, from: requester.path, name, kind: 'library', path: loaded.path, foundVia: 'already-loaded'})
-      return
+      return true
     }
 
     const searched: string[] = []
@@ -89,8 +100,8 @@ export class LinkMapWalker {
       result = await rules.search(process, expanded, requester, searched, skipped)
     }
     if (result === undefined || 'fatal' in result) {
-      record.addMissing(program, requester.path, name, searched, result?.fatal, skipped)
-      return
+      if (!optional) record.addMissing(program, requester.path, name, searched, result?.fatal, skipped)
+      return false
     }
 
     const soname = byPath ? (result.elf.dynamic?.soname ?? posix.basename(expanded)) : expanded
@@ -104,7 +115,7 @@ export class LinkMapWalker {
     if (same) {
       same.names.add(expanded)
       rules.alias(process, same, expanded, !byPath)
-      return
+      return true
     }
     const object: LoadedObject = {
       path: result.path,
@@ -118,5 +129,6 @@ export class LinkMapWalker {
     process.loaded.push(object)
     this.remember(process, object, !byPath)
     process.queue.push(object)
+    return true
   }
 }

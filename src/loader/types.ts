@@ -111,4 +111,15 @@ export interface ResolveOptions {
   // directory of the path it was given by, symlinks not resolved, instead of its real directory.
   // Only useful to explain ldd's answers; a program started normally never sees this.
   loaderInvocation?: boolean
+  // Called with the closure so far, again after each round it asked for, until it asks for
+  // nothing more (src/data: files its rules bring, libraries named by .note.dlopen). Not in JSON.
+  expand?: (closure: Closure) => Promise<Expansion>
+}
+
+// More to resolve: files whose interpreter and libraries are wanted (as extraFiles), and
+// libraries an object loads with dlopen (the first of the sonames found is taken; none found is
+// not an error: the caller sees no edge for it).
+export interface Expansion {
+  files: string[]
+  dlopen: Array<{from: string; sonames: string[]}>
 }
