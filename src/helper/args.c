@@ -5,7 +5,7 @@
 
 #include "ns-tool-helper.h"
 
-struct options opt = {.hostname = "ns-tool", .chdir = "/", .pty = -1};
+struct options opt = {.hostname = "ns-tool", .chdir = "/", .pty = -1, .trace_fd = -1};
 
 static void print_help(void) {
   puts("usage: ns-tool-helper [OPTION...] [--] ROOTFS COMMAND [ARG...]\n"
@@ -26,6 +26,9 @@ static void print_help(void) {
        "  --seccomp default|unconfined        the built-in filter is the default capability set's\n"
        "  --seccomp-bpf FD    a compiled filter (struct sock_filter[]) read from FD\n"
        "  --memory BYTES  --pids-limit N  --cpus N   limits, in a cgroup made for the run\n"
+       "  --trace FD          ROOTFS seen read-only (every submount); the paths COMMAND and its\n"
+       "                      descendants open, exec, stat or list are written to FD\n"
+       "  --trace-timeout S   kill the traced command after S seconds (exit 124)\n"
        "exit: COMMAND's status, 128+N for signal N, 125 setup failed, 126 cannot execute, 127 not found");
 }
 
@@ -78,6 +81,9 @@ void parse_args(int argc, char **argv) {
     else if (strcmp(a, "--no-pty") == 0) opt.pty = 0;
     else if (binfmt_option(a, i + 1 < argc ? argv[i + 1] : NULL)) i++;
     else if (defence_option(a, i + 1 < argc ? argv[i + 1] : NULL)) i++;
+    /* The tracer is PID 1 with COMMAND its child, as --init's reaper is. */
+    else if (strcmp(a, "--trace") == 0) { NEED(1); opt.trace_fd = parse_int(argv[++i], a); opt.read_only = 1; opt.init = 1; }
+    else if (strcmp(a, "--trace-timeout") == 0) { NEED(1); opt.trace_timeout = parse_int(argv[++i], a); }
     else if (a[0] == '-' && a[1] == '-') usage_error("unknown option", a);
     else break;
 #undef NEED

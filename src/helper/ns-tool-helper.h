@@ -25,6 +25,7 @@ struct extra_mount {
 /* The command line, parsed once (args.c); read everywhere else. */
 struct options {
   int userns, uid, gid, net_host, clearenv, read_only, ephemeral, init, pty;
+  int trace_fd, trace_timeout; /* --trace: -1 when not tracing; seconds, 0 for no limit */
   const char *hostname, *chdir, *rootfs, *term;
   char **command;
   const char *setenv_keys[MAX_SETENV], *setenv_values[MAX_SETENV];
@@ -64,6 +65,10 @@ const char *setup_overlay(void);
 
 /* sandbox.c: PID 1 of the new namespaces */
 void sandbox_main(int pty_sock) __attribute__((noreturn));
+
+/* trace.c: --trace */
+const char *setup_traced_view(void);
+void trace_command(int pty_sock) __attribute__((noreturn));
 
 /* exec.c */
 void exec_command(int pty_sock) __attribute__((noreturn));
@@ -106,7 +111,8 @@ int status_of(int status);
 int trace_pid1(pid_t pid);
 int on_trace_stop(pid_t tid, int status);
 
-/* reaper.c: --init */
+/* reaper.c: --init (and --trace, whose tracer is PID 1 the same way) */
+void install_forwarding(void);
 void run_reaper(int pty_sock) __attribute__((noreturn));
 
 /* supervise.c: the outer process's loop */

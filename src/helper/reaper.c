@@ -12,7 +12,7 @@ static void forward_signal(int sig) {
   if (child_pid > 0) kill(child_pid, sig);
 }
 
-static void install_forwarding(void) {
+void install_forwarding(void) {
   static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
   struct sigaction sa;
   size_t i;

@@ -32,6 +32,7 @@ void sandbox_main(int pty_sock) {
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die("make / private");
   clone_bind_sources();
   if (opt.ephemeral) root = setup_overlay();
+  else if (opt.trace_fd >= 0) root = setup_traced_view();
   /* Bind the root onto itself: pivot_root needs a mount point, and nosuid/nodev apply to it. */
   if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0) die("bind %s", root);
   if (mount(NULL, root, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | locked_flags(root), NULL) < 0) die("remount %s nosuid,nodev", root);
@@ -53,6 +54,7 @@ void sandbox_main(int pty_sock) {
   if (sethostname(opt.hostname, strlen(opt.hostname)) < 0) die("sethostname %s", opt.hostname);
   if (!opt.net_host) loopback_up();
   install_seccomp();
+  if (opt.trace_fd >= 0) trace_command(pty_sock);
   if (opt.init) run_reaper(pty_sock);
   exec_command(pty_sock);
 }
