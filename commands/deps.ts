@@ -7,7 +7,7 @@ import {UsageError} from '../src/errors.js'
 export default class Deps extends BaseCommand {
   static override summary = 'Show every file programs need to run, and why.'
 
-  static override description = `Resolves each PROGRAM (a name looked up on PATH, or a path) the way the dynamic loader would: its interpreter, every library with the object that asked for it, where it was found (RPATH, RUNPATH, LD_LIBRARY_PATH, ld.so.cache, ld.so.conf, the loader's default directories, $ORIGIN), and, for a library that cannot be found, every path that was searched. A #! script needs its interpreter (and, for #!/usr/bin/env NAME, NAME found on PATH). Nothing is executed unless --resolver ldd is given.`
+  static override description = `Resolves each PROGRAM (a name looked up on PATH, or a path) the way the dynamic loader would: its interpreter, every library with the object that asked for it, where it was found (RPATH, RUNPATH, LD_LIBRARY_PATH, ld.so.cache, ld.so.conf, the loader's default directories, $ORIGIN), and, for a library that cannot be found, every path that was searched. A #! script needs its interpreter (and, for #!/usr/bin/env NAME, NAME found on PATH). Then the data a build would add (unless --no-data), each with its reason: the programs' packages' run-time files, the data rules, the libraries .note.dlopen names, and the files --trace commands used. Nothing is executed unless --resolver ldd or --trace is given.`
 
   static override usage = oclifUsage(DEPS)
   static override args = oclifArgs(DEPS)
@@ -20,6 +20,8 @@ export default class Deps extends BaseCommand {
     {description: 'A graph', command: '<%= config.bin %> <%= command.id %> --format dot ssh | dot -Tsvg > ssh.svg'},
     {description: 'Inside a debootstrap tree', command: '<%= config.bin %> <%= command.id %> --sysroot /srv/bookworm /usr/bin/apt'},
     {description: "Compare with ldd's answer", command: '<%= config.bin %> <%= command.id %> --resolver ldd --json ls'},
+    {description: 'With what a real run uses (helper programs, data no rule knows)', command: "<%= config.bin %> <%= command.id %> --trace 'git clone -q https://example.org/r.git' git"},
+    {description: 'The ELF closure alone', command: '<%= config.bin %> <%= command.id %> --no-data python3'},
     {description: 'With the LD_LIBRARY_PATH of this shell', command: 'LD_LIBRARY_PATH=/opt/app/lib <%= config.bin %> <%= command.id %> --ld-library-path /opt/app/bin/app'},
   ]
 
@@ -34,13 +36,16 @@ export default class Deps extends BaseCommand {
     }
 
     const {toApiOptions} = await import('../src/cli/argv.js')
-    const {resolve} = await import('../src/resolve/index.js')
-    const closure = await resolve(programs, toApiOptions(DEPS, flags) as ResolveOptions)
+    const {resolveWithData} = await import('../src/data/index.js')
+    const {SKELETON_NSSWITCH} = await import('../src/rootfs/plan/skeleton.js')
+    const data = {data: flags.data, dlopen: flags.dlopen, traces: flags.trace, traceTimeout: Number(flags['trace-timeout']), nsswitch: SKELETON_NSSWITCH}
+    const {closure, data: files, warnings} = await resolveWithData(programs, toApiOptions(DEPS, flags) as ResolveOptions, data)
+    for (const warning of warnings) process.stderr.write(`ns-tool deps: ${warning}\n`)
 
     const render = await import('../src/cli/deps-render.js')
     const {packagesOf} = await import('../src/provenance/index.js')
     const packages = packagesOf(closure.files.map((file) => file.path), flags.sysroot ?? '/')
-    const text = format === 'json' ? render.closureJson(closure, packages) : format === 'dot' ? render.closureDot(closure) : render.closureTree(closure, packages)
+    const text = format === 'json' ? render.closureJson(closure, packages, files) : format === 'dot' ? render.closureDot(closure) : render.closureTree(closure, packages) + render.dataTree(files)
     process.stdout.write(text)
     if (closure.missing.length > 0) {
       if (format !== 'tree') for (const entry of closure.missing) process.stderr.write(`ns-tool deps: ${render.missingLine(entry)}\n`)

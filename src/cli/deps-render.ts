@@ -1,5 +1,6 @@
 // The three faces of a closure for `deps`: a tree (who asked for what, where it was found and
 // how), the JSON of `deps --json`, and a Graphviz graph.
+import type {DataFile} from '../data/index.js'
 import type {Closure, DependencyEdge, FoundVia, MissingLibrary} from '../loader/types.js'
 import {missingLine} from '../loader/missing.js'
 import type {PackageRef} from '../provenance/types.js'
@@ -19,10 +20,40 @@ const VIA_LABEL: Record<FoundVia, string> = {
   ldd: 'ldd',
 }
 
-// `deps --json`: programs, files (each with the package that ships it), missing.
-export function closureJson(closure: Closure, packages = new Map<string, PackageRef>()): string {
+// `deps --json`: programs, files (each with the package that ships it), missing; and data: every
+// file brought for a reason other than the ELF closure (a package, a rule, a .note.dlopen, a
+// trace), with that reason.
+export function closureJson(closure: Closure, packages = new Map<string, PackageRef>(), data: DataFile[] = []): string {
   const files = closure.files.map((file) => (packages.has(file.path) ? {...file, package: packages.get(file.path)} : file))
-  return JSON.stringify({programs: closure.programs, files, missing: closure.missing}, null, 2) + '\n'
+  return JSON.stringify({programs: closure.programs, files, missing: closure.missing, data}, null, 2) + '\n'
+}
+
+// The data files by reason; within a reason, each file or directory that is not inside another
+// one of them, with how many entries it brings.
+export function dataTree(data: DataFile[], shown = 8): string {
+  if (data.length === 0) return ''
+  const byReason = new Map<string, string[]>()
+  for (const file of data) {
+    const paths = byReason.get(file.reason)
+    if (paths) paths.push(file.path)
+    else byReason.set(file.reason, [file.path])
+  }
+  const lines = ['', `data (${data.length} entr${data.length === 1 ? 'y' : 'ies'}, not ELF dependencies):`]
+  for (const [reason, paths] of byReason) {
+    const set = new Set(paths)
+    const under = (path: string): boolean => {
+      for (let dir = path.slice(0, path.lastIndexOf('/')); dir.length > 0; dir = dir.slice(0, dir.lastIndexOf('/'))) if (set.has(dir)) return true
+      return false
+    }
+    const tops = paths.filter((path) => !under(path)).sort()
+    lines.push(`  ${reason}`)
+    for (const top of tops.slice(0, shown)) {
+      const inside = paths.filter((path) => path.startsWith(top + '/')).length
+      lines.push(`    ${top}${inside > 0 ? ` (and ${inside} entr${inside === 1 ? 'y' : 'ies'} in it)` : ''}`)
+    }
+    if (tops.length > shown) lines.push(`    ... and ${tops.length - shown} more`)
+  }
+  return lines.join('\n') + '\n'
 }
 
 export function closureTree(closure: Closure, packages = new Map<string, PackageRef>()): string {

@@ -1,6 +1,7 @@
 // The plan is the manifest: what goes where in the rootfs, and why. --dry-run prints it, --json
 // prints it, the writer executes it, tests assert on it.
 import type {LdCacheRecord} from '../loader/ld-cache.js'
+import type {DlopenLevel} from '../data/dlopen.js'
 import type {MissingLibrary, ProgramInfo} from '../loader/types.js'
 import type {PackageRef} from '../provenance/types.js'
 import type {BUILD_ROOTFS} from '../cli/options/build-rootfs.js'
@@ -76,6 +77,17 @@ export interface BuildOptions {
   allowMissing?: boolean
   skeleton?: boolean
   keepSetuid?: boolean
+  // What is not an ELF dependency (src/data): the programs' packages' run-time files, the data
+  // rules, .note.dlopen libraries (default true; false: the ELF closure alone).
+  data?: boolean
+  // The lowest .note.dlopen priority followed (default recommended).
+  dlopen?: DlopenLevel
+  // Command lines run traced (with /bin/sh -c, host read-only); the files they use join the tree.
+  traces?: string[]
+  // Seconds a traced command may run (default 60).
+  traceTimeout?: number
+  // Where a traced command's output goes (default: stderr).
+  traceOutput?: 'inherit' | 'ignore'
   // Called with (done, total) while files are written.
   progress?: (done: number, total: number) => void
   // Warnings (missing libraries with allowMissing, fallbacks) go here; default: ignored.

@@ -44,6 +44,7 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
   const elfSource = new ElfSource()
   const builder = new ClosureBuilder({sysroot: sysroot.root, searchPath: options.searchPath ?? ROOT_PATH}, elfSource)
   const problems: VerifyProblem[] = []
+  const elfFiles: string[] = []
   let checked = 0
 
   for (const candidate of walk(sysroot)) {
@@ -56,6 +57,7 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
       if (outcome === 'ignored') continue
       checked++
       if (outcome) problems.push(outcome)
+      else elfFiles.push(path)
     } else if (head[0] === 0x23 && head[1] === 0x21 && (candidate.mode & 0o111) !== 0) {
       // The kernel honours #! only on execve: a non-executable file with one is just text.
       checked++
@@ -63,6 +65,8 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
     }
   }
 
+  const {dataProblems} = await import('../data/check.js')
+  problems.push(...(await dataProblems(sysroot, builder, elfFiles)))
   for (const entry of builder.result().missing) {
     const problem: VerifyProblem = {path: entry.neededBy, kind: 'library', name: entry.soname, searched: entry.searched}
     if (entry.error !== undefined) problem.error = entry.error
@@ -77,6 +81,11 @@ export function problemLine(problem: VerifyProblem): string {
   const searched = searchedSummary(problem.searched ?? [], problem.name)
   if (problem.kind === 'elf') return `${problem.path}: not a usable ELF file (${problem.error ?? 'unreadable'})`
   if (problem.kind === 'link') return `link ${problem.path} -> ${problem.name}: leads nowhere in the rootfs (${problem.error ?? 'no such file'})`
+  if (problem.kind === 'dlopen') return `${problem.name} needed by ${problem.path}: not found (${problem.error})`
+  if (problem.kind === 'data') {
+    const paths = problem.searched ?? []
+    return `${problem.name} needed by ${problem.path}: missing (${problem.error}: ${paths.slice(0, 4).join(' ')}${paths.length > 4 ? ` and ${paths.length - 4} more` : ''})`
+  }
   const what = problem.kind === 'interpreter' ? `interpreter ${problem.name}` : problem.name
   const reason = problem.error ? `cannot be used: ${problem.error}` : 'not found'
   return `${what} needed by ${problem.path}: ${reason}${searched}`

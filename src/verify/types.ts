@@ -4,8 +4,10 @@
 // loader refuses). interpreter: a PT_INTERP or #! interpreter (or the NAME of `#!/usr/bin/env NAME`)
 // that is absent or unusable. elf: a file with the ELF magic that the reader cannot parse
 // (truncated, corrupt, unsupported), so nothing about its needs can be said. link: a symlink that
-// leads nowhere inside the rootfs (dangling, or a loop); `name` is its target as written.
-export type ProblemKind = 'library' | 'interpreter' | 'elf' | 'link'
+// leads nowhere inside the rootfs (dangling, or a loop); `name` is its target as written. dlopen:
+// none of the sonames a .note.dlopen names resolves. data: a data rule applies
+// (src/data/rules.ts) and the tree has none of its files (name: the rule; searched: its paths).
+export type ProblemKind = 'library' | 'interpreter' | 'elf' | 'link' | 'dlopen' | 'data'
 
 export interface VerifyProblem {
   // The file (in-rootfs path) that needs `name`: a program, a library, a script.

@@ -32,6 +32,18 @@ const wanted = [
   // seccomp.json, the oracle for run's Docker-format profiles
   ['docker-registry', '/usr/bin/docker-registry'],
   ['podman', '/usr/bin/podman'],
+  // data: the programs of the real jobs run in trees and on the host (test/data/jobs.test.ts)
+  ['python3', '/usr/bin/python3'],
+  ['perl', '/usr/bin/perl'],
+  ['git', '/usr/bin/git'],
+  ['make', '/usr/bin/make'],
+  ['file', '/usr/bin/file'],
+  ['openssl', '/usr/bin/openssl'],
+  ['sqlite3', '/usr/bin/sqlite3'],
+  ['less', '/usr/bin/less'],
+  ['xz-utils', '/usr/bin/xz'],
+  ['zstd', '/usr/bin/zstd'],
+  ['tzdata', '/usr/share/zoneinfo/Asia/Tokyo'],
 ]
 
 // The scanner comes from the npm registry, for any user (into the user's cache directory).

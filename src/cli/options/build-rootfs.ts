@@ -1,5 +1,19 @@
 // build-rootfs's options; build() and plan() of the API take the same ones (see index.ts).
+import {UsageError} from '../../errors.js'
 import type {OptionTable} from './index.js'
+
+// The flags of what is not an ELF dependency (src/data); deps has them too.
+export const DATA_FLAGS = {
+  data: {type: 'boolean', allowNo: true, default: true, description: "add what the programs need besides ELF dependencies: their packages' run-time files, the data rules (an interpreter's library, gconv, CA bundle, terminfo, zoneinfo...), the libraries .note.dlopen names; --no-data: the ELF closure alone"},
+  dlopen: {type: 'string', choices: ['required', 'recommended', 'suggested', 'none'], default: 'recommended', value: 'PRIORITY', description: 'follow the .note.dlopen features of this priority and the higher ones (none: ignore the notes)'},
+  trace: {type: 'string', multiple: true, value: "'COMMAND LINE'", api: 'traces', description: 'run it with /bin/sh -c in a sandbox that sees the host read-only (/tmp is private, HOME and the working directory) and add every file it and its children open, execute, stat or list, with their dependencies (repeatable)'},
+  'trace-timeout': {type: 'string', default: '60', value: 'SECONDS', apiType: 'number', toApi: (value: string) => seconds(value), description: 'kill a traced command still running after SECONDS'},
+} as const
+
+function seconds(value: string): number {
+  if (!/^[1-9]\d{0,6}$/.test(value)) throw new UsageError(`--trace-timeout ${value}: expected a whole number of seconds (at least 1)`)
+  return Number(value)
+}
 
 export const BUILD_ROOTFS = {
   id: 'build-rootfs',
@@ -34,8 +48,9 @@ export const BUILD_ROOTFS = {
     'allow-missing': {type: 'boolean', description: 'a library that cannot be found is a warning instead of an error'},
     skeleton: {type: 'boolean', allowNo: true, default: true, description: 'add the skeleton directories and /etc files, and what scanners read (os-release, the packages\' status.d entries and copyright files)'},
     'keep-setuid': {type: 'boolean', description: 'keep setuid/setgid bits (dropped by default)'},
+    ...DATA_FLAGS,
     quiet: {type: 'boolean', char: 'q', api: false, description: 'print nothing but errors'},
     config: {type: 'string', value: 'FILE', api: false, config: false, description: 'read options from a JSON or YAML file (keys: the long flag names, and "programs"; paths relative to the file); flags given here win'},
   },
-  api: {progress: 'function', warn: 'function', signal: 'abort-signal'},
+  api: {progress: 'function', warn: 'function', signal: 'abort-signal', traceOutput: 'string'},
 } as const satisfies OptionTable

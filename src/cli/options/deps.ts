@@ -1,4 +1,5 @@
 // deps's options; resolve() of the API takes the same ones (see index.ts).
+import {DATA_FLAGS} from './build-rootfs.js'
 import type {OptionTable} from './index.js'
 
 export const DEPS = {
@@ -21,6 +22,11 @@ export const DEPS = {
       toApi: (honour: boolean) => (honour ? (process.env.LD_LIBRARY_PATH ?? '') : undefined),
       description: 'honour $LD_LIBRARY_PATH as the loader would (host only; off by default)',
     },
+    // resolve() of the API is the ELF closure alone: the data is the command's (and build's).
+    data: {...DATA_FLAGS.data, api: false},
+    dlopen: {...DATA_FLAGS.dlopen, api: false},
+    trace: {...DATA_FLAGS.trace, api: false},
+    'trace-timeout': {...DATA_FLAGS['trace-timeout'], api: false},
   },
   api: {searchPath: 'string', extraFiles: 'string[]', loaderInvocation: 'boolean'},
 } as const satisfies OptionTable

@@ -1,18 +1,19 @@
 // The plan (pure: reads the host, writes nothing): from programs to the list of entries the writer
 // executes — closure placement by layout, --file additions, busybox, the skeleton, ld.so.cache.
-import {lstatSync} from 'node:fs'
+import {lstatSync, readFileSync} from 'node:fs'
 import {posix, resolve as resolvePath} from 'node:path'
 import {NsToolError} from '../../errors.js'
-import type {Closure} from '../../loader/types.js'
+import type {ResolvedWithData} from '../../data/index.js'
 import type {BuildOptions, Layout, Plan} from '../types.js'
 import {placeBusybox} from './busybox.js'
 import {closureReason, EntryMap} from './entries.js'
+import {placeData} from './data.js'
 import {FilePlacer, parseFileFlag, type FileRequest} from './files.js'
 import {placeFlat} from './flat-layout.js'
 import {HostTree, placeHostPath, placeTopLinks, placeTreeDir} from './host-layout.js'
 import {ldCacheRecords, libraryDirs} from './ld-cache.js'
 import {placeProvenance} from './provenance.js'
-import {skeletonEntries} from './skeleton.js'
+import {NSSWITCH_PATH, SKELETON_NSSWITCH, skeletonEntries} from './skeleton.js'
 import {BUILD_ROOTFS} from '../../cli/options/build-rootfs.js'
 
 export {findBusybox} from './busybox.js'
@@ -26,12 +27,15 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
   for (const request of requests) {
     if (!lstatSync(request.source, {throwIfNoEntry: false})) throw new NsToolError(`--file ${request.source}: no such file or directory`)
   }
-  const closure = await resolveClosure(programs, requests, sysroot, options)
+  const {closure, data} = await resolveClosure(programs, requests, sysroot, options)
+  // An ELF file a data rule or a trace brought, or a library a .note.dlopen names, keeps that reason.
+  const dataReasons = new Map(data.map((file) => [file.path, file.reason]))
   const map = new EntryMap(layout)
   const tree = new HostTree(sysroot)
   if (layout === 'host') {
     for (const file of closure.files) {
-      placeHostPath(map, tree, file.path, closureReason(file))
+      const reason = dataReasons.get(file.path)
+      placeHostPath(map, tree, file.path, reason === undefined ? closureReason(file) : {reason})
       for (const variant of file.variants ?? []) if (variant !== file.path) placeHostPath(map, tree, variant, {reason: 'library (hwcaps variant)'})
     }
     // musl's loader reads its directories from the sysroot's path file, where there is one.
@@ -54,6 +58,8 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
       if (!map.has(path)) map.add({...entry, path})
     }
   }
+  // After the skeleton, whose files (the tree's own users and hosts) a host file never replaces.
+  placeData(map, tree, data)
   // A flat tree cannot run without the cache that points the loader at /lib64.
   if (layout === 'flat' && !map.has('/etc/ld.so.conf') && dirs.length > 0) {
     map.add({path: '/etc/ld.so.conf', type: 'file', content: dirs.map((d) => `${d}\n`).join(''), mode: 0o644, reason: 'ld.so.cache'})
@@ -67,23 +73,34 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
 }
 
 // The closure of the programs and of the ELF files among the --file additions (placed after the
-// programs, so that they never shadow one; learnt first, so the resolver includes their needs).
-async function resolveClosure(programs: string[], requests: FileRequest[], sysroot: string, options: BuildOptions): Promise<Closure> {
+// programs, so that they never shadow one; learnt first, so the resolver includes their needs),
+// with the data files and traced files (src/data) and their closures.
+async function resolveClosure(programs: string[], requests: FileRequest[], sysroot: string, options: BuildOptions): Promise<ResolvedWithData> {
   const scratch = new EntryMap()
   const placer = new FilePlacer(scratch, (dir) => scratch.canonical(dir, true))
   for (const request of requests) placer.place(request)
   const extraHost = placer.elfFiles
   const extraFiles = extraHost.map((host) => (sysroot === '/' ? host : host.startsWith(sysroot + '/') ? host.slice(sysroot.length) : host))
-  let closure: Closure = {programs: [], files: [], missing: []}
-  if (programs.length > 0 || extraFiles.length > 0) {
-    const {resolve} = await import('../../resolve/index.js')
-    closure = await resolve(programs, {sysroot, resolver: options.sysroot ? 'elf' : options.resolver, extraFiles})
+  let resolved: ResolvedWithData = {closure: {programs: [], files: [], missing: []}, data: [], warnings: []}
+  if (programs.length > 0 || extraFiles.length > 0 || (options.traces ?? []).length > 0) {
+    const {resolveWithData} = await import('../../data/index.js')
+    const nsswitch = treeNsswitch(requests, options)
+    const data = {data: options.data, dlopen: options.dlopen, traces: options.traces, traceTimeout: options.traceTimeout, traceOutput: options.traceOutput, nsswitch}
+    resolved = await resolveWithData(programs, {sysroot, resolver: options.sysroot ? 'elf' : options.resolver, extraFiles}, data)
   }
+  const {closure} = resolved
   if (closure.missing.length > 0) {
     const {missingLine} = await import('../../loader/missing.js')
     if (!options.allowMissing) throw new NsToolError([...closure.missing.map(missingLine), 'add the library with --file, or pass --allow-missing'].join('\n'))
     for (const missing of closure.missing) options.warn?.(`warning: ${missingLine(missing)}`)
   }
-  for (const warning of closure.warnings ?? []) options.warn?.(warning)
-  return closure
+  for (const warning of [...(closure.warnings ?? []), ...resolved.warnings]) options.warn?.(warning)
+  return resolved
+}
+
+// The /etc/nsswitch.conf the tree will have: a --file one, else the skeleton's.
+function treeNsswitch(requests: FileRequest[], options: BuildOptions): string {
+  const given = requests.find((request) => request.dest === NSSWITCH_PATH)
+  if (given) return readFileSync(given.source, 'utf8')
+  return options.skeleton === false ? '' : SKELETON_NSSWITCH
 }

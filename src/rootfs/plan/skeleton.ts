@@ -9,10 +9,16 @@ const group = `root:x:0:
 nogroup:x:65534:
 `
 // glibc reads /etc/passwd and /etc/group itself ("files"); no libnss_* module is needed.
-const nsswitch = `passwd: files
+export const NSSWITCH_PATH = '/etc/nsswitch.conf'
+export const SKELETON_NSSWITCH = `passwd: files
 group: files
 shadow: files
 hosts: files dns
+`
+
+// localhost by name, as every system resolves it (getent hosts localhost, a server on 127.0.0.1).
+const hosts = `127.0.0.1\tlocalhost
+::1\tlocalhost ip6-localhost ip6-loopback
 `
 
 export function skeletonEntries(libraryDirs: string[]): PlanEntry[] {
@@ -29,7 +35,8 @@ export function skeletonEntries(libraryDirs: string[]): PlanEntry[] {
     file('/etc/passwd', passwd),
     file('/etc/group', group),
     file('/etc/hostname', 'ns-tool\n'),
-    file('/etc/nsswitch.conf', nsswitch),
+    file('/etc/hosts', hosts),
+    file(NSSWITCH_PATH, SKELETON_NSSWITCH),
     // Where libraries lie outside the loader's default directories (the flat layout's /lib64, which
     // Debian's loader does not search), the writer makes /etc/ld.so.cache from this list.
     file('/etc/ld.so.conf', libraryDirs.map((d) => `${d}\n`).join('')),

@@ -1,0 +1,81 @@
+// verify's side of the data: inside a rootfs alone, every library a .note.dlopen names (at the
+// default priorities) must resolve, and every data rule that applies must find something of its own.
+import {readFileSync} from 'node:fs'
+import {posix} from 'node:path'
+import {readElfSync} from '../elf/index.js'
+import {readElfSections} from '../elf/sections.js'
+import type {ClosureBuilder} from '../loader/closure.js'
+import type {Sysroot} from '../loader/sysroot.js'
+import type {VerifyProblem} from '../verify/types.js'
+import {DEFAULT_DLOPEN_LEVEL, dlopenFeatures, follows} from './dlopen.js'
+import {DATA_RULES, type NamedProgram, type RuleContext} from './rules.js'
+
+// elfFiles: the loadable ELF files of the tree (in-rootfs paths); builder: verify's loader, whose
+// search inside the tree finds the dlopen'd libraries.
+export async function dataProblems(sysroot: Sysroot, builder: ClosureBuilder, elfFiles: string[]): Promise<VerifyProblem[]> {
+  const problems: VerifyProblem[] = []
+  const programs: NamedProgram[] = []
+  const libraries: string[] = []
+  for (const path of elfFiles) {
+    const host = sysroot.hostPath(sysroot.realpath(path))
+    const sections = readElfSections(host)
+    if (isProgram(host, path)) programs.push({path, real: sysroot.realpath(path), imports: new Set(sections.imports)})
+    else libraries.push(path)
+    for (const feature of dlopenFeatures(sections.notes)) {
+      if (!follows(DEFAULT_DLOPEN_LEVEL, feature.priority)) continue
+      await builder.addDlopen(path, feature.sonames)
+      const found = builder.result().edges?.some((edge) => edge.from === path && edge.path !== undefined && edge.program.endsWith(' (dlopen)') && feature.sonames.includes(edge.name))
+      if (!found) problems.push({path, kind: 'dlopen', name: feature.sonames.join(' or '), error: `named by its .note.dlopen (${feature.feature ?? 'feature'}, ${feature.priority})`})
+    }
+  }
+  const nsswitch = sysroot.openable('/etc/nsswitch.conf')
+  const context: RuleContext = {
+    sysroot,
+    programs,
+    libraries,
+    nsswitch: nsswitch ? readText(sysroot.hostPath(nsswitch.real)) : '',
+  }
+  for (const rule of DATA_RULES) {
+    const trigger = rule.trigger(context)
+    if (trigger === undefined) continue
+    const paths = rule.paths(context).map((spec) => spec.path)
+    if (paths.length === 0 || paths.some((path) => exists(sysroot, path))) continue
+    problems.push({path: triggerPath(context, trigger), kind: 'data', name: rule.name, searched: paths, error: `${trigger}, and the tree has none of its files`})
+  }
+  return problems
+}
+
+// The file a trigger names first ("bash imports iconv_open", "nsswitch.conf names ..."), else /.
+function triggerPath(context: RuleContext, trigger: string): string {
+  const name = trigger.split(' ')[0]
+  if (name === 'nsswitch.conf') return '/etc/nsswitch.conf'
+  const program = context.programs.find((p) => posix.basename(p.path) === name || posix.basename(p.real) === name)
+  return program?.path ?? context.libraries.find((path) => posix.basename(path) === name) ?? '/'
+}
+
+// A program has an interpreter or is static; a library is a shared object (libc.so.6 has an
+// interpreter too: its name tells).
+function isProgram(hostPath: string, path: string): boolean {
+  if (/\.so(\.[\d.]+)?$/.test(path)) return false
+  try {
+    return readElfSync(hostPath).linkage !== 'shared'
+  } catch {
+    return false
+  }
+}
+
+function exists(sysroot: Sysroot, path: string): boolean {
+  try {
+    return sysroot.isDirectory(path) || sysroot.openable(path) !== undefined
+  } catch {
+    return false
+  }
+}
+
+function readText(hostPath: string): string {
+  try {
+    return readFileSync(hostPath, 'utf8')
+  } catch {
+    return ''
+  }
+}

@@ -1,0 +1,53 @@
+// --no-data gives the ELF closure alone (the trees of before data existed), data only ever adds to
+// it, and the data keeps `build-rootfs bash ls ps` within 10% of its ELF-only size.
+import {expect} from 'chai'
+import {spawnSync} from 'node:child_process'
+import {join} from 'node:path'
+import {plan, resolve} from '../../src/index.js'
+import {cli} from '../support/cli.js'
+import {makeTempDir} from '../support/temp.js'
+
+const PROGRAMS = ['bash', 'ls', 'ps']
+
+// Bytes as `du -sb` counts them, ns-tool's own bookkeeping (/.ns-tool, left out of exports) aside.
+function treeBytes(dir: string): number {
+  return Number(spawnSync('du', ['-sb', '--exclude=.ns-tool', dir], {encoding: 'utf8'}).stdout.split('\t')[0])
+}
+
+describe('data: --no-data and the size budget', function () {
+  it('--no-data plans the ELF closure, its links and the skeleton, nothing else; with data every one of those entries is kept', async function () {
+    const output = join(makeTempDir(), 'out')
+    const bare = await plan(PROGRAMS, {output, data: false})
+    const full = await plan(PROGRAMS, {output})
+    const closure = await resolve(PROGRAMS)
+    // Provenance's files (the OS identity, copyright files, the package database) aside.
+    const provenance = /^(os identity|copyright|package database)$/
+    const sources = new Set(bare.entries.filter((entry) => entry.type === 'file' && entry.source && !provenance.test(entry.reason)).map((entry) => entry.source!))
+    const closureFiles = new Set(closure.files.flatMap((file) => [file.path, ...(file.variants ?? [])]))
+    // Each copied file is a file of the closure (the plan places it at its real path).
+    for (const source of sources) expect([...closureFiles].some((path) => spawnSync('realpath', [path], {encoding: 'utf8'}).stdout.trim() === source), source).to.equal(true)
+    expect(bare.entries.filter((entry) => !/^(program|interpreter|library|parent|skeleton|merged \/usr link|link on the way|os identity|copyright|package database)/.test(entry.reason)), 'only closure, link, skeleton and provenance reasons').to.deep.equal([])
+    // (A library gains the data's ELF files among those needing it; the package database lists
+    // what the tree has of each package, so the data's files too.)
+    const kept = new Map(full.entries.map((entry) => [entry.path, entry]))
+    for (const {neededBy, ...entry} of bare.entries.filter((e) => e.reason !== 'package database')) {
+      const {neededBy: more, ...same} = kept.get(entry.path) ?? {neededBy: undefined}
+      expect(same, entry.path).to.deep.equal(entry)
+      expect(more ?? [], entry.path).to.include.members(neededBy ?? [])
+    }
+    expect(full.entries.length).to.be.greaterThan(bare.entries.length)
+  })
+
+  it('build-rootfs bash ls ps with data stays within 10% of the --no-data tree', function () {
+    const dir = makeTempDir()
+    const sizes: number[] = []
+    for (const flags of [['--no-data'], []]) {
+      const output = join(dir, flags.length ? 'bare' : 'data')
+      const r = cli(['build-rootfs', '-q', '-o', output, ...flags, ...PROGRAMS])
+      expect(r.status, r.stderr).to.equal(0)
+      sizes.push(treeBytes(output))
+    }
+    process.stdout.write(`      sizes: --no-data ${sizes[0]} bytes, with data ${sizes[1]} bytes (+${((sizes[1] / sizes[0] - 1) * 100).toFixed(1)}%)\n`)
+    expect(sizes[1] / sizes[0]).to.be.at.most(1.1)
+  })
+})

@@ -1,0 +1,131 @@
+// --trace: the traced sandbox (host read-only, private /tmp = HOME = cwd) and what the tracer
+// records of a command and all its descendants, as root and as uid 65534; its time limit.
+import {expect} from 'chai'
+import {spawnSync} from 'node:child_process'
+import {chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {traceCommand} from '../../src/data/trace.js'
+import {binRun, cli} from '../support/cli.js'
+import {isRoot, skipBecause} from '../support/skip.js'
+import {makeTempDir} from '../support/temp.js'
+
+// A directory the sandbox can see (its /tmp is private), removed after the test.
+function hostDir(): string {
+  const dir = mkdtempSync('/var/tmp/ns-tool-trace-test-')
+  chmodSync(dir, 0o777)
+  created.push(dir)
+  return dir
+}
+const created: string[] = []
+
+function asNobody(args: string[]) {
+  const r = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, binRun, ...args], {encoding: 'utf8', cwd: '/', timeout: 120_000, env: {...process.env, NODE_EXTRA_CA_CERTS: '', HOME: '/tmp'}})
+  return {status: r.status, stdout: String(r.stdout), stderr: String(r.stderr)}
+}
+
+describe('data/trace', function () {
+  afterEach(() => {
+    while (created.length > 0) rmSync(created.pop()!, {recursive: true, force: true})
+  })
+
+  it('records what the command and all its descendants execute, open, stat and list, relative paths made absolute', async function () {
+    if (!existsSync('/usr/bin/python3')) skipBecause(this, 'python3 is not installed')
+    const dir = hostDir()
+    writeFileSync(join(dir, 'data.txt'), 'x\n')
+    // A pipeline (two children), a subshell, a grandchild python, a cd then a relative open, a
+    // directory listed, a landmark only probed.
+    const command = `ls /usr/share/zoneinfo/Etc > /dev/null; (cd ${dir} && cat data.txt) | cat > /dev/null; /usr/bin/python3 -c "import os; os.stat('/usr/lib/python3.11/lib-dynload')"; test -e /usr/share/misc`
+    const traced = await traceCommand(command, {output: 'ignore'})
+    expect(traced.status).to.equal(0)
+    const use = (path: string) => traced.paths.get(path)
+    expect(use('/usr/bin/ls'), 'ls executed').to.equal('exec')
+    expect(use('/usr/bin/python3'), 'python3 (a grandchild) executed').to.equal('exec')
+    expect(use('/usr/share/zoneinfo/Etc'), 'listed').to.be.oneOf(['list', 'open'])
+    expect(use(join(dir, 'data.txt')), 'opened by a relative path after cd').to.equal('open')
+    expect(use('/usr/lib/python3.11/os.py'), 'read (or its cached bytecode checked) by python').to.be.oneOf(['open', 'stat'])
+    expect(use('/usr/lib/python3.11/lib-dynload'), 'a landmark python stats').to.not.equal(undefined)
+    expect(use('/usr/share/misc'), 'probed by test -e').to.equal('stat')
+    expect([...traced.paths.keys()].some((path) => /^\/(proc|tmp|dev|sys)(\/|$)/.test(path)), 'the sandbox\'s own /proc, /tmp, /dev, /sys are not the host\'s').to.equal(false)
+  })
+
+  for (const rootless of [false, true]) {
+    it(`the traced command cannot write to the host: EROFS, the host unchanged (${rootless ? 'uid 65534' : 'root'})`, function () {
+      if (!rootless && !isRoot) skipBecause(this, 'needs root')
+      const dir = hostDir()
+      const file = join(dir, 'file')
+      writeFileSync(file, 'before\n')
+      chmodSync(file, 0o666)
+      const before = readdirSync(dir).sort()
+      const command = `echo after > ${file}; echo "write: $?"; rm -f ${file}; touch ${dir}/new; mkdir ${dir}/d; echo private > /tmp/x && cat /tmp/x && echo "home=$HOME pwd=$(pwd)"`
+      const args = ['build-rootfs', '--dry-run', '--no-data', '-o', join(dir, 'out'), '--trace', command, '/bin/true']
+      const r = rootless ? asNobody(args) : cli(args)
+      expect(r.status, r.stderr).to.equal(0)
+      expect(r.stderr).to.match(/Read-only file system/)
+      expect(r.stderr).to.match(/write: [12]/)
+      expect(r.stderr).to.include('private\nhome=/tmp pwd=/tmp')
+      expect(readFileSync(file, 'utf8')).to.equal('before\n')
+      expect(readdirSync(dir).sort()).to.deep.equal(before)
+    })
+  }
+
+  it('as uid 65534: a traced python run brings python\'s modules into the plan, with the reason', function () {
+    if (!existsSync('/usr/bin/python3')) skipBecause(this, 'python3 is not installed')
+    const r = asNobody(['build-rootfs', '--dry-run', '--json', '--no-data', '-o', '/tmp/never', '--trace', '/usr/bin/python3 -c "import json"', '/usr/bin/python3'])
+    expect(r.status, r.stderr).to.equal(0)
+    const entries = JSON.parse(r.stdout).entries as Array<{path: string; reason: string}>
+    const json = entries.find((entry) => entry.path === '/usr/lib/python3.11/json/__init__.py')
+    expect(json?.reason).to.equal('traced: /usr/bin/python3 -c "import json"')
+  })
+
+  it('as uid 65534: a file the command tried but the user may not read is left out with a warning, not a failed build', function () {
+    const secret = '/etc/.pwd.lock'
+    if (!existsSync(secret)) skipBecause(this, `${secret} is not on this host`)
+    const r = asNobody(['build-rootfs', '--dry-run', '--json', '--no-data', '-o', '/tmp/never', '--trace', `cat ${secret}; cat /etc/debian_version`, '/bin/true'])
+    expect(r.status, r.stderr).to.equal(0)
+    expect(r.stderr).to.include(`warning: ${secret} (traced: cat ${secret}; cat /etc/debian_version): not readable by this user, left out`)
+    const paths = JSON.parse(r.stdout).entries.map((entry: {path: string}) => entry.path)
+    expect(paths).to.include('/etc/debian_version')
+    expect(paths).to.not.include(secret)
+  })
+
+  it('kills a command still running after --trace-timeout, with a message naming the flag', function () {
+    const started = Date.now()
+    const r = cli(['build-rootfs', '--dry-run', '--no-data', '--trace', 'sleep 60; echo late', '--trace-timeout', '1', '/bin/true'])
+    expect(r.status).to.equal(1)
+    expect(r.stderr).to.include("--trace 'sleep 60; echo late': still running after 1 s, killed (give it longer with --trace-timeout SECONDS)")
+    expect(r.stderr).to.not.include('late\n')
+    expect(Date.now() - started).to.be.below(50_000)
+  })
+
+  it('a command that fails is a warning: the files it used are kept', function () {
+    const r = cli(['build-rootfs', '--dry-run', '--json', '--no-data', '--trace', 'cat /etc/debian_version; exit 3', '/bin/true'])
+    expect(r.status, r.stderr).to.equal(0)
+    expect(r.stderr).to.include("warning: --trace 'cat /etc/debian_version; exit 3' exited with status 3; the files it used are kept")
+    expect(JSON.parse(r.stdout).entries.map((e: {path: string}) => e.path)).to.include('/etc/debian_version')
+  })
+
+  it('the API takes traces (plan and build)', async function () {
+    const {plan} = await import('../../src/index.js')
+    const result = await plan(['/bin/true'], {output: join(makeTempDir(), 'out'), data: false, traces: ['cat /etc/debian_version'], traceOutput: 'ignore'})
+    expect(result.entries.find((entry) => entry.path === '/etc/debian_version')?.reason).to.equal('traced: cat /etc/debian_version')
+  })
+
+  it('a --config file takes trace: a list of command lines (and data: false)', function () {
+    const dir = makeTempDir()
+    writeFileSync(join(dir, 'rootfs.yaml'), "programs: [/bin/true]\ndata: false\ntrace:\n  - cat /etc/debian_version\n  - 'test -e /usr/share/misc'\n")
+    const r = cli(['build-rootfs', '--config', join(dir, 'rootfs.yaml'), '--dry-run', '--json', '-o', join(dir, 'out')])
+    expect(r.status, r.stderr).to.equal(0)
+    const reasons = Object.fromEntries(JSON.parse(r.stdout).entries.map((e: {path: string; reason: string}) => [e.path, e.reason]))
+    expect(reasons['/etc/debian_version']).to.equal('traced: cat /etc/debian_version')
+    expect(reasons['/usr/share/misc']).to.equal('traced: test -e /usr/share/misc')
+  })
+
+  it('--trace-timeout takes whole seconds; --trace and --sysroot do not go together', function () {
+    const bad = cli(['build-rootfs', '--dry-run', '--trace', 'true', '--trace-timeout', 'soon', '/bin/true'])
+    expect(bad.status).to.equal(2)
+    expect(bad.stderr).to.include('--trace-timeout soon: expected a whole number of seconds')
+    const sysroot = cli(['build-rootfs', '--dry-run', '--sysroot', makeTempDir(), '--trace', 'true', '/bin/true'])
+    expect(sysroot.status).to.equal(2)
+    expect(sysroot.stderr).to.include('--trace runs host commands: it cannot be combined with --sysroot')
+  })
+})
