@@ -70,7 +70,7 @@ function alternate(contenders, runs) {
   for (let i = 0; i < runs; i++) {
     for (const c of contenders) {
       c.before?.()
-      samples[c.label].push(timeOnce(c.argv))
+      samples[c.label].push(timeOnce(c.argv, c.options))
     }
   }
   return Object.fromEntries(Object.entries(samples).map(([label, s]) => [label, median(s)]))
@@ -110,7 +110,7 @@ async function dynamicPrograms() {
 // bytes and makes the same links — symlink targets included, which a list of the closure alone
 // leaves out.
 function plannedPaths(programs) {
-  const r = spawnSync(nsTool[0], [...nsTool.slice(1), 'build-rootfs', '--dry-run', '--json', '-o', join(work, 'unused'), ...programs], {env, encoding: 'utf8', maxBuffer: 256 << 20})
+  const r = spawnSync(nsTool[0], [...nsTool.slice(1), 'build-rootfs', '--no-data', '--dry-run', '--json', '-o', join(work, 'unused'), ...programs], {env, encoding: 'utf8', maxBuffer: 256 << 20})
   if (r.status !== 0) throw new Error(`build-rootfs --dry-run failed: ${r.stderr}`)
   const paths = []
   for (const entry of JSON.parse(r.stdout).entries) {
@@ -126,7 +126,7 @@ function plannedPaths(programs) {
 function exportRow(programs) {
   const dir = join(work, 'export')
   const tree = join(dir, 'tree')
-  timeOnce([...nsTool, 'build-rootfs', '-q', '-o', tree, ...programs])
+  timeOnce([...nsTool, 'build-rootfs', '-q', '--no-data', '-o', tree, ...programs])
   const results = alternate(
     [
       {label: 'ns-tool export --format oci --layers 16', argv: [...nsTool, 'export', tree, '--format', 'oci', '--layers', '16', '-q', '-o', join(dir, 'image')], before: () => fresh(join(dir, 'image'))},
@@ -149,12 +149,15 @@ async function main() {
   const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : ensureTool('time', 'time')
   const small = ['bash', 'ls', 'ps'].map((p) => which(p))
 
-  // Row 1: bash ls ps, cold.
+  // BENCH_ROWS=data runs the data rows alone.
+  if (process.env.BENCH_ROWS === 'data') return dataRows(lddtree)
+
+  // Row 1: bash ls ps, cold (the ELF path, as every row but the data rows: --no-data).
   {
     const out = join(work, 'small')
     const results = alternate(
       [
-        {label: 'ns-tool', argv: [...nsTool, 'build-rootfs', '-o', join(out, 'ns'), ...small], before: () => rm(join(out, 'ns'))},
+        {label: 'ns-tool', argv: [...nsTool, 'build-rootfs', '--no-data', '-o', join(out, 'ns'), ...small], before: () => rm(join(out, 'ns'))},
         {label: 'copy_exe.sh', argv: [join(root, 'bench', 'copy_exe.sh'), join(out, 'sh'), ...small], before: () => rm(join(out, 'sh'))},
         ...(lddtree ? [{label: 'lddtree', argv: [...lddtree, '--copy-to-tree', join(out, 'ldd'), ...small], before: () => rm(join(out, 'ldd'))}] : []),
         {label: 'node -e 0', argv: [node, '-e', '0']},
@@ -177,7 +180,7 @@ async function main() {
     argv: ['sh', '-c', `mkdir -p "$1" && tar -C / -cf - -T "$2" | tar -C "$1" -xf -`, 'tar', join(big, 'tar'), listFile],
     before: () => fresh(join(big, 'tar')),
   }
-  const nsCold = {label: 'ns-tool', argv: [...nsTool, 'build-rootfs', '-o', join(big, 'ns'), ...programs], before: () => fresh(join(big, 'ns'))}
+  const nsCold = {label: 'ns-tool', argv: [...nsTool, 'build-rootfs', '--no-data', '-o', join(big, 'ns'), ...programs], before: () => fresh(join(big, 'ns'))}
   {
     const contenders = [nsCold, tarCopy]
     if (lddtree) contenders.push({label: 'lddtree', argv: [...lddtree, '--copy-to-tree', join(big, 'ldd'), ...programs], before: () => fresh(join(big, 'ldd'))})
@@ -190,7 +193,7 @@ async function main() {
   {
     const results = alternate(
       [
-        {label: 'ns-tool --copy-mode hardlink', argv: [...nsTool, 'build-rootfs', '--copy-mode', 'hardlink', '-o', join(big, 'hl'), ...programs], before: () => fresh(join(big, 'hl'))},
+        {label: 'ns-tool --copy-mode hardlink', argv: [...nsTool, 'build-rootfs', '--no-data', '--copy-mode', 'hardlink', '-o', join(big, 'hl'), ...programs], before: () => fresh(join(big, 'hl'))},
         tarCopy,
       ],
       bigRuns,
@@ -200,9 +203,9 @@ async function main() {
   {
     // The rebuild runs on the tree the previous round left; the cold build on its own directory.
     const rebuildOut = join(big, 'rebuild')
-    timeOnce([...nsTool, 'build-rootfs', '-o', rebuildOut, ...programs])
+    timeOnce([...nsTool, 'build-rootfs', '--no-data', '-o', rebuildOut, ...programs])
     const results = alternate(
-      [{label: 'ns-tool rebuild', argv: [...nsTool, 'build-rootfs', '-o', rebuildOut, ...programs]}, nsCold],
+      [{label: 'ns-tool rebuild', argv: [...nsTool, 'build-rootfs', '--no-data', '-o', rebuildOut, ...programs]}, nsCold],
       bigRuns,
     )
     record({case: 'rebuild when nothing changed', medians: results, targets: [target('≤ 0.15 × cold', results['ns-tool rebuild'] / results['ns-tool'], 0.15)]})
@@ -212,7 +215,7 @@ async function main() {
       record({case: 'peak memory, the /usr/bin build', skipped: 'GNU time not installed'})
     } else {
       rm(join(big, 'mem'))
-      const r = spawnSync(gnuTime, ['-f', '%M', ...nsTool, 'build-rootfs', '-o', join(big, 'mem'), ...programs], {env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe']})
+      const r = spawnSync(gnuTime, ['-f', '%M', ...nsTool, 'build-rootfs', '--no-data', '-o', join(big, 'mem'), ...programs], {env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe']})
       const kb = Number(String(r.stderr).trim().split('\n').pop())
       const mb = kb / 1024
       record({case: 'peak memory, the /usr/bin build', medians: {'ns-tool peak RSS (MB)': Number(mb.toFixed(1))}, targets: [{text: `≤ 200 MB RSS (${mb.toFixed(1)} MB)`, ratio: mb, limit: 200, met: mb <= 200}]})
@@ -220,10 +223,11 @@ async function main() {
   }
   rm(big)
   exportRow(programs)
+  dataRows(lddtree)
 
   // Rows 5-6: entering a rootfs.
   const runRoot = join(work, 'runroot')
-  timeOnce([...nsTool, 'build-rootfs', '-o', runRoot, 'bash', 'true'])
+  timeOnce([...nsTool, 'build-rootfs', '--no-data', '-o', runRoot, 'bash', 'true'])
   {
     const contenders = [
       {label: 'ns-tool run', argv: [...nsTool, 'run', runRoot, '/bin/true']},
@@ -250,6 +254,39 @@ async function main() {
       record({case: 'helper alone, /bin/true', medians: results, targets: [target('≤ 1.0 × bwrap', results['ns-tool-helper'] / results['bwrap (same isolation)'], 1.0)]})
     }
   }
+}
+
+// Rows 7-8: the data. python3 with its standard library (data rules, no run; the reference runs a
+// job importing ssl, sqlite3, lzma, ctypes, json and decimal), and a build with one --trace, each
+// against the exodus way: strace -f of the job, then lddtree of each file it used.
+function dataRows(lddtree) {
+  const strace = ensureTool('strace', 'strace')
+  if (!strace || !lddtree || !existsSync('/usr/bin/python3')) {
+    const why = !strace ? 'strace not installed' : !lddtree ? 'lddtree not installed' : 'no /usr/bin/python3'
+    record({case: 'build python3 with its data', skipped: why})
+    record({case: 'build with one --trace (tar with its compressor)', skipped: why})
+    return
+  }
+  const out = join(work, 'data')
+  const exodus = (label, job) => ({label, argv: [join(root, 'bench', 'exodus.sh'), join(out, label), job], before: () => rm(join(out, label)), options: {env: {...env, LDDTREE: lddtree.join(' ')}}})
+  const python = "/usr/bin/python3 -c 'import ssl, sqlite3, lzma, ctypes, json, decimal'"
+  {
+    const results = alternate([
+      {label: 'ns-tool', argv: [...nsTool, 'build-rootfs', '-q', '-o', join(out, 'ns'), '/usr/bin/python3'], before: () => rm(join(out, 'ns'))},
+      exodus('strace + lddtree', python),
+    ], smallRuns)
+    record({case: 'build python3 with its data', medians: results, targets: [target('faster than strace + lddtree (ns/exodus < 1)', results['ns-tool'] / results['strace + lddtree'], 1)]})
+  }
+  {
+    const job = 'cd "$(mktemp -d)" && echo data > f && tar czf f.tgz f && tar tzf f.tgz'
+    const results = alternate([
+      // --no-data: the tree of the traced files and their closures, what the exodus way makes.
+      {label: 'ns-tool --trace', argv: [...nsTool, 'build-rootfs', '-q', '--no-data', '-o', join(out, 'nst'), 'tar', 'sh', '--trace', job], before: () => rm(join(out, 'nst'))},
+      exodus('strace + lddtree', job),
+    ], smallRuns)
+    record({case: 'build with one --trace (tar with its compressor)', medians: results, targets: [target('faster than strace + lddtree (ns/exodus < 1)', results['ns-tool --trace'] / results['strace + lddtree'], 1)]})
+  }
+  rm(out)
 }
 
 function render() {
