@@ -52,7 +52,8 @@ export function placeDir(map: EntryMap, tree: HostTree, dir: string, depth = 0):
   let real: string
   if (stat.isSymbolicLink()) {
     const target = tree.readlink(host)
-    map.add({path, type: 'symlink', target, reason: 'link on the way'})
+    // A merged-/usr link is one whoever meets it first (a program's path, a data file's).
+    map.add({path, type: 'symlink', target, reason: MERGED_USR_LINKS.includes(path) ? 'merged /usr link' : 'link on the way'})
     real = placeDir(map, tree, posix.normalize(target.startsWith('/') ? target : posix.join(parent, target)), depth + 1)
   } else if (stat.isDirectory()) {
     real = path
