@@ -6,7 +6,6 @@ import {posix} from 'node:path'
 import {DATA_FLAGS} from '../cli/options/build-rootfs.js'
 import {NsToolError} from '../errors.js'
 import {helperPath} from '../helper/locate.js'
-import {helperArgv} from '../sandbox/spec.js'
 
 export const DEFAULT_TRACE_TIMEOUT = Number(DATA_FLAGS['trace-timeout'].default)
 // What the sandbox has of its own, not the host's: nothing there belongs in a tree.
@@ -39,7 +38,10 @@ export async function traceCommand(command: string, options: TraceOptions = {}):
   const timeout = options.timeout ?? DEFAULT_TRACE_TIMEOUT
   // The caller's environment (the command runs as it would in their shell), but a home of its own.
   const env = {...process.env, HOME: '/tmp', PWD: '/tmp', TMPDIR: '/tmp'}
-  const argv = ['--trace', '3', '--trace-timeout', String(timeout), ...helperArgv({rootfs: '/', command: '/bin/sh', args: ['-c', command], workdir: '/tmp', tmpfs: ['/tmp'], pty: false})]
+  // The helper's own argv (not run's spec: the traced view, its private /tmp and the caller's
+  // environment are all this needs); a user namespace when not root, as run's userns auto.
+  const userns = process.getuid?.() === 0 ? [] : ['--userns']
+  const argv = ['--trace', '3', '--trace-timeout', String(timeout), ...userns, '--chdir', '/tmp', '--tmpfs', '/tmp', '--no-pty', '--', '/', '/bin/sh', '-c', command]
   const out = options.output === 'ignore' ? 'ignore' : process.stderr
   const child = spawn(helperPath(), argv, {stdio: ['ignore', out, 'pipe', 'pipe'], env})
   const chunks: Buffer[] = []
