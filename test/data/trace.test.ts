@@ -8,6 +8,7 @@ import {traceCommand} from '../../src/data/trace.js'
 import {binRun, cli} from '../support/cli.js'
 import {isRoot, skipBecause} from '../support/skip.js'
 import {makeTempDir} from '../support/temp.js'
+import {asUser, requireRootless, runEnv} from '../support/run.js'
 
 // A directory the sandbox can see (its /tmp is private), removed after the test.
 function hostDir(): string {
@@ -19,7 +20,8 @@ function hostDir(): string {
 const created: string[] = []
 
 function asNobody(args: string[]) {
-  const r = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, binRun, ...args], {encoding: 'utf8', cwd: '/', timeout: 120_000, env: {...process.env, NODE_EXTRA_CA_CERTS: '', HOME: '/tmp'}})
+  const full = asUser([process.execPath, binRun, ...args], true)
+  const r = spawnSync(full[0], full.slice(1), {encoding: 'utf8', cwd: '/', timeout: 120_000, env: runEnv})
   return {status: r.status, stdout: String(r.stdout), stderr: String(r.stderr)}
 }
 
@@ -51,6 +53,7 @@ describe('data/trace', function () {
   for (const rootless of [false, true]) {
     it(`the traced command cannot write to the host: EROFS, the host unchanged (${rootless ? 'uid 65534' : 'root'})`, function () {
       if (!rootless && !isRoot) skipBecause(this, 'needs root')
+      if (rootless) requireRootless(this)
       const dir = hostDir()
       const file = join(dir, 'file')
       writeFileSync(file, 'before\n')
@@ -69,6 +72,7 @@ describe('data/trace', function () {
   }
 
   it('as uid 65534: a traced python run brings python\'s modules into the plan, with the reason', function () {
+    requireRootless(this)
     if (!existsSync('/usr/bin/python3')) skipBecause(this, 'python3 is not installed')
     const r = asNobody(['build-rootfs', '--dry-run', '--json', '--no-data', '-o', '/tmp/never', '--trace', '/usr/bin/python3 -c "import json"', '/usr/bin/python3'])
     expect(r.status, r.stderr).to.equal(0)
@@ -78,6 +82,7 @@ describe('data/trace', function () {
   })
 
   it('as uid 65534: a file the command tried but the user may not read is left out with a warning, not a failed build', function () {
+    requireRootless(this)
     const secret = '/etc/.pwd.lock'
     if (!existsSync(secret)) skipBecause(this, `${secret} is not on this host`)
     const r = asNobody(['build-rootfs', '--dry-run', '--json', '--no-data', '-o', '/tmp/never', '--trace', `cat ${secret}; cat /etc/debian_version`, '/bin/true'])

@@ -7,6 +7,7 @@ import {binRun, cli} from '../support/cli.js'
 import {compile, glibcRoot, privateCopySysroot} from '../support/fixtures.js'
 import {isRoot, skipBecause} from '../support/skip.js'
 import {makeSharedTempDir, makeTempDir} from '../support/temp.js'
+import {asUser, requireRootless} from '../support/run.js'
 
 // A recursive listing with what matters for "unchanged": type, mode, size, mtime, link target.
 function listing(dir: string): string[] {
@@ -72,14 +73,15 @@ describe('build-rootfs', function () {
   })
 
   it('as uid 65534: the flat layout gets its cache, a PATH directory it may not enter is no obstacle, the rebuild copies nothing', function () {
-    if (!isRoot) skipBecause(this, 'switching to uid 65534 with setpriv needs root')
+    requireRootless(this)
     const shared = makeSharedTempDir()
     const closed = join(shared, 'closed')
     mkdirSync(closed, {mode: 0o700})
     const env = {...process.env, NODE_EXTRA_CA_CERTS: '', HOME: shared, PATH: `${closed}:${process.env.PATH}`}
-    const asNobody = (args: string[]) => spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, binRun, 'build-rootfs', ...args], {encoding: 'utf8', env, cwd: '/'})
-    const probe = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, binRun, '--version'], {env, encoding: 'utf8'})
-    if (probe.status !== 0) skipBecause(this, `the checkout is not readable by uid 65534 (${probe.stderr.trim()})`)
+    const asNobody = (args: string[]) => {
+      const full = asUser([process.execPath, binRun, 'build-rootfs', ...args], true)
+      return spawnSync(full[0], full.slice(1), {encoding: 'utf8', env, cwd: '/'})
+    }
     const out = join(shared, 'rootfs')
     const first = asNobody(['--json', '--layout', 'flat', '-o', out, 'bash', 'ls'])
     expect(first.status, first.stderr).to.equal(0)

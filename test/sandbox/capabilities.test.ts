@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {cli} from '../support/cli.js'
 import {isRoot, skipBecause} from '../support/skip.js'
 import {makeSuiteTempDir, makeTempDir} from '../support/temp.js'
-import {nsTool, runModes} from '../support/run.js'
+import {nsTool, requireRootless, runModes} from '../support/run.js'
 
 const HEADER = '/usr/include/linux/capability.h'
 
@@ -61,6 +61,10 @@ describe('run: capabilities', function () {
 
   for (const {name, rootless} of runModes) {
     describe(name, () => {
+      before(function () {
+        if (rootless) requireRootless(this)
+      })
+
       it('--cap-drop and --cap-add change the set, spelled as docker spells them', function () {
         const base = mask(bundle.caps)
         const bit = (names: string[]) => mask(names)

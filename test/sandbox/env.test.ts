@@ -7,7 +7,7 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {binRun} from '../support/cli.js'
 import {fixturesDir} from '../support/fixtures.js'
-import {asUser, busyboxTree, nsTool, runEnv, runModes} from '../support/run.js'
+import {asUser, busyboxTree, nsTool, requireRootless, runEnv, runModes} from '../support/run.js'
 import {makeSharedTempDir} from '../support/temp.js'
 
 const ROOT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
@@ -31,6 +31,7 @@ describe('run: environment', function () {
 
   for (const {name, rootless} of runModes) {
     it(`is clean by default: PATH, HOME and HOSTNAME only (${name})`, function () {
+      if (rootless) requireRootless(this)
       expect(environment(['--hostname', 'box', box, '/bin/env'], rootless)).to.deep.equal(['HOME=/root', 'HOSTNAME=box', ROOT_PATH])
     })
   }

@@ -9,7 +9,7 @@ import {binRun, cli} from '../support/cli.js'
 import {compile} from '../support/fixtures.js'
 import {isRoot, skipBecause} from '../support/skip.js'
 import {makeSuiteTempDir} from '../support/temp.js'
-import {nsTool, runEnv} from '../support/run.js'
+import {nsTool, requireRootless, runEnv} from '../support/run.js'
 
 // The directories a run's cgroups are made in: this process's own cgroup in each hierarchy that
 // has one of the three controllers (ns-tool and its helper inherit it).
@@ -121,6 +121,7 @@ describe('run: resource limits', function () {
   })
 
   it('rootless: a limit is applied in a delegated cgroup v2, else refused in one line (exit 125)', function () {
+    requireRootless(this)
     const r = nsTool(['run', '--memory', '64m', box, '/bin/true'], true)
     if (!v1) {
       expect([0, 125]).to.include(r.status)

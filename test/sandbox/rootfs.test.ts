@@ -7,7 +7,7 @@ import {chmodSync, copyFileSync, existsSync, readFileSync, statSync, writeFileSy
 import {join} from 'node:path'
 import {cli} from '../support/cli.js'
 import {compile} from '../support/fixtures.js'
-import {nsTool, runModes} from '../support/run.js'
+import {nsTool, requireRootless, runModes} from '../support/run.js'
 import {isRoot, skipBecause} from '../support/skip.js'
 import {makeSharedTempDir} from '../support/temp.js'
 
@@ -29,6 +29,10 @@ describe('run: ROOTFS', function () {
 
   for (const {name, rootless} of runModes) {
     describe(name, () => {
+      before(function () {
+        if (rootless) requireRootless(this)
+      })
+
       // A program of the host's (a file of ours, owned by the user who builds) linked into a tree
       // built with --copy-mode hardlink, with busybox for a shell.
       function hardLinkTree(): {tree: string; program: string} {

@@ -7,7 +7,7 @@ import {binRun, cli} from '../support/cli.js'
 import {compile} from '../support/fixtures.js'
 import {isRoot, skipBecause} from '../support/skip.js'
 import {makeSuiteTempDir} from '../support/temp.js'
-import {alive, descendants, hostMounts, nsTool, runEnv as env, runModes} from '../support/run.js'
+import {alive, asUser, descendants, hostMounts, nsTool, requireRootless, runEnv as env, runModes} from '../support/run.js'
 
 describe('run', function () {
   this.timeout(180_000)
@@ -32,9 +32,6 @@ describe('run', function () {
     tiocsti = compile({sources: ['run/tiocsti.c'], flags: ['-static'], output: join(box, 'tiocsti')})
     chmodSync(escape, 0o755)
     chmodSync(tiocsti, 0o755)
-    // The checkout must be readable by uid 65534 for the rootless runs.
-    const probe = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, binRun, '--version'], {env})
-    if (probe.status !== 0) skipBecause(this, `the checkout is not readable by uid 65534 (${String(probe.stderr).trim()})`)
   })
 
   after(() => {
@@ -44,6 +41,10 @@ describe('run', function () {
 
   for (const {name, rootless} of runModes) {
     describe(name, () => {
+      before(function () {
+        if (rootless) requireRootless(this)
+      })
+
       it('the seed demo: bash is PID 1, ps its child, only the rootfs is visible', function () {
         const r = nsTool(['run', bash, '/bin/bash', '-c', 'ps -ef; ls -a /'], rootless)
         expect(r.status, r.stderr).to.equal(0)
@@ -99,7 +100,7 @@ describe('run', function () {
         const six = openSync('/etc/hostname', 'r')
         try {
           const argv = [binRun, 'run', box, '/bin/sh', '-c', 'ls /proc/self/fd; cat /proc/self/fd/5/hostname 2>&1']
-          const full = rootless ? ['setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, ...argv] : [process.execPath, ...argv]
+          const full = asUser([process.execPath, ...argv], rootless)
           const r = spawnSync(full[0], full.slice(1), {encoding: 'utf8', env, cwd: '/', stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'ignore', five, six]})
           expect(r.status).to.not.equal(null)
           const lines = r.stdout.trim().split('\n')
@@ -200,7 +201,7 @@ describe('run', function () {
       })
 
       it('gives COMMAND its own pty under a terminal; TIOCSTI cannot reach the caller\'s terminal', function () {
-        const runner = rootless ? `setpriv --reuid 65534 --regid 65534 --clear-groups ${process.execPath}` : process.execPath
+        const runner = asUser([process.execPath], rootless).join(' ')
         const tty = spawnSync('script', ['-qec', `${runner} ${binRun} run ${box} /bin/tty`, '/dev/null'], {encoding: 'utf8', env, cwd: '/'})
         expect(tty.stdout.trim()).to.match(/^\/dev\/pts\/\d+$/)
         // Whatever the command pushes into "its" terminal must not be read by the caller's shell.
@@ -214,8 +215,10 @@ describe('run', function () {
 
       it('SIGTERM to ns-tool reaches a trap; SIGKILL to ns-tool leaves no process behind; background jobs end with COMMAND', async function () {
         const argv = [binRun, 'run', box, '/bin/sh', '-c', 'trap "echo trapped; exit 7" TERM; echo ready; while true; do sleep 0.1; done']
-        const spawnIt = (args: string[]) =>
-          rootless ? spawn('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, ...args], {env, cwd: '/'}) : spawn(process.execPath, args, {env, cwd: '/'})
+        const spawnIt = (args: string[]) => {
+          const full = asUser([process.execPath, ...args], rootless)
+          return spawn(full[0], full.slice(1), {env, cwd: '/'})
+        }
         const ready = (child: ReturnType<typeof spawn>) =>
           new Promise<string>((resolve) => {
             let out = ''
@@ -269,6 +272,7 @@ describe('run', function () {
   })
 
   it('chroot as uid 65534 finds busybox on PATH past a directory it may not enter', function () {
+    requireRootless(this)
     const closed = join(shared, 'closed-dir')
     mkdirSync(closed, {mode: 0o700})
     const r = nsTool(['chroot', '--rootfs', join(shared, 'chroot-rootless'), '--', '/bin/sh', '-c', 'echo inside'], true, {env: {...env, PATH: `${closed}:${process.env.PATH}`}})

@@ -10,7 +10,7 @@ import {cli, repoRoot} from '../support/cli.js'
 import {compile} from '../support/fixtures.js'
 import {isRoot, skipBecause, which} from '../support/skip.js'
 import {makeSuiteTempDir, makeTempDir} from '../support/temp.js'
-import {asUser, nsTool, runModes} from '../support/run.js'
+import {asUser, nsTool, requireRootless, runModes} from '../support/run.js'
 
 type Outcome = Record<string, string>
 
@@ -86,6 +86,10 @@ describe('run: the seccomp filter', function () {
 
   for (const {name, rootless} of runModes) {
     describe(name, () => {
+      before(function () {
+        if (rootless) requireRootless(this)
+      })
+
       it('leaves ordinary work alone: bash pipelines and jobs, python threads, processes, asyncio', function () {
         const python = join(shared, 'python')
         if (!existsSync(python)) {

@@ -5,7 +5,7 @@ import {expect} from 'chai'
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {cli} from '../support/cli.js'
-import {nsTool, runModes} from '../support/run.js'
+import {nsTool, requireRootless, runModes} from '../support/run.js'
 import {isRoot, skipBecause} from '../support/skip.js'
 import {makeSuiteTempDir, makeTempDir} from '../support/temp.js'
 
@@ -24,6 +24,7 @@ describe('run and export: the default shell', function () {
 
   for (const {name, rootless} of runModes) {
     it(`${name}: the README's first example: build-rootfs bash ls ps, then run rootfs starts bash and says so`, function () {
+      if (rootless) requireRootless(this)
       const r = nsTool(['run', 'rootfs'], rootless, {cwd: shared, input: 'echo "hi from $BASH_VERSION"; ls /usr/bin; exit 3\n'})
       expect(r.status, r.stderr).to.equal(3)
       expect(r.stdout).to.match(/^hi from 5\./).and.to.contain('\nls\n')

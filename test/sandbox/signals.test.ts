@@ -7,7 +7,7 @@ import {constants} from 'node:os'
 import {join} from 'node:path'
 import {binRun} from '../support/cli.js'
 import {compile, fixturesDir} from '../support/fixtures.js'
-import {asUser, busyboxTree, nsTool, runEnv, runModes, spawnNsTool} from '../support/run.js'
+import {asUser, busyboxTree, nsTool, requireRootless, runEnv, runModes, spawnNsTool} from '../support/run.js'
 import {makeSharedTempDir} from '../support/temp.js'
 
 function ready(child: ChildProcess): Promise<void> {
@@ -47,6 +47,10 @@ describe('run: signals', function () {
 
   for (const {name, rootless} of runModes) {
     describe(name, () => {
+      before(function () {
+        if (rootless) requireRootless(this)
+      })
+
       it('SIGTERM, SIGINT and SIGHUP sent to ns-tool end a PID 1 that has no handler, with 128+N', async function () {
         for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
           const child = spawnNsTool(['run', box, '/bin/sh', '-c', 'echo ready; exec sleep 1000'], rootless)

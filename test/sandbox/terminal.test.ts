@@ -6,7 +6,7 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {binRun} from '../support/cli.js'
 import {fixturesDir} from '../support/fixtures.js'
-import {asUser, busyboxTree, runEnv, runModes} from '../support/run.js'
+import {asUser, busyboxTree, requireRootless, runEnv, runModes} from '../support/run.js'
 import {makeSharedTempDir} from '../support/temp.js'
 
 // argv with a terminal of pty-driver.py's as stdin, and as stdout too unless `stdout` (a file).
@@ -31,6 +31,9 @@ describe('run: terminals', function () {
     describe(name, () => {
       const nsTool = (args: string[]) => asUser([process.execPath, binRun, 'run', ...args], rootless)
       let out = ''
+      before(function () {
+        if (rootless) requireRootless(this)
+      })
       beforeEach(() => {
         out = join(makeSharedTempDir(), 'out')
       })

@@ -3,6 +3,7 @@
 import {spawnSync, type StdioOptions} from 'node:child_process'
 import {chmodSync, copyFileSync, mkdirSync, symlinkSync} from 'node:fs'
 import {join, resolve} from 'node:path'
+import {asUser} from './run.js'
 import {makeSharedTempDir} from './temp.js'
 
 export const helper = resolve('dist/helper/ns-tool-helper')
@@ -39,7 +40,7 @@ export interface HelperResult {
 // Runs the helper at bin (from sharedHelper) with --no-pty, through setpriv when rootless.
 export function runHelper(bin: string, rootless: boolean, args: string[], stdio: StdioOptions = ['ignore', 'pipe', 'pipe']): HelperResult {
   const argv = [bin, ...(rootless ? ['--userns'] : []), '--no-pty', ...args]
-  const full = rootless ? ['setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups', ...argv] : argv
+  const full = asUser(argv, rootless)
   const r = spawnSync(full[0], full.slice(1), {encoding: 'utf8', timeout: 20_000, cwd: '/', stdio})
   return {status: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '')}
 }

@@ -4,7 +4,7 @@ import {spawn, spawnSync, type SpawnOptions, type SpawnSyncOptions} from 'node:c
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import type {Context} from 'mocha'
 import {join} from 'node:path'
-import {binRun} from './cli.js'
+import {binRun, repoRoot} from './cli.js'
 import {isRoot, skipBecause} from './skip.js'
 import {makeSuiteTempDir} from './temp.js'
 
@@ -16,9 +16,39 @@ export const runModes = [
   {name: 'rootless (uid 65534)', rootless: true},
 ]
 
-// argv as root, or through setpriv as uid 65534 (setpriv execs, so the pid stays the command's).
+// The switch to the unprivileged test uid, prefixed to a command's argv (setpriv execs, so the
+// pid stays the command's). Needs root.
+export const setprivNobody = ['setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups']
+
+// argv as root, or through setpriv as uid 65534.
 export function asUser(argv: string[], rootless: boolean): string[] {
-  return rootless ? ['setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups', ...argv] : argv
+  return rootless ? [...setprivNobody, ...argv] : argv
+}
+
+let rootlessSkip: {reason?: string; error?: string} | undefined
+
+// Skips the test (or the suite, from a before hook) unless this process may switch to uid 65534
+// and uid 65534 can run the CLI from this checkout: a clone under a directory it may not enter
+// (a 0700 mktemp -d) is a missing precondition, not a failure. Probed once per process. A checkout
+// uid 65534 can read whose CLI still fails is a real failure: thrown, not skipped.
+export function requireRootless(ctx: Context): void {
+  if (!isRoot) skipBecause(ctx, 'switching to uid 65534 with setpriv needs root')
+  rootlessSkip ??= probeRootless()
+  if (rootlessSkip.reason) skipBecause(ctx, rootlessSkip.reason)
+  if (rootlessSkip.error) throw new Error(rootlessSkip.error)
+}
+
+function probeRootless(): {reason?: string; error?: string} {
+  const asNobody = (argv: string[]) => {
+    const full = asUser(argv, true)
+    return spawnSync(full[0], full.slice(1), {encoding: 'utf8', env: runEnv, cwd: '/', timeout: 60_000})
+  }
+  const version = asNobody([process.execPath, binRun, '--version'])
+  if (version.status === 0) return {}
+  const said = String(version.stderr ?? '').split('\n').find((line) => /error/i.test(line))?.trim() ?? `exit ${version.status}`
+  const reachable = asNobody(['sh', '-c', 'test -x "$0" && test -r "$1"', process.execPath, binRun])
+  if (reachable.status !== 0) return {reason: `uid 65534 cannot read the checkout ${repoRoot} or run ${process.execPath} (a directory on the way it may not enter): ${said}`}
+  return {error: `uid 65534 can read ${binRun} but \`node bin/run.js --version\` fails as uid 65534: ${String(version.stderr).trim()}`}
 }
 
 // The CLI, to completion.

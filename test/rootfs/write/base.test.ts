@@ -8,6 +8,7 @@ import {pipeline} from 'node:stream/promises'
 import {binRun, cli} from '../../support/cli.js'
 import {isRoot, skipBecause} from '../../support/skip.js'
 import {makeSharedTempDir, makeTempDir} from '../../support/temp.js'
+import {asUser, requireRootless, runEnv} from '../../support/run.js'
 
 // The mini rootfs: busybox, some applet links, a hard link, an /etc file with its own mode.
 function miniTree(dir: string): string {
@@ -98,8 +99,9 @@ describe('build-rootfs --base', function () {
     // A device node: refused for a normal user (as root it would be created).
     const device = join(work, 'device.tar')
     await hostileTar(device, [{name: 'dev/sda', type: 'block-device', devmajor: 8, devminor: 0}])
-    if (!isRoot) return
-    const r = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, binRun, 'build-rootfs', '--base', device, '-o', join(work, 'out-device'), '--no-skeleton'], {encoding: 'utf8', env: {...process.env, NODE_EXTRA_CA_CERTS: '', HOME: '/tmp'}, cwd: '/'})
+    requireRootless(this)
+    const full = asUser([process.execPath, binRun, 'build-rootfs', '--base', device, '-o', join(work, 'out-device'), '--no-skeleton'], true)
+    const r = spawnSync(full[0], full.slice(1), {encoding: 'utf8', env: runEnv, cwd: '/'})
     expect(r.status, r.stderr).to.equal(1)
     expect(r.stderr).to.contain('device node')
     expect(existsSync(join(work, 'out-device'))).to.equal(false)

@@ -10,6 +10,7 @@ import {writeFailure} from '../../../src/rootfs/write/faults.js'
 import {binRun, cli} from '../../support/cli.js'
 import {isRoot, skipBecause} from '../../support/skip.js'
 import {makeSharedTempDir, makeTempDir} from '../../support/temp.js'
+import {asUser, requireRootless} from '../../support/run.js'
 
 // Type, mode, size, mtime and link target of everything below dir.
 function listing(dir: string): string[] {
@@ -108,9 +109,11 @@ describe('rootfs/write: faults', function () {
   })
 
   it('-o / is refused before any lock is taken, whoever asks', function () {
-    const asNobody = isRoot ? ['setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups'] : []
-    for (const prefix of [[], asNobody]) {
-      const r = spawnSync(prefix[0] ?? process.execPath, [...prefix.slice(1), ...(prefix.length ? [process.execPath] : []), binRun, 'build-rootfs', '-o', '/', 'true'], {encoding: 'utf8', env: {...process.env, NODE_EXTRA_CA_CERTS: ''}, cwd: '/'})
+    // Root first: where uid 65534 cannot run the checkout, the test skips after root's half.
+    for (const rootless of [false, true]) {
+      if (rootless) requireRootless(this)
+      const full = asUser([process.execPath, binRun, 'build-rootfs', '-o', '/', 'true'], rootless)
+      const r = spawnSync(full[0], full.slice(1), {encoding: 'utf8', env: {...process.env, NODE_EXTRA_CA_CERTS: ''}, cwd: '/'})
       expect(r.status, r.stderr).to.equal(2)
       expect(r.stderr).to.contain('host\'s root').and.not.contain('lock')
       expect(existsSync('/.ns-tool.lock')).to.equal(false)
@@ -147,7 +150,7 @@ describe('rootfs/write: faults', function () {
   })
 
   it('as uid 65534, a parent it may not write: one line naming it and EACCES, the tree intact', function () {
-    if (!isRoot) skipBecause(this, 'switching to uid 65534 with setpriv needs root')
+    requireRootless(this)
     const shared = makeSharedTempDir()
     const parent = join(shared, 'root-owned')
     mkdirSync(parent, {mode: 0o755})
@@ -157,7 +160,10 @@ describe('rootfs/write: faults', function () {
     chownSync(parent, 0, 0)
     const before = listing(out)
     const env = {...process.env, NODE_EXTRA_CA_CERTS: '', HOME: shared}
-    const asNobody = (args: string[]) => spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, binRun, 'build-rootfs', ...args], {encoding: 'utf8', env, cwd: '/'})
+    const asNobody = (args: string[]) => {
+      const full = asUser([process.execPath, binRun, 'build-rootfs', ...args], true)
+      return spawnSync(full[0], full.slice(1), {encoding: 'utf8', env, cwd: '/'})
+    }
     for (const target of [out, join(parent, 'new', 'rootfs')]) {
       const r = asNobody(['-o', target, 'true', 'ls'])
       expect(r.status, r.stderr).to.equal(1)
