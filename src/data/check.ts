@@ -1,5 +1,5 @@
 // verify's side of the data: inside a rootfs alone, every library a .note.dlopen names (at the
-// default priorities) must resolve, and every data rule that applies must find something of its own.
+// priorities of `level`) must resolve, and every data rule that applies must find something of its own.
 import {readFileSync} from 'node:fs'
 import {posix} from 'node:path'
 import {readElfSync} from '../elf/index.js'
@@ -7,12 +7,12 @@ import {readElfSections} from '../elf/sections.js'
 import type {ClosureBuilder} from '../loader/closure.js'
 import type {Sysroot} from '../loader/sysroot.js'
 import type {VerifyProblem} from '../verify/types.js'
-import {DEFAULT_DLOPEN_LEVEL, dlopenFeatures, follows} from './dlopen.js'
+import {dlopenFeatures, follows, type DlopenLevel} from './dlopen.js'
 import {DATA_RULES, type NamedProgram, type RuleContext} from './rules.js'
 
 // elfFiles: the loadable ELF files of the tree (in-rootfs paths); builder: verify's loader, whose
 // search inside the tree finds the dlopen'd libraries.
-export async function dataProblems(sysroot: Sysroot, builder: ClosureBuilder, elfFiles: string[]): Promise<VerifyProblem[]> {
+export async function dataProblems(sysroot: Sysroot, builder: ClosureBuilder, elfFiles: string[], level: DlopenLevel): Promise<VerifyProblem[]> {
   const problems: VerifyProblem[] = []
   const programs: NamedProgram[] = []
   const libraries: string[] = []
@@ -22,7 +22,7 @@ export async function dataProblems(sysroot: Sysroot, builder: ClosureBuilder, el
     if (isProgram(host, path)) programs.push({path, real: sysroot.realpath(path), imports: new Set(sections.imports)})
     else libraries.push(path)
     for (const feature of dlopenFeatures(sections.notes)) {
-      if (!follows(DEFAULT_DLOPEN_LEVEL, feature.priority)) continue
+      if (!follows(level, feature.priority)) continue
       await builder.addDlopen(path, feature.sonames)
       const found = builder.result().edges?.some((edge) => edge.from === path && edge.path !== undefined && edge.program.endsWith(' (dlopen)') && feature.sonames.includes(edge.name))
       if (!found) problems.push({path, kind: 'dlopen', name: feature.sonames.join(' or '), error: `named by its .note.dlopen (${feature.feature ?? 'feature'}, ${feature.priority})`})

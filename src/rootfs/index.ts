@@ -2,13 +2,13 @@
 // the atomic switch; src/rootfs/write). The types both share are in types.ts.
 import type {BuildOptions, BuildResult, Plan} from './types.js'
 import {resolve as resolvePath} from 'node:path'
-import {buildOutput} from './write/index.js'
+import {buildOutput, dataPolicyOf} from './write/index.js'
 import {BUILD_ROOTFS} from '../cli/options/build-rootfs.js'
 
 const defaults = BUILD_ROOTFS.flags
 
 export type * from './types.js'
-export {isNsToolRootfs, MANIFEST_DIR, readManifest, sharesHostInodes, type Manifest} from './write/index.js'
+export {isNsToolRootfs, MANIFEST_DIR, readManifest, sharesHostInodes, type DataPolicy, type Manifest} from './write/index.js'
 
 // Plans and writes the rootfs at options.output (default ./rootfs). Throws NsToolError (exit 1)
 // for a missing library (unless allowMissing), UsageError (exit 2) for unusable options.
@@ -17,7 +17,7 @@ export async function build(programs: string[], options: BuildOptions = {}): Pro
   // The request, in the terms that decide the plan; with unchanged inputs its plan is reused.
   // plan: the plan's format (2: the ld.so.cache records are in the plan; 3: entries name their
   // package; 4: data and traces).
-  const data = {data: options.data ?? defaults.data.default, dlopen: options.dlopen ?? defaults.dlopen.default, traces: options.traces ?? [], traceTimeout: options.traceTimeout ?? Number(defaults['trace-timeout'].default)}
+  const data = {...dataPolicyOf(options), traces: options.traces ?? [], traceTimeout: options.traceTimeout ?? Number(defaults['trace-timeout'].default)}
   const request = JSON.stringify({plan: 4, programs, ...data, files: options.files ?? [], layout: options.layout ?? defaults.layout.default, resolver: options.resolver ?? defaults.resolver.default, sysroot: options.sysroot ?? '/', busybox: options.busybox ?? false, skeleton: options.skeleton ?? defaults.skeleton.default, allowMissing: options.allowMissing ?? false, path: process.env.PATH ?? '', cwd: process.cwd()})
   return buildOutput(output, request, () => plan(programs, options), options)
 }

@@ -12,6 +12,8 @@ import {ElfSource} from '../loader/elf-source.js'
 import {searchedSummary} from '../loader/missing.js'
 import {parseShebang, ROOT_PATH, scriptSteps} from '../loader/program.js'
 import {Sysroot} from '../loader/sysroot.js'
+import {DATA_FLAGS} from '../cli/options/build-rootfs.js'
+import {readManifest, type DataPolicy} from '../rootfs/write/manifest.js'
 import type {VerifyOptions, VerifyProblem, VerifyResult} from './types.js'
 
 export type * from './types.js'
@@ -65,15 +67,26 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
     }
   }
 
-  const {dataProblems} = await import('../data/check.js')
-  problems.push(...(await dataProblems(sysroot, builder, elfFiles)))
+  const policy = dataPolicy(rootfs, options)
+  if (policy.data) {
+    const {dataProblems} = await import('../data/check.js')
+    problems.push(...(await dataProblems(sysroot, builder, elfFiles, policy.dlopen)))
+  }
   for (const entry of builder.result().missing) {
     const problem: VerifyProblem = {path: entry.neededBy, kind: 'library', name: entry.soname, searched: entry.searched}
     if (entry.error !== undefined) problem.error = entry.error
     problems.push(problem)
   }
   problems.sort((a, b) => compare(a.path, b.path) || compare(a.name, b.name))
-  return {ok: problems.length === 0, checked, problems}
+  return {ok: problems.length === 0, checked, problems, ...policy}
+}
+
+// What the tree was built to hold besides its ELF closure: a --no-data tree is not faulted for the
+// data it left out on purpose. The options win; a tree without a manifest is held to the defaults.
+function dataPolicy(rootfs: string, options: VerifyOptions): DataPolicy {
+  const built = readManifest(rootfs)?.data
+  const data = options.data ?? built?.data ?? DATA_FLAGS.data.default
+  return {data, dlopen: data ? (options.dlopen ?? built?.dlopen ?? DATA_FLAGS.dlopen.default) : 'none'}
 }
 
 // One problem in one line, as deps and build-rootfs say a missing library.

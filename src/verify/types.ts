@@ -1,4 +1,5 @@
 // What `verify ROOTFS` reports: one consistent shape for the text and the --json output.
+import type {DlopenLevel} from '../data/dlopen.js'
 
 // library: a DT_NEEDED name that does not resolve inside the rootfs (or resolves to a file the
 // loader refuses). interpreter: a PT_INTERP or #! interpreter (or the NAME of `#!/usr/bin/env NAME`)
@@ -26,9 +27,17 @@ export interface VerifyResult {
   // ELF files and #! scripts examined.
   checked: number
   problems: VerifyProblem[]
+  // What was checked besides the ELF closure: the data rules and .note.dlopen libraries (data),
+  // the lowest .note.dlopen priority followed; as the tree was built (its manifest) unless asked.
+  data: boolean
+  dlopen: DlopenLevel
 }
 
 export interface VerifyOptions {
   // PATH inside the rootfs for `#!/usr/bin/env NAME` (default: the usual root PATH).
   searchPath?: string
+  // Check the data rules and .note.dlopen libraries (default: as the tree's manifest says it was
+  // built, else true), at this .note.dlopen level (default: the manifest's, else recommended).
+  data?: boolean
+  dlopen?: DlopenLevel
 }

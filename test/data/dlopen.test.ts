@@ -63,7 +63,7 @@ describe('data/dlopen', function () {
     expect(missing.stderr).to.include('warning: /usr/bin/dlopener: its .note.dlopen names libnsextra.so.1 (extra (suggested)), which is not found')
   })
 
-  it('the program runs in its tree built from its name alone; without the note\'s library it cannot, and verify says why', function () {
+  it('the program runs in its tree built from its name alone; without the note\'s library it cannot, and verify --dlopen says why', function () {
     if (!isRoot) skipBecause(this, 'chroot needs root')
     const sysroot = sysrootWithPlugin()
     const build = (flags: string[]) => {
@@ -80,7 +80,9 @@ describe('data/dlopen', function () {
     const failed = spawnSync('chroot', [without, '/usr/bin/dlopener'], {encoding: 'utf8'})
     expect(failed.status).to.equal(3)
     expect(failed.stderr).to.match(/libnsplugin\.so\.1: cannot open shared object file/)
-    const verify = cli(['verify', '--json', without])
+    // verify holds the tree to what it was built with (--dlopen none) unless asked for more.
+    expect(cli(['verify', without]).status).to.equal(0)
+    const verify = cli(['verify', '--json', '--dlopen', 'recommended', without])
     expect(verify.status).to.equal(1)
     expect(JSON.parse(verify.stdout).problems).to.deep.include({path: '/usr/bin/dlopener', kind: 'dlopen', name: 'libnsplugin.so.2 or libnsplugin.so.1', error: 'named by its .note.dlopen (plugin, recommended)'})
     expect(cli(['verify', tree]).status, readFileSync(join(tree, 'etc/ld.so.conf'), 'utf8')).to.equal(0)

@@ -2,6 +2,7 @@
 // it, and the data keeps `build-rootfs bash ls ps` within 10% of its ELF-only size.
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
+import {rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {plan, resolve} from '../../src/index.js'
 import {cli} from '../support/cli.js'
@@ -49,5 +50,31 @@ describe('data: --no-data and the size budget', function () {
     }
     process.stdout.write(`      sizes: --no-data ${sizes[0]} bytes, with data ${sizes[1]} bytes (+${((sizes[1] / sizes[0] - 1) * 100).toFixed(1)}%)\n`)
     expect(sizes[1] / sizes[0]).to.be.at.most(1.1)
+  })
+
+  it('verify holds a tree to what it was built with: a --no-data tree passes, --data asks for the rest, a tree without its manifest is held to the defaults', function () {
+    const output = join(makeTempDir(), 'bare')
+    const r = cli(['build-rootfs', '-q', '--no-data', '-o', output, ...PROGRAMS])
+    expect(r.status, r.stderr).to.equal(0)
+    const plain = cli(['verify', output])
+    expect({status: plain.status, stdout: plain.stdout}, plain.stderr).to.deep.equal({status: 0, stdout: ''})
+    expect(plain.stderr).to.include('(data not checked: the tree was built with --no-data)')
+    const json = JSON.parse(cli(['verify', '--json', output]).stdout) as {ok: boolean; data: boolean; dlopen: string}
+    expect({ok: json.ok, data: json.data, dlopen: json.dlopen}).to.deep.equal({ok: true, data: false, dlopen: 'none'})
+
+    // Asked for, the data bash and ps go without is named, rule by rule.
+    const asked = cli(['verify', '--json', '--data', output])
+    expect(asked.status).to.equal(1)
+    const rules = (JSON.parse(asked.stdout) as {problems: Array<{kind: string; name: string}>}).problems.filter((p) => p.kind === 'data').map((p) => p.name)
+    expect(rules).to.include.members(['gconv modules', 'zoneinfo'])
+
+    // Without the manifest nothing says how the tree was built: the defaults hold (data on).
+    rmSync(join(output, '.ns-tool'), {recursive: true})
+    expect(cli(['verify', output]).status).to.equal(1)
+    // With data, the same programs' tree passes with the data checked.
+    const full = join(makeTempDir(), 'data')
+    expect(cli(['build-rootfs', '-q', '-o', full, ...PROGRAMS]).status).to.equal(0)
+    const checked = JSON.parse(cli(['verify', '--json', full]).stdout) as {ok: boolean; data: boolean; dlopen: string}
+    expect({ok: checked.ok, data: checked.data, dlopen: checked.dlopen}).to.deep.equal({ok: true, data: true, dlopen: 'recommended'})
   })
 })

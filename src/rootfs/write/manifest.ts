@@ -2,6 +2,7 @@
 // and whether that inode is the host's), its plan, and the inputs that plan was read from.
 import {lstatSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
+import type {DlopenLevel} from '../../data/dlopen.js'
 import type {BuildOptions, BuildResult, BuildStats, Plan, PlanEntry} from '../types.js'
 import {BUILD_ROOTFS} from '../../cli/options/build-rootfs.js'
 import {PinnedTree} from './beneath.js'
@@ -51,6 +52,14 @@ export interface Manifest {
   dirs?: Array<[string, number]>
   // The request and what its plan was read from, so that an unchanged rebuild can skip resolving.
   cache?: PlanCache
+  // What the build added besides the ELF closure (--data, --dlopen): verify checks the tree for
+  // what it was built to hold, not for what --no-data left out on purpose.
+  data?: DataPolicy
+}
+
+export interface DataPolicy {
+  data: boolean
+  dlopen: DlopenLevel
 }
 
 export interface PlanCache {
@@ -151,6 +160,10 @@ export function replaceManifest(output: string, manifest: Manifest): void {
   } finally {
     tree.close()
   }
+}
+
+export function dataPolicyOf(options: BuildOptions): DataPolicy {
+  return {data: options.data ?? BUILD_ROOTFS.flags.data.default, dlopen: options.dlopen ?? BUILD_ROOTFS.flags.dlopen.default}
 }
 
 export function settingsOf(options: BuildOptions): string {

@@ -8,7 +8,7 @@ import {PinnedTree, removeTree, WritableTree} from './beneath.js'
 import {carryOver, type CarryOver} from './carry-over.js'
 import {copyFiles, type FileJob} from './copy.js'
 import {checkAborted, writeFailure} from './faults.js'
-import {emptyStats, MANIFEST_DIR, planCache, replaceManifest, settingsOf, unchanged, untouched, writeManifest, type Manifest, type ManifestFile} from './manifest.js'
+import {dataPolicyOf, emptyStats, MANIFEST_DIR, planCache, replaceManifest, settingsOf, unchanged, untouched, writeManifest, type Manifest, type ManifestFile} from './manifest.js'
 import {checkOutput} from './output.js'
 import {createStaging, pausePoint, switchIn} from './switch.js'
 
@@ -150,7 +150,7 @@ async function stageTree(plan: Plan, staging: string, previous: Manifest | undef
     // After the last change to the tree's directories (renames keep a directory's mtime).
     const dirs = directoryTimes(tree, plan)
     const sharesHostInodes = files.some((f) => f.hostInode)
-    writeManifest(staging, {tool: 'ns-tool', version: 1, layout: plan.layout, settings: settingsOf(options), sharesHostInodes, files, entries: plan.entries, dirs, cache})
+    writeManifest(staging, {tool: 'ns-tool', version: 1, layout: plan.layout, settings: settingsOf(options), sharesHostInodes, files, entries: plan.entries, dirs, cache, data: dataPolicyOf(options)})
   } finally {
     old?.close()
   }
