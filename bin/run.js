@@ -3,7 +3,8 @@
 // a fast path that skips oclif (~100 ms of imports); their parser derives from the same option
 // tables as oclif's flags and parses identically (test/cli/parity.test.ts). Help, errors of usage
 // and the other commands go to oclif, whose commands come from oclif.manifest.json, so start-up
-// imports only the command that runs.
+// imports only the command that runs. The fast paths load dist/fast/index.js: src/cli/fast.ts and
+// all it uses, bundled into one file by scripts/setup.js (one module to load instead of ~55).
 let args = process.argv.slice(2)
 
 // Output to a pipe is written asynchronously: exiting before it drains would cut it (a --json
@@ -16,7 +17,7 @@ function flushed(streams = [process.stdout, process.stderr]) {
 let table
 
 async function fail(error) {
-  const {reportError} = await import('../dist/src/cli/report.js')
+  const {reportError} = await import('../dist/fast/index.js')
   process.exitCode = reportError(error, {command: table?.id, usage: table?.usage, failedStatus: table?.failedStatus})
   await flushed([process.stderr])
   process.exit()
@@ -24,7 +25,7 @@ async function fail(error) {
 
 try {
   if (args[0] === 'run') {
-    const [{parseArgv, oclifArgv, toApiCall, withConfigFile}, {RUN}, {run}] = await Promise.all([import('../dist/src/cli/argv.js'), import('../dist/src/cli/options/run.js'), import('../dist/src/sandbox/supervise.js')])
+    const {parseArgv, oclifArgv, toApiCall, withConfigFile, RUN, run} = await import('../dist/fast/index.js')
     table = RUN
     const parsed = await parseArgv(RUN, args.slice(1))
     if (parsed) {
@@ -34,7 +35,7 @@ try {
     }
     args = ['run', ...oclifArgv(RUN, args.slice(1))]
   } else if (args[0] === 'build-rootfs') {
-    const [{parseArgv, withConfigFile}, {BUILD_ROOTFS}, {buildRootfsMain}] = await Promise.all([import('../dist/src/cli/argv.js'), import('../dist/src/cli/options/build-rootfs.js'), import('../dist/src/cli/build-rootfs.js')])
+    const {parseArgv, withConfigFile, BUILD_ROOTFS, buildRootfsMain} = await import('../dist/fast/index.js')
     table = BUILD_ROOTFS
     const parsed = await parseArgv(BUILD_ROOTFS, args.slice(1))
     if (parsed) {
@@ -43,7 +44,7 @@ try {
       process.exit()
     }
   } else if (args[0] === 'chroot') {
-    const [{oclifArgv}, {CHROOT}] = await Promise.all([import('../dist/src/cli/argv.js'), import('../dist/src/cli/options/chroot.js')])
+    const {oclifArgv, CHROOT} = await import('../dist/fast/index.js')
     table = CHROOT
     args = ['chroot', ...oclifArgv(CHROOT, args.slice(1))]
   }

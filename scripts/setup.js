@@ -51,7 +51,7 @@ function installDependencies() {
   if (!run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'])) fail('npm install failed')
 }
 
-function buildTypeScript() {
+async function buildTypeScript() {
   const stamp = join(root, 'dist', '.build-stamp')
   const sources = Math.max(
     newest(join(root, 'src'), (n) => n.endsWith('.ts')),
@@ -59,17 +59,39 @@ function buildTypeScript() {
     mtime(join(root, 'tsconfig.json')),
     mtime(join(root, 'package.json')),
   )
-  if (!force && mtime(stamp) >= sources && existsSync(join(root, 'oclif.manifest.json'))) return
+  if (!force && mtime(stamp) >= sources && existsSync(join(root, 'oclif.manifest.json')) && existsSync(join(root, 'dist', 'fast', 'index.js'))) return
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
   if (!existsSync(tsc)) fail('TypeScript is not installed; run `npm install` first')
   console.error('setup: compiling TypeScript')
   // A command file removed from the sources must not survive in dist/ (the manifest lists dist/commands).
   // (The incremental build info goes too, or tsc would think the removed outputs are current.)
-  for (const entry of ['commands', 'src', '.tsbuildinfo']) rmSync(join(root, 'dist', entry), {recursive: true, force: true})
+  for (const entry of ['commands', 'src', 'fast', '.tsbuildinfo']) rmSync(join(root, 'dist', entry), {recursive: true, force: true})
   if (!run(process.execPath, [tsc, '-p', 'tsconfig.json'])) fail('TypeScript compilation failed')
+  await bundleFastPaths()
   console.error('setup: writing oclif.manifest.json')
   if (!run(process.execPath, [join(root, 'scripts', 'manifest.js')])) fail('writing the oclif manifest failed')
   writeFileSync(stamp, new Date().toISOString() + '\n')
+}
+
+// bin/run.js's fast paths in one file (src/cli/fast.ts says why), made from tsc's output; the npm
+// packages stay outside it.
+async function bundleFastPaths() {
+  console.error('setup: bundling the fast paths (dist/fast/index.js)')
+  const {build} = await import('esbuild')
+  try {
+    await build({
+      entryPoints: [join(root, 'dist', 'src', 'cli', 'fast.js')],
+      outfile: join(root, 'dist', 'fast', 'index.js'),
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      packages: 'external',
+      logLevel: 'warning',
+    })
+  } catch (error) {
+    fail(`bundling the fast paths failed: ${error.message}`)
+  }
 }
 
 // The TypeScript the helper's generated header comes from (capabilities, PATH, seccomp table).
@@ -111,5 +133,5 @@ async function buildHelper() {
 }
 
 if (!args.has('--no-install')) installDependencies()
-buildTypeScript()
+await buildTypeScript()
 await buildHelper()

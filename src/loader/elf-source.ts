@@ -10,9 +10,7 @@ export interface ElfModule {
 let elfModule: Promise<ElfModule> | undefined
 
 function loadElfModule(): Promise<ElfModule> {
-  // A variable specifier: src/elf/index.ts is written alongside this module.
-  const specifier = '../elf/index.js'
-  elfModule ??= import(specifier) as Promise<ElfModule>
+  elfModule ??= import('../elf/index.js') as Promise<ElfModule>
   return elfModule
 }
 
