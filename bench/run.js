@@ -239,11 +239,11 @@ async function main() {
     record({case: 'run R /bin/true', medians: results, targets: [target('≤ 1.5 × node -e 0', results['ns-tool run'] / results['node -e 0'], 1.5)]})
   }
   {
-    const {helperPath, helperArgv} = await import(pathToFileURL(join(root, 'dist', 'src', 'run', 'index.js')).href)
+    const [{helperPath}, {helperArgv}] = await Promise.all(['helper/locate.js', 'sandbox/spec.js'].map((module) => import(pathToFileURL(join(root, 'dist', 'src', module)).href)))
     if (!bwrap) {
       record({case: 'helper alone, /bin/true', skipped: 'bubblewrap not installed'})
     } else {
-      const argv = [helperPath(), ...helperArgv({rootfs: runRoot, command: ['/bin/true']})]
+      const argv = [helperPath(), ...helperArgv({rootfs: runRoot, command: '/bin/true'})]
       const results = alternate(
         [
           {label: 'ns-tool-helper', argv},

@@ -3,8 +3,8 @@
 // a fast path that skips oclif (~100 ms of imports); their parser derives from the same option
 // tables as oclif's flags and parses identically (test/cli/parity.test.ts). Help, errors of usage
 // and the other commands go to oclif, whose commands come from oclif.manifest.json, so start-up
-// imports only the command that runs. The fast paths load dist/fast/index.js: src/cli/fast.ts and
-// all it uses, bundled into one file by scripts/setup.js (one module to load instead of ~55).
+// imports only the command that runs. build-rootfs's fast path loads dist/fast/build-rootfs.js, its
+// modules bundled into one file by scripts/setup.js (src/cli/fast-build.ts says why).
 let args = process.argv.slice(2)
 
 // Output to a pipe is written asynchronously: exiting before it drains would cut it (a --json
@@ -15,9 +15,12 @@ function flushed(streams = [process.stdout, process.stderr]) {
 
 // The table of the command being parsed, for the error's usage line and status.
 let table
+// The error report of the code that ran: the bundle's own for build-rootfs (its errors are the
+// bundle's classes), dist/src's otherwise.
+let report
 
 async function fail(error) {
-  const {reportError} = await import('../dist/fast/index.js')
+  const {reportError} = report ?? (await import('../dist/src/cli/report.js'))
   process.exitCode = reportError(error, {command: table?.id, usage: table?.usage, failedStatus: table?.failedStatus})
   await flushed([process.stderr])
   process.exit()
@@ -25,7 +28,7 @@ async function fail(error) {
 
 try {
   if (args[0] === 'run') {
-    const {parseArgv, oclifArgv, toApiCall, withConfigFile, RUN, run} = await import('../dist/fast/index.js')
+    const [{parseArgv, oclifArgv, toApiCall, withConfigFile}, {RUN}, {run}] = await Promise.all([import('../dist/src/cli/argv.js'), import('../dist/src/cli/options/run.js'), import('../dist/src/sandbox/supervise.js')])
     table = RUN
     const parsed = await parseArgv(RUN, args.slice(1))
     if (parsed) {
@@ -35,7 +38,8 @@ try {
     }
     args = ['run', ...oclifArgv(RUN, args.slice(1))]
   } else if (args[0] === 'build-rootfs') {
-    const {parseArgv, withConfigFile, BUILD_ROOTFS, buildRootfsMain} = await import('../dist/fast/index.js')
+    report = await import('../dist/fast/build-rootfs.js')
+    const {parseArgv, withConfigFile, BUILD_ROOTFS, buildRootfsMain} = report
     table = BUILD_ROOTFS
     const parsed = await parseArgv(BUILD_ROOTFS, args.slice(1))
     if (parsed) {
@@ -44,7 +48,7 @@ try {
       process.exit()
     }
   } else if (args[0] === 'chroot') {
-    const {oclifArgv, CHROOT} = await import('../dist/fast/index.js')
+    const [{oclifArgv}, {CHROOT}] = await Promise.all([import('../dist/src/cli/argv.js'), import('../dist/src/cli/options/chroot.js')])
     table = CHROOT
     args = ['chroot', ...oclifArgv(CHROOT, args.slice(1))]
   }

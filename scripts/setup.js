@@ -59,7 +59,7 @@ async function buildTypeScript() {
     mtime(join(root, 'tsconfig.json')),
     mtime(join(root, 'package.json')),
   )
-  if (!force && mtime(stamp) >= sources && existsSync(join(root, 'oclif.manifest.json')) && existsSync(join(root, 'dist', 'fast', 'index.js'))) return
+  if (!force && mtime(stamp) >= sources && existsSync(join(root, 'oclif.manifest.json')) && existsSync(join(root, 'dist', 'fast', 'build-rootfs.js'))) return
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
   if (!existsSync(tsc)) fail('TypeScript is not installed; run `npm install` first')
   console.error('setup: compiling TypeScript')
@@ -73,15 +73,15 @@ async function buildTypeScript() {
   writeFileSync(stamp, new Date().toISOString() + '\n')
 }
 
-// bin/run.js's fast paths in one file (src/cli/fast.ts says why), made from tsc's output; the npm
-// packages stay outside it.
+// bin/run.js's build-rootfs fast path in one file (src/cli/fast-build.ts says why), made from tsc's
+// output; the npm packages stay outside it.
 async function bundleFastPaths() {
-  console.error('setup: bundling the fast paths (dist/fast/index.js)')
+  console.error('setup: bundling the build-rootfs fast path (dist/fast/build-rootfs.js)')
   const {build} = await import('esbuild')
   try {
     await build({
-      entryPoints: [join(root, 'dist', 'src', 'cli', 'fast.js')],
-      outfile: join(root, 'dist', 'fast', 'index.js'),
+      entryPoints: [join(root, 'dist', 'src', 'cli', 'fast-build.js')],
+      outfile: join(root, 'dist', 'fast', 'build-rootfs.js'),
       bundle: true,
       format: 'esm',
       platform: 'node',
@@ -90,7 +90,7 @@ async function bundleFastPaths() {
       logLevel: 'warning',
     })
   } catch (error) {
-    fail(`bundling the fast paths failed: ${error.message}`)
+    fail(`bundling the build-rootfs fast path failed: ${error.message}`)
   }
 }
 
