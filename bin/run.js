@@ -38,7 +38,13 @@ try {
     }
     args = ['run', ...oclifArgv(RUN, args.slice(1))]
   } else if (args[0] === 'build-rootfs') {
-    report = await import('../dist/fast/build-rootfs.js')
+    // The bundle is only faster: where it was not made (a checkout built by tsc alone), the same
+    // module unbundled. A bundle that is there but fails is an error like any other.
+    const bundle = new URL('../dist/fast/build-rootfs.js', import.meta.url)
+    report = await import(bundle.href).catch((error) => {
+      if (error?.code !== 'ERR_MODULE_NOT_FOUND' || error.url !== bundle.href) throw error
+      return import('../dist/src/cli/fast-build.js')
+    })
     const {parseArgv, withConfigFile, BUILD_ROOTFS, buildRootfsMain} = report
     table = BUILD_ROOTFS
     const parsed = await parseArgv(BUILD_ROOTFS, args.slice(1))
