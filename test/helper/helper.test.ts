@@ -4,8 +4,7 @@ import {expect} from 'chai'
 import type {StdioOptions} from 'node:child_process'
 import {closeSync, openSync, existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {helper, helperModes, makeRootfs, runHelper, sharedHelper} from '../support/helper.js'
-import {isRoot, skipBecause} from '../support/skip.js'
+import {helperModes, makeRootfs, requireHelperTestable, runHelper, sharedHelper} from '../support/helper.js'
 import {makeSharedTempDir} from '../support/temp.js'
 
 for (const mode of helperModes) {
@@ -15,9 +14,7 @@ for (const mode of helperModes) {
     let bin = ''
 
     beforeEach(function () {
-      if (!existsSync(helper)) skipBecause(this, 'dist/helper/ns-tool-helper is missing (run node scripts/setup.js)')
-      if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed')
-      if (!isRoot) skipBecause(this, 'the helper tests switch to uid 65534 and run rootful mode: they need root')
+      requireHelperTestable(this)
       root = makeRootfs()
       bin = sharedHelper()
     })

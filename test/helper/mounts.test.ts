@@ -3,8 +3,7 @@ import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {helper, helperModes, makeRootfs, runHelper, sharedHelper} from '../support/helper.js'
-import {isRoot, skipBecause} from '../support/skip.js'
+import {helperModes, makeRootfs, requireHelperTestable, runHelper, sharedHelper} from '../support/helper.js'
 import {makeSharedTempDir} from '../support/temp.js'
 
 for (const mode of helperModes) {
@@ -14,9 +13,7 @@ for (const mode of helperModes) {
     let bin = ''
 
     beforeEach(function () {
-      if (!existsSync(helper)) skipBecause(this, 'dist/helper/ns-tool-helper is missing (run node scripts/setup.js)')
-      if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed')
-      if (!isRoot) skipBecause(this, 'these tests switch to uid 65534 and run rootful mode: they need root')
+      requireHelperTestable(this)
       root = makeRootfs()
       // Rootless, overlay copy-up needs the tree's owner mapped: the user's own tree.
       if (mode.rootless) expect(spawnSync('chown', ['-R', '65534:65534', root]).status).to.equal(0)

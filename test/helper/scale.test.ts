@@ -2,9 +2,8 @@
 // leave no mount on the host and no process behind (the helper called directly, so that the
 // proof costs seconds; test/sandbox/run.test.ts runs the CLI the same way 20 times).
 import {expect} from 'chai'
-import {existsSync, readFileSync, readdirSync} from 'node:fs'
-import {helper, helperModes, makeRootfs, runHelper, sharedHelper} from '../support/helper.js'
-import {isRoot, skipBecause} from '../support/skip.js'
+import {readFileSync, readdirSync} from 'node:fs'
+import {helperModes, makeRootfs, requireHelperTestable, runHelper, sharedHelper} from '../support/helper.js'
 import {makeSharedTempDir} from '../support/temp.js'
 
 const RUNS = 200
@@ -26,9 +25,7 @@ for (const mode of helperModes) {
     this.timeout(300_000)
 
     it(`${RUNS} runs leave no mount and no process`, function () {
-      if (!existsSync(helper)) skipBecause(this, 'dist/helper/ns-tool-helper is missing (run node scripts/setup.js)')
-      if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed')
-      if (!isRoot) skipBecause(this, 'these tests switch to uid 65534 and run rootful mode: they need root')
+      requireHelperTestable(this)
       const root = makeRootfs()
       const source = makeSharedTempDir()
       const bin = sharedHelper()

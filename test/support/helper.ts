@@ -1,9 +1,11 @@
 // The C helper run directly, as root or as uid 65534 with --userns, over a small busybox rootfs:
 // what the helper tests (test/helper) share.
 import {spawnSync, type StdioOptions} from 'node:child_process'
-import {chmodSync, copyFileSync, mkdirSync, symlinkSync} from 'node:fs'
+import {chmodSync, copyFileSync, existsSync, mkdirSync, symlinkSync} from 'node:fs'
+import type {Context} from 'mocha'
 import {join, resolve} from 'node:path'
 import {asUser} from './run.js'
+import {isRoot, skipBecause} from './skip.js'
 import {makeSharedTempDir} from './temp.js'
 
 export const helper = resolve('dist/helper/ns-tool-helper')
@@ -13,6 +15,14 @@ export const helperModes = [
   {name: 'root', rootless: false},
   {name: 'rootless (uid 65534)', rootless: true},
 ]
+
+// What every helper test needs: the built helper, busybox for its rootfs, and root (the tests
+// switch to uid 65534 and run rootful mode). Skips the test, saying which is missing.
+export function requireHelperTestable(ctx: Context): void {
+  if (!existsSync(helper)) skipBecause(ctx, 'dist/helper/ns-tool-helper is missing (run node scripts/setup.js)')
+  if (!existsSync('/bin/busybox')) skipBecause(ctx, 'busybox-static is not installed')
+  if (!isRoot) skipBecause(ctx, 'the helper tests switch to uid 65534 and run rootful mode: they need root')
+}
 
 export function makeRootfs(): string {
   const root = makeSharedTempDir()
