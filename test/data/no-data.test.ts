@@ -6,6 +6,7 @@ import {rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {plan, resolve} from '../../src/index.js'
 import {cli} from '../support/cli.js'
+import {compile} from '../support/fixtures.js'
 import {makeTempDir} from '../support/temp.js'
 
 const PROGRAMS = ['bash', 'ls', 'ps']
@@ -76,5 +77,19 @@ describe('data: --no-data and the size budget', function () {
     expect(cli(['build-rootfs', '-q', '-o', full, ...PROGRAMS]).status).to.equal(0)
     const checked = JSON.parse(cli(['verify', '--json', full]).stdout) as {ok: boolean; data: boolean; dlopen: string}
     expect({ok: checked.ok, data: checked.data, dlopen: checked.dlopen}).to.deep.equal({ok: true, data: true, dlopen: 'recommended'})
+  })
+
+  it('a rebuild that leaves the tree as it was still records what it was built with (a static program: data adds nothing)', function () {
+    const dir = makeTempDir()
+    const program = compile({sources: ['resolve/plain.c'], flags: ['-static']})
+    const output = join(dir, 'out')
+    const built = (flags: string[]) => {
+      const r = cli(['build-rootfs', '-q', '-o', output, ...flags, program])
+      expect(r.status, r.stderr).to.equal(0)
+      return JSON.parse(cli(['verify', '--json', output]).stdout) as {data: boolean; dlopen: string}
+    }
+    expect(built(['--no-data'])).to.deep.include({data: false, dlopen: 'none'})
+    expect(built([])).to.deep.include({data: true, dlopen: 'recommended'})
+    expect(built(['--dlopen', 'required'])).to.deep.include({data: true, dlopen: 'required'})
   })
 })

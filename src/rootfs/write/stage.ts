@@ -105,10 +105,11 @@ export async function writeLocked(plan: Plan, manifest: Manifest | undefined, op
   // Nothing changed (same plan, same settings, every source as it was, every file still there):
   // leave the tree alone, without even a new staging directory.
   if (previous && !options.clean && !options.base && unchanged(previous, plan, settingsOf(options), reused)) {
-    // A plan made afresh (another request, an input touched) is recorded for the next rebuild;
-    // the manifest is replaced by rename, the tree is not touched.
+    // A plan made afresh (another request, an input touched) is recorded for the next rebuild,
+    // with what this build was asked to hold (--data, --dlopen: verify's measure); the manifest is
+    // replaced by rename, the tree is not touched.
     if (!reused && options.request) {
-      replaceManifest(output, {...previous, cache: planCache(plan, previous.files, options.request, options.sysroot)})
+      replaceManifest(output, {...previous, cache: planCache(plan, previous.files, options.request, options.sysroot), data: dataPolicyOf(options)})
     }
     return untouched(plan, previous)
   }
