@@ -1,9 +1,9 @@
 // Which package owns each path a dpkg database lists, kept between runs. Making it reads every
 // package's file list (~125k lines, 0.1-0.3 s on a desktop Debian), which would double the time
 // of a small build; the saved index is one sorted file with a sparse index of its own at the
-// top: a lookup reads one short stretch of it. It is used only while the database is as it was when the index was made (the status
-// file, the info directory and the diversions file: same mtime, size and inode). Small databases
-// (a test's sysroot) are not saved.
+// top: a lookup reads one short stretch of it. It is used only while the database is as it was
+// when the index was made (the status file, the info directory and the diversions file: same
+// mtime, size and inode). Small databases (a test's sysroot) are not saved.
 import {createHash} from 'node:crypto'
 import {closeSync, mkdirSync, openSync, readSync, renameSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, posix} from 'node:path'
@@ -65,9 +65,7 @@ function readSaved(file: string, stamp: string): OwnerIndex | undefined {
       if (index.keys.length === 0 || index.keys[lo] > path) return undefined
       let stretch = stretches.get(lo)
       if (stretch === undefined) stretches.set(lo, (stretch = readAt(fd, index.body + index.offsets[lo], index.offsets[lo + 1] - index.offsets[lo])))
-      const at = stretch.startsWith(`${path}\t`) ? 0 : stretch.indexOf(`\n${path}\t`) + 1
-      if (at === 0 && !stretch.startsWith(`${path}\t`)) return undefined
-      return stretch.slice(at + path.length + 1, stretch.indexOf('\n', at))
+      return lineValue(stretch, `${path}\t`)
     },
   }
   // The descriptor lives as long as the index (a database opened again gets its own).
@@ -76,6 +74,15 @@ function readSaved(file: string, stamp: string): OwnerIndex | undefined {
 }
 
 const release = new FinalizationRegistry<number>((fd) => closeSync(fd))
+
+// The rest of the line of text that begins with prefix (the first such line), without its
+// newline; undefined when no line does. dpkg's files and this index are read this way.
+export function lineValue(text: string, prefix: string): string | undefined {
+  const at = text.startsWith(prefix) ? 0 : text.indexOf(`\n${prefix}`) + 1
+  if (at === 0 && !text.startsWith(prefix)) return undefined
+  const end = text.indexOf('\n', at)
+  return text.slice(at + prefix.length, end < 0 ? undefined : end)
+}
 
 // The sparse keys and their offsets (one more offset: the body's end), and where the body starts;
 // undefined for a file of another stamp or format.

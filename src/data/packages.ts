@@ -3,7 +3,7 @@
 // gets an empty database). Read lazily and at most once per sysroot and process.
 import {lstatSync, readFileSync, readlinkSync} from 'node:fs'
 import {posix} from 'node:path'
-import {ownerIndex, type OwnerIndex} from './owner-index.js'
+import {lineValue, ownerIndex, type OwnerIndex} from './owner-index.js'
 
 const DPKG_DIR = 'var/lib/dpkg'
 // The top-level directories a merged-/usr system turns into links (/bin -> usr/bin): dpkg lists a
@@ -85,11 +85,7 @@ export function parseParagraph(paragraph: string): Record<string, string> {
 
 // A simple field's value (one line) of a paragraph, without parsing the rest.
 function field(paragraph: string, name: string): string | undefined {
-  const key = `${name}:`
-  const at = paragraph.startsWith(key) ? 0 : paragraph.indexOf(`\n${key}`) + 1
-  if (at === 0 && !paragraph.startsWith(key)) return undefined
-  const end = paragraph.indexOf('\n', at)
-  return paragraph.slice(at + key.length, end < 0 ? undefined : end).trim()
+  return lineValue(paragraph, `${name}:`)?.trim()
 }
 
 function installedPackage(name: string, architecture: string, version: string, paragraph: string): InstalledPackage {
