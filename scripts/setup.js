@@ -5,7 +5,7 @@
 // Flags: --no-install (used by npm's prepare hook, which runs inside npm install), --force.
 import {spawnSync} from 'node:child_process'
 import {existsSync, readdirSync, statSync, mkdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
-import {dirname, join} from 'node:path'
+import {dirname, join, relative} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
@@ -51,6 +51,9 @@ function installDependencies() {
   if (!run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'])) fail('npm install failed')
 }
 
+// bin/run.js's build-rootfs fast path in one file (src/cli/fast-build.ts says why).
+const fastBuild = join(root, 'dist', 'fast', 'build-rootfs.js')
+
 async function buildTypeScript() {
   const stamp = join(root, 'dist', '.build-stamp')
   const sources = Math.max(
@@ -59,29 +62,29 @@ async function buildTypeScript() {
     mtime(join(root, 'tsconfig.json')),
     mtime(join(root, 'package.json')),
   )
-  if (!force && mtime(stamp) >= sources && existsSync(join(root, 'oclif.manifest.json')) && existsSync(join(root, 'dist', 'fast', 'build-rootfs.js'))) return
+  if (!force && mtime(stamp) >= sources && existsSync(join(root, 'oclif.manifest.json')) && existsSync(fastBuild)) return
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
   if (!existsSync(tsc)) fail('TypeScript is not installed; run `npm install` first')
   console.error('setup: compiling TypeScript')
   // A command file removed from the sources must not survive in dist/ (the manifest lists dist/commands).
   // (The incremental build info goes too, or tsc would think the removed outputs are current.)
-  for (const entry of ['commands', 'src', 'fast', '.tsbuildinfo']) rmSync(join(root, 'dist', entry), {recursive: true, force: true})
+  for (const entry of ['commands', 'src', '.tsbuildinfo']) rmSync(join(root, 'dist', entry), {recursive: true, force: true})
+  rmSync(dirname(fastBuild), {recursive: true, force: true})
   if (!run(process.execPath, [tsc, '-p', 'tsconfig.json'])) fail('TypeScript compilation failed')
-  await bundleFastPaths()
+  await bundleBuildPath()
   console.error('setup: writing oclif.manifest.json')
   if (!run(process.execPath, [join(root, 'scripts', 'manifest.js')])) fail('writing the oclif manifest failed')
   writeFileSync(stamp, new Date().toISOString() + '\n')
 }
 
-// bin/run.js's build-rootfs fast path in one file (src/cli/fast-build.ts says why), made from tsc's
-// output; the npm packages stay outside it.
-async function bundleFastPaths() {
-  console.error('setup: bundling the build-rootfs fast path (dist/fast/build-rootfs.js)')
+// The bundle is made from tsc's output; the npm packages stay outside it.
+async function bundleBuildPath() {
+  console.error(`setup: bundling the build-rootfs fast path (${relative(root, fastBuild)})`)
   const {build} = await import('esbuild')
   try {
     await build({
       entryPoints: [join(root, 'dist', 'src', 'cli', 'fast-build.js')],
-      outfile: join(root, 'dist', 'fast', 'build-rootfs.js'),
+      outfile: fastBuild,
       bundle: true,
       format: 'esm',
       platform: 'node',
