@@ -8,7 +8,7 @@ import {BUILD_ROOTFS} from '../cli/options/build-rootfs.js'
 const defaults = BUILD_ROOTFS.flags
 
 export type * from './types.js'
-export {isNsToolRootfs, MANIFEST_DIR, readManifest, sharesHostInodes, type DataPolicy, type Manifest} from './write/index.js'
+export {isNsToolRootfs, MANIFEST_DIR, readManifest, type DataPolicy, type Manifest} from './write/index.js'
 
 // Plans and writes the rootfs at options.output (default ./rootfs). Throws NsToolError (exit 1)
 // for a missing library (unless allowMissing), UsageError (exit 2) for unusable options.

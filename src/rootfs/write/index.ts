@@ -4,7 +4,7 @@ import type {BuildOptions, BuildResult, Plan} from '../types.js'
 import {cachedPlan, readManifest, settingsOf, unchanged, untouched} from './manifest.js'
 import {checkOutput, checkOutputPath, leftovers} from './output.js'
 
-export {dataPolicyOf, isNsToolRootfs, MANIFEST_DIR, readManifest, sharesHostInodes, type DataPolicy, type Manifest} from './manifest.js'
+export {dataPolicyOf, isNsToolRootfs, MANIFEST_DIR, readManifest, type DataPolicy, type Manifest} from './manifest.js'
 
 // Builds output for a request: the previous build's plan when it was made for the same request
 // and nothing it was read from changed, else makePlan()'s.

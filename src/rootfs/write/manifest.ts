@@ -42,8 +42,8 @@ export interface Manifest {
   layout: string
   // How the files were written: a rebuild with other settings rewrites them.
   settings?: string
-  // Some file of the tree shares its inode with the host (see ManifestFile.hostInode). `run` reads
-  // this (sharesHostInodes) to keep such a tree read-only unless asked otherwise.
+  // Some file of the tree shares its inode with the host (see ManifestFile.hostInode). (`run` keeps
+  // a tree built with --copy-mode hardlink read-only: it reads `settings`, from the file's head.)
   sharesHostInodes: boolean
   files: ManifestFile[]
   entries: PlanEntry[]
@@ -136,13 +136,6 @@ export function readManifest(output: string): Manifest | undefined {
 
 export function isNsToolRootfs(dir: string): boolean {
   return readManifest(dir) !== undefined
-}
-
-// Whether the tree at `dir` was built with hard links to host files (--copy-mode hardlink), so a
-// command writing to one of its files would change the host's. A tree without a manifest is not
-// known to: callers that must be sure check the files' link counts themselves.
-export function sharesHostInodes(dir: string): boolean {
-  return readManifest(dir)?.sharesHostInodes === true
 }
 
 // Writes the manifest into a staging tree (ours alone) as a new file.
