@@ -51,8 +51,14 @@ function installDependencies() {
   if (!run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'])) fail('npm install failed')
 }
 
-// bin/run.js's build-rootfs fast path in one file (src/cli/fast-build.ts says why).
-const fastBuild = join(root, 'dist', 'fast', 'build-rootfs.js')
+// bin/run.js's fast paths, each in one CommonJS file made from src/cli/fast-COMMAND.ts
+// (fast-build-rootfs.ts says why). lazyImports: whether what the modules import lazily goes into the
+// bundle too ('bundle') or is loaded from dist/src when asked ('dist'; fast-run.ts says why).
+const fastPaths = [
+  {command: 'build-rootfs', lazyImports: 'bundle'},
+  {command: 'run', lazyImports: 'dist'},
+].map((path) => ({...path, entry: join(root, 'dist', 'src', 'cli', `fast-${path.command}.js`), output: join(root, 'dist', 'fast', `${path.command}.cjs`)}))
+const fastDir = join(root, 'dist', 'fast')
 
 async function buildTypeScript() {
   const stamp = join(root, 'dist', '.build-stamp')
@@ -62,38 +68,54 @@ async function buildTypeScript() {
     mtime(join(root, 'tsconfig.json')),
     mtime(join(root, 'package.json')),
   )
-  if (!force && mtime(stamp) >= sources && existsSync(join(root, 'oclif.manifest.json')) && existsSync(fastBuild)) return
+  if (!force && mtime(stamp) >= sources && existsSync(join(root, 'oclif.manifest.json')) && fastPaths.every((path) => existsSync(path.output))) return
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
   if (!existsSync(tsc)) fail('TypeScript is not installed; run `npm install` first')
   console.error('setup: compiling TypeScript')
   // A command file removed from the sources must not survive in dist/ (the manifest lists dist/commands).
   // (The incremental build info goes too, or tsc would think the removed outputs are current.)
   for (const entry of ['commands', 'src', '.tsbuildinfo']) rmSync(join(root, 'dist', entry), {recursive: true, force: true})
-  rmSync(dirname(fastBuild), {recursive: true, force: true})
+  rmSync(fastDir, {recursive: true, force: true})
   if (!run(process.execPath, [tsc, '-p', 'tsconfig.json'])) fail('TypeScript compilation failed')
-  await bundleBuildPath()
+  for (const path of fastPaths) await bundleFastPath(path)
   console.error('setup: writing oclif.manifest.json')
   if (!run(process.execPath, [join(root, 'scripts', 'manifest.js')])) fail('writing the oclif manifest failed')
   writeFileSync(stamp, new Date().toISOString() + '\n')
 }
 
-// The bundle is made from tsc's output; the npm packages stay outside it.
-async function bundleBuildPath() {
-  console.error(`setup: bundling the build-rootfs fast path (${relative(root, fastBuild)})`)
+// A bundle is made from tsc's output; the npm packages stay outside it. CommonJS has no
+// import.meta: its one use, a module's own URL, becomes the bundle's (dist/fast/ is in the package
+// as dist/src/ is, which is all those uses need).
+async function bundleFastPath({command, lazyImports, entry, output}) {
+  console.error(`setup: bundling the ${command} fast path (${relative(root, output)})`)
   const {build} = await import('esbuild')
+  // A lazily imported module left out is imported from dist/src, at its path from the bundle.
+  const fromDist = {
+    name: 'lazy-imports-from-dist',
+    setup(builder) {
+      builder.onResolve({filter: /./}, (args) => {
+        if (args.kind !== 'dynamic-import') return undefined
+        const path = relative(dirname(output), join(args.resolveDir, args.path))
+        return {path: path.startsWith('.') ? path : `./${path}`, external: true}
+      })
+    },
+  }
   try {
     await build({
-      entryPoints: [join(root, 'dist', 'src', 'cli', 'fast-build.js')],
-      outfile: fastBuild,
+      entryPoints: [entry],
+      outfile: output,
       bundle: true,
-      format: 'esm',
+      format: 'cjs',
       platform: 'node',
       target: 'node20',
       packages: 'external',
+      define: {'import.meta.url': '__bundleUrl'},
+      banner: {js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;"},
+      plugins: lazyImports === 'dist' ? [fromDist] : [],
       logLevel: 'warning',
     })
   } catch (error) {
-    fail(`bundling the build-rootfs fast path failed: ${error.message}`)
+    fail(`bundling the ${command} fast path failed: ${error.message}`)
   }
 }
 

@@ -14,9 +14,21 @@ export type ErrorCode = 'failed' | 'not-found' | 'not-a-program' | 'usage' | 'in
 
 const EXIT_STATUS: Record<ErrorCode, number> = {failed: 1, 'not-found': 1, 'not-a-program': 1, usage: 2, invalid: 2, refused: 2}
 
+// bin/run.js's fast paths are bundles (dist/fast) holding their own copy of this module, and a
+// bundle may load a rarely used module from dist/src, whose errors are built by dist/src's copy:
+// an NsToolError of either copy is an NsToolError for both. (Its subclasses' instanceof stays
+// plain: each is tested only by the code that throws it.)
+const BRAND = Symbol.for('ns-tool.NsToolError')
+
 export class NsToolError extends Error {
   readonly code: ErrorCode
   readonly exitCode: number
+  readonly [BRAND] = true
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== NsToolError) return Function.prototype[Symbol.hasInstance].call(this, value)
+    return typeof value === 'object' && value !== null && (value as {[BRAND]?: unknown})[BRAND] === true
+  }
 
   // A number instead of a code is an exit status of the command's own (run's 126: COMMAND cannot
   // be executed), with the code failed.
