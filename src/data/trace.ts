@@ -1,7 +1,6 @@
 // --trace 'COMMAND LINE': the command runs with /bin/sh -c in the helper's sandbox, which sees the
 // host read-only (a private writable /tmp is HOME and the working directory); every host path it
 // and its descendants opened, executed, stat-ed or listed is kept, with what it was used as.
-import {spawn} from 'node:child_process'
 import {posix} from 'node:path'
 import {DATA_FLAGS} from '../cli/options/build-rootfs.js'
 import {NsToolError} from '../errors.js'
@@ -43,6 +42,8 @@ export async function traceCommand(command: string, options: TraceOptions = {}):
   const userns = process.getuid?.() === 0 ? [] : ['--userns']
   const argv = ['--trace', '3', '--trace-timeout', String(timeout), ...userns, '--chdir', '/tmp', '--tmpfs', '/tmp', '--no-pty', '--', '/', '/bin/sh', '-c', command]
   const out = options.output === 'ignore' ? 'ignore' : process.stderr
+  // Loaded here: a build that traces nothing does not pay for child_process (~2.5 ms).
+  const {spawn} = await import('node:child_process')
   const child = spawn(helperPath(), argv, {stdio: ['ignore', out, 'pipe', 'pipe'], env})
   const chunks: Buffer[] = []
   let stderr = ''
