@@ -149,25 +149,14 @@ async function main() {
   const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : ensureTool('time', 'time')
   const small = ['bash', 'ls', 'ps'].map((p) => which(p))
 
-  // BENCH_ROWS=data runs the data rows alone.
+  // BENCH_ROWS=data runs the data rows alone; BENCH_ROWS=start the start-up rows (small build, run).
   if (process.env.BENCH_ROWS === 'data') return dataRows(lddtree)
-
-  // Row 1: bash ls ps, cold (the ELF path, as every row but the data rows: --no-data).
-  {
-    const out = join(work, 'small')
-    const results = alternate(
-      [
-        {label: 'ns-tool', argv: [...nsTool, 'build-rootfs', '--no-data', '-o', join(out, 'ns'), ...small], before: () => rm(join(out, 'ns'))},
-        {label: 'copy_exe.sh', argv: [join(root, 'bench', 'copy_exe.sh'), join(out, 'sh'), ...small], before: () => rm(join(out, 'sh'))},
-        ...(lddtree ? [{label: 'lddtree', argv: [...lddtree, '--copy-to-tree', join(out, 'ldd'), ...small], before: () => rm(join(out, 'ldd'))}] : []),
-        {label: 'node -e 0', argv: [node, '-e', '0']},
-      ],
-      smallRuns,
-    )
-    const targets = [target('≤ 1.5 × node -e 0', results['ns-tool'] / results['node -e 0'], 1.5)]
-    if (results.lddtree) targets.unshift(target('faster than lddtree (ns/lddtree < 1)', results['ns-tool'] / results.lddtree, 1))
-    record({case: 'build bash ls ps, cold', medians: results, targets, skippedReferences: lddtree ? [] : ['lddtree: not installed']})
+  if (process.env.BENCH_ROWS === 'start') {
+    smallRow(lddtree, small)
+    return runRows(bwrap)
   }
+
+  smallRow(lddtree, small)
 
   // Rows 2-4: every dynamic ELF of /usr/bin.
   const programs = await dynamicPrograms()
@@ -225,7 +214,30 @@ async function main() {
   exportRow(programs)
   dataRows(lddtree)
 
-  // Rows 5-6: entering a rootfs.
+  await runRows(bwrap)
+}
+
+// Row 1: bash ls ps, cold (the ELF path, as every row but the data rows: --no-data).
+function smallRow(lddtree, small) {
+  {
+    const out = join(work, 'small')
+    const results = alternate(
+      [
+        {label: 'ns-tool', argv: [...nsTool, 'build-rootfs', '--no-data', '-o', join(out, 'ns'), ...small], before: () => rm(join(out, 'ns'))},
+        {label: 'copy_exe.sh', argv: [join(root, 'bench', 'copy_exe.sh'), join(out, 'sh'), ...small], before: () => rm(join(out, 'sh'))},
+        ...(lddtree ? [{label: 'lddtree', argv: [...lddtree, '--copy-to-tree', join(out, 'ldd'), ...small], before: () => rm(join(out, 'ldd'))}] : []),
+        {label: 'node -e 0', argv: [node, '-e', '0']},
+      ],
+      smallRuns,
+    )
+    const targets = [target('≤ 1.5 × node -e 0', results['ns-tool'] / results['node -e 0'], 1.5)]
+    if (results.lddtree) targets.unshift(target('faster than lddtree (ns/lddtree < 1)', results['ns-tool'] / results.lddtree, 1))
+    record({case: 'build bash ls ps, cold', medians: results, targets, skippedReferences: lddtree ? [] : ['lddtree: not installed']})
+  }
+}
+
+// Rows 5-6: entering a rootfs.
+async function runRows(bwrap) {
   const runRoot = join(work, 'runroot')
   timeOnce([...nsTool, 'build-rootfs', '--no-data', '-o', runRoot, 'bash', 'true'])
   {
