@@ -4,8 +4,8 @@
 // top: a lookup reads one short stretch of it. It is used only while the database is as it was
 // when the index was made (the status file, the info directory and the diversions file: same
 // mtime, size and inode). Small databases (a test's sysroot) are not saved.
-import {closeSync, mkdirSync, openSync, readSync, renameSync, statSync, writeFileSync} from 'node:fs'
-import {dirname, posix} from 'node:path'
+import {closeSync, constants as fsConstants, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
+import {dirname, join, posix} from 'node:path'
 import {cacheDir} from '../cache-dir.js'
 
 // Values are "NAME:ARCH".
@@ -136,5 +136,36 @@ function save(file: string, stamp: string, owners: Map<string, string>): void {
     renameSync(temp, file)
   } catch {
     // A cache that cannot be written (a read-only or absent home) only costs time.
+    return
+  }
+  removeOthers(file, stamp)
+}
+
+// Other indexes of the same sysroot (~10 MB each for a desktop's database): those of an earlier
+// format or file name, which this version never reads. Each names its sysroot in its stamp.
+function removeOthers(file: string, stamp: string): void {
+  const sysroot = (JSON.parse(stamp) as unknown[])[1]
+  const dir = dirname(file)
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return
+  }
+  for (const name of names) {
+    const other = join(dir, name)
+    if (!name.endsWith('.idx') || other === file) continue
+    try {
+      const fd = openSync(other, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW)
+      let head: string
+      try {
+        head = readAt(fd, 0, 4096)
+      } finally {
+        closeSync(fd)
+      }
+      if ((JSON.parse(head.slice(0, head.indexOf('\n'))) as unknown[])[1] === sysroot) unlinkSync(other)
+    } catch {
+      // Not an index of ours, or gone already.
+    }
   }
 }

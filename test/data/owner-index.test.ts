@@ -49,6 +49,27 @@ describe('data/owner-index', () => {
     expect(probes.map(owner)).to.deep.equal(fresh)
   })
 
+  it("replaces the same sysroot's index of an earlier format or name, and nothing else", () => {
+    const sysroot = makeTempDir()
+    const dpkg = join(sysroot, 'var/lib/dpkg')
+    mkdirSync(join(dpkg, 'info'), {recursive: true})
+    writeFileSync(join(dpkg, 'status'), 'Package: big\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1\n')
+    writeFileSync(join(dpkg, 'info/big.list'), Array.from({length: FILES}, (_, i) => `/usr/share/big/f${i}`).join('\n') + '\n')
+    const dir = join(process.env.XDG_CACHE_HOME!, 'ns-tool', 'dpkg-owners')
+    mkdirSync(dir, {recursive: true})
+    const planted = {
+      'feedfacefeedface.idx': `[1,${JSON.stringify(sysroot)},"1:2:3","-","-"]\n/usr/share/big/f0\tbig:amd64\n`,
+      '0123456789abcdef.v2.idx': `[2,${JSON.stringify(sysroot)},"1:2:3","-","-"]\n12\n`,
+      'another-sysroot.v2.idx': `[2,"/elsewhere","1:2:3","-","-"]\n12\n`,
+      'notes.txt': 'not an index\n',
+    }
+    for (const [name, text] of Object.entries(planted)) writeFileSync(join(dir, name), text)
+    expect(packageDatabase(sysroot).ownerOf('/usr/share/big/f7')?.name).to.equal('big')
+    const left = readdirSync(dir).sort()
+    expect(left.filter((name) => !(name in planted))).to.have.length(1)
+    expect(left.filter((name) => name in planted)).to.deep.equal(['another-sysroot.v2.idx', 'notes.txt'])
+  })
+
   it('is not saved for a small database', () => {
     const sysroot = makeTempDir()
     mkdirSync(join(sysroot, 'var/lib/dpkg/info'), {recursive: true})
