@@ -4,6 +4,7 @@ import {readFileSync} from 'node:fs'
 import {basename, join, resolve} from 'node:path'
 import {NsToolError, UsageError} from '../errors.js'
 import type {SbomDocument, SbomFormat} from '../provenance/sbom/index.js'
+import {MANIFEST} from '../rootfs/write/manifest-path.js'
 import {epoch, walk} from './tree.js'
 
 export interface SbomOptions {
@@ -34,7 +35,7 @@ export async function treeSbom(tree: string, options: TreeSbomOptions): Promise<
   const rootfs = resolve(tree)
   const {readManifest} = await import('../rootfs/index.js')
   const manifest = readManifest(rootfs)
-  if (!manifest) throw new NsToolError(`${rootfs}: not a rootfs ns-tool built (no ${join(rootfs, '.ns-tool', 'manifest.json')}), so which package each file comes from is unknown; build it with ns-tool build-rootfs`)
+  if (!manifest) throw new NsToolError(`${rootfs}: not a rootfs ns-tool built (no ${join(rootfs, MANIFEST)}), so which package each file comes from is unknown; build it with ns-tool build-rootfs`)
   // The request but the plan format and the caller's PATH and directory (they only tell the cache
   // when to plan again, and would publish the builder's home in the SBOM).
   const request = manifest.cache ? (JSON.parse(manifest.cache.request) as Record<string, unknown>) : {}

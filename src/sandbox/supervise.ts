@@ -8,6 +8,7 @@ import {NsToolError, UsageError} from '../errors.js'
 import {helperPath} from '../helper/locate.js'
 import {commandExecution} from '../loader/execution.js'
 import {ROOT_PATH} from '../loader/program.js'
+import {MANIFEST, MANIFEST_DIR} from '../rootfs/write/manifest-path.js'
 import {commandEnvironment, helperArgv, SECCOMP_FD, termFor, type RunSpec} from './spec.js'
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const
@@ -101,8 +102,6 @@ function checkRootfs(rootfs: string): void {
 
 // The tree's manifest, as src/rootfs/write writes it: its `settings` (a JSON string) come before
 // the long lists, so the first bytes of even a large tree's manifest say how its files were written.
-const MANIFEST_DIR = '.ns-tool'
-const MANIFEST = 'manifest.json'
 const HEAD = 4096
 
 // Whether ns-tool built the tree with --copy-mode hardlink. The manifest is read through no link
@@ -112,7 +111,7 @@ function sharesHostInodes(rootfs: string): boolean {
   if (!lstatSync(dir, {throwIfNoEntry: false})?.isDirectory()) return false
   let fd: number
   try {
-    fd = openSync(join(dir, MANIFEST), fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK)
+    fd = openSync(join(rootfs, MANIFEST), fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK)
   } catch {
     return false
   }

@@ -6,9 +6,9 @@ import type {DlopenLevel} from '../../data/dlopen.js'
 import type {BuildOptions, BuildResult, BuildStats, Plan, PlanEntry} from '../types.js'
 import {BUILD_ROOTFS} from '../../cli/options/build-rootfs.js'
 import {PinnedTree} from './beneath.js'
+import {MANIFEST, MANIFEST_DIR} from './manifest-path.js'
 
-export const MANIFEST_DIR = '.ns-tool'
-export const MANIFEST = `${MANIFEST_DIR}/manifest.json`
+export {MANIFEST, MANIFEST_DIR}
 
 // A file's contents as seen from outside: a changed file changes one of these.
 export interface Fingerprint {
