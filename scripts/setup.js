@@ -4,7 +4,8 @@
 // Each step runs only when its inputs are newer than its outputs, so a second call costs ~50 ms.
 // Flags: --no-install (used by npm's prepare hook, which runs inside npm install), --force.
 import {spawnSync} from 'node:child_process'
-import {existsSync, readdirSync, statSync, mkdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync, statSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {dirname, join, relative} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
@@ -54,9 +55,11 @@ function installDependencies() {
 // bin/run.js's fast paths, each in one CommonJS file made from src/cli/fast-COMMAND.ts
 // (fast-build-rootfs.ts says why). lazyImports: whether what the modules import lazily goes into the
 // bundle too ('bundle') or is loaded from dist/src when asked ('dist'; fast-run.ts says why).
+// warmUp: the invocation whose compiled code makes the bundle's code cache (in this order: run's
+// enters the tree build-rootfs's made).
 const fastPaths = [
-  {command: 'build-rootfs', lazyImports: 'bundle'},
-  {command: 'run', lazyImports: 'dist'},
+  {command: 'build-rootfs', lazyImports: 'bundle', warmUp: (tree) => ['-q', '-o', tree, 'sh']},
+  {command: 'run', lazyImports: 'dist', warmUp: (tree) => [tree, '/bin/sh', '-c', ':']},
 ].map((path) => ({...path, entry: join(root, 'dist', 'src', 'cli', `fast-${path.command}.js`), output: join(root, 'dist', 'fast', `${path.command}.cjs`)}))
 const fastDir = join(root, 'dist', 'fast')
 
@@ -110,6 +113,9 @@ async function bundleFastPath({command, lazyImports, entry, output}) {
       target: 'node20',
       packages: 'external',
       define: {'import.meta.url': '__bundleUrl'},
+      // import() becomes require(): bin/run.js runs a bundle as a vm.Script (to hand V8 its code
+      // cache), where import() needs an experimental flag; require() loads ES modules too (Node >= 20.19).
+      supported: {'dynamic-import': false},
       banner: {js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;"},
       plugins: lazyImports === 'dist' ? [fromDist] : [],
       logLevel: 'warning',
@@ -157,6 +163,23 @@ async function buildHelper() {
   renameSync(tmp, output)
 }
 
+// V8's code cache of each bundle (bin/run.js says why), remade with its bundle: the bundles run once
+// as users run them, in a temporary directory. A warm-up that fails (a user without user namespaces
+// cannot run) still leaves the cache of what it ran.
+function makeCodeCaches() {
+  if (!force && fastPaths.every((path) => mtime(`${path.output}.v8cache`) >= mtime(path.output))) return
+  console.error('setup: making the fast paths\' code caches')
+  const work = mkdtempSync(join(tmpdir(), 'ns-tool-setup-'))
+  try {
+    for (const {command, warmUp} of fastPaths) {
+      spawnSync(process.execPath, [join(root, 'bin', 'run.js'), command, ...warmUp(join(work, 'tree'))], {cwd: work, env: {...process.env, NS_TOOL_WRITE_CODE_CACHE: '1'}, stdio: 'ignore'})
+    }
+  } finally {
+    rmSync(work, {recursive: true, force: true})
+  }
+}
+
 if (!args.has('--no-install')) installDependencies()
 await buildTypeScript()
 await buildHelper()
+makeCodeCaches()
