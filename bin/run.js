@@ -9,7 +9,7 @@
 // This file is CommonJS (bin/package.json says so): Node starts a CommonJS entry point ~7 ms
 // sooner than an ES module, a tenth of a `run`.
 'use strict'
-const {existsSync, readFileSync, renameSync, writeFileSync} = require('node:fs')
+const {existsSync, readFileSync, renameSync, rmSync, writeFileSync} = require('node:fs')
 const {dirname, join} = require('node:path')
 
 const packageRoot = join(__dirname, '..')
@@ -48,8 +48,14 @@ function loadBundle(file) {
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file))
   if (process.env.NS_TOOL_WRITE_CODE_CACHE) {
     process.on('exit', () => {
-      writeFileSync(`${cache}.${process.pid}`, script.createCachedData())
-      renameSync(`${cache}.${process.pid}`, cache)
+      const temp = `${cache}.${process.pid}`
+      try {
+        writeFileSync(temp, script.createCachedData())
+        renameSync(temp, cache)
+      } catch {
+        // A package directory this user may not write keeps the cache it has (or none): time only.
+        rmSync(temp, {force: true})
+      }
     })
   }
   return module.exports
