@@ -96,9 +96,11 @@ describe('run: signals', function () {
         }
       })
 
-      // Through a terminal that pty-driver.py gives ns-tool, where it types Ctrl-C.
+      // Through a terminal that pty-driver.py gives ns-tool, where it types Ctrl-C once the line
+      // "ready" is shown whole (typed after "ready" alone, the echoed ^C could come before the
+      // line's end, which the terminal flushes separately).
       const atTerminal = (argv: string[]) => {
-        const r = spawnSync('/usr/bin/python3', [join(fixturesDir, 'run', 'pty-driver.py'), '--marker', 'ready', '--input', '\\x03', '--timeout', '20', '--', ...argv],
+        const r = spawnSync('/usr/bin/python3', [join(fixturesDir, 'run', 'pty-driver.py'), '--marker', 'ready\\r\\n', '--input', '\\x03', '--timeout', '20', '--', ...argv],
           {encoding: 'utf8', env: runEnv, cwd: '/'})
         return JSON.parse(r.stdout) as {status: number; terminal: string}
       }
