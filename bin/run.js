@@ -4,13 +4,14 @@
 // tables as oclif's flags and parses identically (test/cli/parity.test.ts). Help, errors of usage
 // and the other commands go to oclif, whose commands come from oclif.manifest.json, so start-up
 // imports only the command that runs. A fast path loads dist/fast/COMMAND.cjs, its modules bundled
-// into one file by scripts/setup.js (src/cli/fast-build-rootfs.ts says why).
+// into one file by scripts/setup.js (src/cli/fast-build-rootfs.ts says why); build-rootfs's with
+// V8's code cache of it (bin/code-cache.js).
 //
 // This file is CommonJS (bin/package.json says so): Node starts a CommonJS entry point ~7 ms
 // sooner than an ES module, a tenth of a `run`.
 'use strict'
-const {existsSync, readFileSync, renameSync, rmSync, writeFileSync} = require('node:fs')
-const {dirname, join} = require('node:path')
+const {join} = require('node:path')
+const {loadFastPath} = require('./code-cache.js')
 
 const packageRoot = join(__dirname, '..')
 let args = process.argv.slice(2)
@@ -24,41 +25,7 @@ function flushed(streams = [process.stdout, process.stderr]) {
 // A fast path's module: its bundle, or where the bundle was not made (a checkout built by tsc
 // alone) the same module unbundled. A bundle that is there but fails is an error like any other.
 function fastPath(command) {
-  const bundle = join(packageRoot, 'dist', 'fast', `${command}.cjs`)
-  return existsSync(bundle) ? loadBundle(bundle) : import(`../dist/src/cli/fast-${command}.js`)
-}
-
-// Loads a bundle as require() would, handing V8 its code cache (BUNDLE.v8cache): the bytecode of
-// what a typical invocation runs, which setup makes by running one with NS_TOOL_WRITE_CODE_CACHE=1.
-// Compiling is ~15 ms of a small build without it. V8 rejects the cache of another Node or of
-// another bundle, and compiles the source as require() would. NS_TOOL_DEBUG=1 says which it was.
-function loadBundle(file) {
-  const {Script} = require('node:vm')
-  const {createRequire, wrap} = require('node:module')
-  const cache = `${file}.v8cache`
-  let cachedData
-  try {
-    cachedData = readFileSync(cache)
-  } catch {
-    // No cache: compiled from the source.
-  }
-  const script = new Script(wrap(readFileSync(file, 'utf8')), {filename: file, cachedData})
-  if (process.env.NS_TOOL_DEBUG) process.stderr.write(`ns-tool: ${file}: ${!cachedData ? 'no code cache' : script.cachedDataRejected ? 'code cache rejected' : 'code cache used'}\n`)
-  const module = {exports: {}}
-  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file))
-  if (process.env.NS_TOOL_WRITE_CODE_CACHE) {
-    process.on('exit', () => {
-      const temp = `${cache}.${process.pid}`
-      try {
-        writeFileSync(temp, script.createCachedData())
-        renameSync(temp, cache)
-      } catch {
-        // A package directory this user may not write keeps the cache it has (or none): time only.
-        rmSync(temp, {force: true})
-      }
-    })
-  }
-  return module.exports
+  return loadFastPath(packageRoot, command) ?? import(`../dist/src/cli/fast-${command}.js`)
 }
 
 // The table of the command being parsed, for the error's usage line and status.

@@ -7,6 +7,7 @@ import {spawnSync} from 'node:child_process'
 import {existsSync, readdirSync, statSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join, relative} from 'node:path'
+import {createRequire} from 'node:module'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
@@ -53,15 +54,14 @@ function installDependencies() {
 }
 
 // bin/run.js's fast paths, each in one CommonJS file made from src/cli/fast-COMMAND.ts
-// (fast-build-rootfs.ts says why). lazyImports: whether what the modules import lazily goes into the
-// bundle too ('bundle') or is loaded from dist/src when asked ('dist'; fast-run.ts says why).
-// warmUp: the invocation whose compiled code makes the bundle's code cache (in this order: run's
-// enters the tree build-rootfs's made).
+// (fast-build-rootfs.ts says why), at the path bin/code-cache.js gives. lazyImports: whether what the
+// modules import lazily goes into the bundle too ('bundle') or is loaded from dist/src when asked
+// ('dist'; fast-run.ts says why).
+const codeCache = createRequire(import.meta.url)('../bin/code-cache.js')
 const fastPaths = [
-  {command: 'build-rootfs', lazyImports: 'bundle', warmUp: (tree) => ['-q', '-o', tree, 'sh']},
-  {command: 'run', lazyImports: 'dist', warmUp: (tree) => [tree, '/bin/sh', '-c', ':']},
-].map((path) => ({...path, entry: join(root, 'dist', 'src', 'cli', `fast-${path.command}.js`), output: join(root, 'dist', 'fast', `${path.command}.cjs`)}))
-const fastDir = join(root, 'dist', 'fast')
+  {command: 'build-rootfs', lazyImports: 'bundle'},
+  {command: 'run', lazyImports: 'dist'},
+].map((path) => ({...path, entry: join(root, 'dist', 'src', 'cli', `fast-${path.command}.js`), output: codeCache.bundlePath(root, path.command)}))
 
 async function buildTypeScript() {
   const stamp = join(root, 'dist', '.build-stamp')
@@ -78,7 +78,7 @@ async function buildTypeScript() {
   // A command file removed from the sources must not survive in dist/ (the manifest lists dist/commands).
   // (The incremental build info goes too, or tsc would think the removed outputs are current.)
   for (const entry of ['commands', 'src', '.tsbuildinfo']) rmSync(join(root, 'dist', entry), {recursive: true, force: true})
-  rmSync(fastDir, {recursive: true, force: true})
+  for (const {output} of fastPaths) rmSync(dirname(output), {recursive: true, force: true})
   if (!run(process.execPath, [tsc, '-p', 'tsconfig.json'])) fail('TypeScript compilation failed')
   for (const path of fastPaths) await bundleFastPath(path)
   console.error('setup: writing oclif.manifest.json')
@@ -96,7 +96,7 @@ async function bundleFastPath({command, lazyImports, entry, output}) {
   const fromDist = {
     name: 'lazy-imports-from-dist',
     setup(builder) {
-      builder.onResolve({filter: /./}, (args) => {
+      builder.onResolve({filter: /^\./}, (args) => {
         if (args.kind !== 'dynamic-import') return undefined
         const path = relative(dirname(output), join(args.resolveDir, args.path))
         return {path: path.startsWith('.') ? path : `./${path}`, external: true}
@@ -163,16 +163,19 @@ async function buildHelper() {
   renameSync(tmp, output)
 }
 
-// V8's code cache of each bundle (bin/run.js says why), remade with its bundle: the bundles run once
-// as users run them, in a temporary directory. A warm-up that fails (a user without user namespaces
-// cannot run) still leaves the cache of what it ran.
+// V8's code cache of the bundles that have one (bin/code-cache.js), made when one has none from
+// this Node: its warm-ups run as users run them, in a temporary directory with a cache directory
+// of its own (the user's ~/.cache is not touched). A warm-up that fails still leaves the cache of
+// what it ran.
 function makeCodeCaches() {
-  if (!force && fastPaths.every((path) => mtime(`${path.output}.v8cache`) >= mtime(path.output))) return
-  console.error('setup: making the fast paths\' code caches')
+  const cached = fastPaths.filter((path) => Object.hasOwn(codeCache.WARM_UPS, path.command))
+  if (!force && cached.every((path) => codeCache.isCurrent(path.output))) return
+  console.error("setup: making the fast paths' code caches")
   const work = mkdtempSync(join(tmpdir(), 'ns-tool-setup-'))
+  const env = {...process.env, XDG_CACHE_HOME: join(work, 'cache'), [codeCache.WRITE_VARIABLE]: '1'}
   try {
-    for (const {command, warmUp} of fastPaths) {
-      spawnSync(process.execPath, [join(root, 'bin', 'run.js'), command, ...warmUp(join(work, 'tree'))], {cwd: work, env: {...process.env, NS_TOOL_WRITE_CODE_CACHE: '1'}, stdio: 'ignore'})
+    for (const {command} of cached) {
+      for (const argv of codeCache.WARM_UPS[command](work)) spawnSync(process.execPath, [join(root, 'bin', 'run.js'), ...argv], {cwd: work, env, stdio: 'ignore'})
     }
   } finally {
     rmSync(work, {recursive: true, force: true})
