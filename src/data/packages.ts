@@ -120,6 +120,7 @@ class DpkgDatabase implements PackageDatabase {
   // Where each name's Package lines are in the status file. A paragraph is read when its package
   // is asked for: a small build needs a dozen of the host's ~800, and reading them all cost it 8 ms.
   private readonly lines = new Map<string, number[]>()
+  // By where their paragraph begins.
   private readonly read = new Map<number, InstalledPackage | undefined>()
   private owners?: OwnerIndex
   private readonly lists = new Map<InstalledPackage, string[]>()
@@ -137,22 +138,28 @@ class DpkgDatabase implements PackageDatabase {
   }
 
   packages(): InstalledPackage[] {
-    const lines = [...this.lines.values()].flat().sort((a, b) => a - b)
-    return lines.map((at) => this.paragraphAt(at)).filter((pkg) => pkg !== undefined)
+    // Each paragraph once, though a malformed one may have two Package lines.
+    const starts = new Set([...this.lines.values()].flat().sort((a, b) => a - b).map((at) => this.paragraphStart(at)))
+    return [...starts].map((start) => this.paragraphAt(start)).filter((pkg) => pkg !== undefined)
   }
 
   get(name: string, architecture?: string): InstalledPackage | undefined {
-    const candidates = (this.lines.get(name) ?? []).map((at) => this.paragraphAt(at)).filter((pkg) => pkg !== undefined)
+    const lines = this.lines.get(name) ?? []
+    const candidates = lines.map((at) => this.paragraphAt(this.paragraphStart(at))).filter((pkg): pkg is InstalledPackage => pkg?.name === name)
     return architecture === undefined ? candidates[0] : candidates.find((p) => p.architecture === architecture)
   }
 
-  // The package of the paragraph that holds the line at `at`; undefined unless it is installed.
-  private paragraphAt(at: number): InstalledPackage | undefined {
-    if (this.read.has(at)) return this.read.get(at)
+  private paragraphStart(at: number): number {
     const blank = this.status.lastIndexOf('\n\n', at)
-    const end = this.status.indexOf('\n\n', at)
-    const pkg = installedPackage(this.status.slice(blank < 0 ? 0 : blank + 2, end < 0 ? undefined : end))
-    this.read.set(at, pkg)
+    return blank < 0 ? 0 : blank + 2
+  }
+
+  // The package of the paragraph that begins at `start`; undefined unless it is installed.
+  private paragraphAt(start: number): InstalledPackage | undefined {
+    if (this.read.has(start)) return this.read.get(start)
+    const end = this.status.indexOf('\n\n', start)
+    const pkg = installedPackage(this.status.slice(start, end < 0 ? undefined : end))
+    this.read.set(start, pkg)
     return pkg
   }
 

@@ -73,4 +73,26 @@ describe('data/packages', () => {
     expect(db.ownerOf('/etc/gone.conf')).to.equal(undefined)
     expect(packageDatabase(makeTempDir()).format).to.equal('none')
   })
+
+  it('finds paragraphs by name as reading every one would: order, architectures, layout, a malformed one', () => {
+    const root = makeTempDir()
+    mkdirSync(join(root, 'var/lib/dpkg'), {recursive: true})
+    writeFileSync(join(root, 'var/lib/dpkg/status'), [
+      'Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nMulti-Arch: same\nVersion: 2.36',
+      // Fields in another order, two blank lines before it.
+      '\nStatus: install ok installed\nVersion: 2.36\nArchitecture: i386\nPackage: libc6\nMulti-Arch: same',
+      'Package: old\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 1',
+      'Package: old\nStatus: install ok installed\nArchitecture: all\nVersion: 2\nDescription: again\n Package: not a field',
+      // Two Package lines: one paragraph, the first name (as a full read takes it).
+      'Package: first\nStatus: install ok installed\nPackage: second\nArchitecture: all\nVersion: 3',
+    ].join('\n\n') + '\n')
+    const db = packageDatabase(root)
+    expect(db.packages().map((p) => `${p.name}:${p.architecture}=${p.version}`)).to.deep.equal(['libc6:amd64=2.36', 'libc6:i386=2.36', 'old:all=2', 'first:all=3'])
+    expect(db.get('libc6')?.architecture).to.equal('amd64')
+    expect(db.get('libc6', 'i386')?.fields['Multi-Arch']).to.equal('same')
+    expect(db.get('old')?.version).to.equal('2')
+    expect(db.get('first')?.version).to.equal('3')
+    expect(db.get('second')).to.equal(undefined)
+    expect(db.get('absent')).to.equal(undefined)
+  })
 })
