@@ -13,7 +13,9 @@ export interface OwnerIndex {
   get(path: string): string | undefined
 }
 
-// In the file name too: two versions of ns-tool on one machine keep an index each.
+// In the file name too: a version reads only the index of its format. Saving one removes the same
+// sysroot's others (another version installed too then remakes its own, ~1 s, once per change of
+// the database).
 const FORMAT = 2
 const SAVED_FROM = 20_000
 // One sparse-index line per this many lines of the index.
@@ -156,7 +158,7 @@ function removeOthers(file: string, stamp: string): void {
     const other = join(dir, name)
     if (!name.endsWith('.idx') || other === file) continue
     try {
-      const fd = openSync(other, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW)
+      const fd = openSync(other, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK)
       let head: string
       try {
         head = readAt(fd, 0, 4096)
