@@ -84,13 +84,20 @@ function readSaved(file: string, stamp: string): OwnerIndex | undefined {
 
 const release = new FinalizationRegistry<number>((fd) => closeSync(fd))
 
-// The rest of the line of text that begins with prefix (the first such line), without its
+// The rest of the first line of text at or after `from` that begins with prefix, without its
 // newline; undefined when no line does. dpkg's files and this index are read this way.
-export function lineValue(text: string, prefix: string): string | undefined {
-  const at = text.startsWith(prefix) ? 0 : text.indexOf(`\n${prefix}`) + 1
-  if (at === 0 && !text.startsWith(prefix)) return undefined
+export function lineValue(text: string, prefix: string, from = 0): string | undefined {
+  const at = lineStart(text, prefix, from)
+  if (at < 0) return undefined
   const end = text.indexOf('\n', at)
   return text.slice(at + prefix.length, end < 0 ? undefined : end)
+}
+
+// Where the first line of text at or after `from` that begins with prefix begins; -1 when none does.
+export function lineStart(text: string, prefix: string, from = 0): number {
+  if (from === 0 && text.startsWith(prefix)) return 0
+  const at = text.indexOf(`\n${prefix}`, Math.max(from - 1, 0))
+  return at < 0 ? -1 : at + 1
 }
 
 // The sparse keys and their offsets (one more offset: the body's end), and where the body starts;

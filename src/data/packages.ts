@@ -3,7 +3,7 @@
 // gets an empty database). Read lazily and at most once per sysroot and process.
 import {lstatSync, readFileSync, readlinkSync} from 'node:fs'
 import {posix} from 'node:path'
-import {lineValue, ownerIndex, type OwnerIndex} from './owner-index.js'
+import {lineStart, lineValue, ownerIndex, type OwnerIndex} from './owner-index.js'
 
 const DPKG_DIR = 'var/lib/dpkg'
 // The top-level directories a merged-/usr system turns into links (/bin -> usr/bin): dpkg lists a
@@ -106,13 +106,6 @@ function installedPackage(paragraph: string): InstalledPackage | undefined {
   }
 }
 
-// Where the first line at or after `from` that begins with prefix begins; -1 when none does.
-function lineStart(text: string, prefix: string, from: number): number {
-  if (from === 0 && text.startsWith(prefix)) return 0
-  const at = text.indexOf(`\n${prefix}`, Math.max(from - 1, 0))
-  return at < 0 ? -1 : at + 1
-}
-
 const PACKAGE = 'Package:'
 
 class DpkgDatabase implements PackageDatabase {
@@ -128,8 +121,8 @@ class DpkgDatabase implements PackageDatabase {
 
   constructor(private readonly sysroot: string, private readonly status: string) {
     // No line of a paragraph but its Package line begins with "Package:".
-    for (let at = lineStart(status, PACKAGE, 0); at >= 0; at = lineStart(status, PACKAGE, at + 1)) {
-      const name = lineValue(status.slice(at), PACKAGE)!.trim()
+    for (let at = lineStart(status, PACKAGE); at >= 0; at = lineStart(status, PACKAGE, at + 1)) {
+      const name = lineValue(status, PACKAGE, at)!.trim()
       const same = this.lines.get(name)
       if (same) same.push(at)
       else this.lines.set(name, [at])
