@@ -33,11 +33,15 @@ function header(stat) {
   return `${process.version} ${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}\n`
 }
 
+// Whether a saved cache begins with this line (was made from that bundle by this Node).
+function madeFor(saved, line) {
+  return saved.subarray(0, line.length).toString('latin1') === line
+}
+
 // Whether the bundle has a cache this Node made from it (setup remakes it otherwise).
 function isCurrent(bundle) {
   try {
-    const line = header(statSync(bundle))
-    return readFileSync(cachePath(bundle)).subarray(0, line.length).toString('latin1') === line
+    return madeFor(readFileSync(cachePath(bundle)), header(statSync(bundle)))
   } catch {
     return false
   }
@@ -72,7 +76,7 @@ function loadBundle(file) {
   } catch {
     // No cache: compiled from the source.
   }
-  const ours = saved !== undefined && saved.subarray(0, line.length).toString('latin1') === line
+  const ours = saved !== undefined && madeFor(saved, line)
   const script = new Script(wrap(source), {filename: file, cachedData: ours ? saved.subarray(line.length) : undefined})
   if (process.env.NS_TOOL_DEBUG) {
     const said = saved === undefined ? 'no code cache' : !ours ? 'code cache of another bundle or Node, not used' : script.cachedDataRejected ? 'code cache rejected' : 'code cache used'
