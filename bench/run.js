@@ -219,21 +219,19 @@ async function main() {
 
 // Row 1: bash ls ps, cold (the ELF path, as every row but the data rows: --no-data).
 function smallRow(lddtree, small) {
-  {
-    const out = join(work, 'small')
-    const results = alternate(
-      [
-        {label: 'ns-tool', argv: [...nsTool, 'build-rootfs', '--no-data', '-o', join(out, 'ns'), ...small], before: () => rm(join(out, 'ns'))},
-        {label: 'copy_exe.sh', argv: [join(root, 'bench', 'copy_exe.sh'), join(out, 'sh'), ...small], before: () => rm(join(out, 'sh'))},
-        ...(lddtree ? [{label: 'lddtree', argv: [...lddtree, '--copy-to-tree', join(out, 'ldd'), ...small], before: () => rm(join(out, 'ldd'))}] : []),
-        {label: 'node -e 0', argv: [node, '-e', '0']},
-      ],
-      smallRuns,
-    )
-    const targets = [target('≤ 1.5 × node -e 0', results['ns-tool'] / results['node -e 0'], 1.5)]
-    if (results.lddtree) targets.unshift(target('faster than lddtree (ns/lddtree < 1)', results['ns-tool'] / results.lddtree, 1))
-    record({case: 'build bash ls ps, cold', medians: results, targets, skippedReferences: lddtree ? [] : ['lddtree: not installed']})
-  }
+  const out = join(work, 'small')
+  const results = alternate(
+    [
+      {label: 'ns-tool', argv: [...nsTool, 'build-rootfs', '--no-data', '-o', join(out, 'ns'), ...small], before: () => rm(join(out, 'ns'))},
+      {label: 'copy_exe.sh', argv: [join(root, 'bench', 'copy_exe.sh'), join(out, 'sh'), ...small], before: () => rm(join(out, 'sh'))},
+      ...(lddtree ? [{label: 'lddtree', argv: [...lddtree, '--copy-to-tree', join(out, 'ldd'), ...small], before: () => rm(join(out, 'ldd'))}] : []),
+      {label: 'node -e 0', argv: [node, '-e', '0']},
+    ],
+    smallRuns,
+  )
+  const targets = [target('≤ 1.5 × node -e 0', results['ns-tool'] / results['node -e 0'], 1.5)]
+  if (results.lddtree) targets.unshift(target('faster than lddtree (ns/lddtree < 1)', results['ns-tool'] / results.lddtree, 1))
+  record({case: 'build bash ls ps, cold', medians: results, targets, skippedReferences: lddtree ? [] : ['lddtree: not installed']})
 }
 
 // Rows 5-6: entering a rootfs.
