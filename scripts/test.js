@@ -7,7 +7,8 @@ import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
-const boot = spawnSync(process.execPath, [join(root, 'test', 'support', 'bootstrap.js')], {cwd: root, stdio: 'inherit'})
+// tsx: the bootstrap shares the tests' TypeScript checks (test/support/busybox.ts).
+const boot = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test', 'support', 'bootstrap.js')], {cwd: root, stdio: 'inherit'})
 if (boot.status !== 0) process.exit(boot.status ?? 1)
 
 const extra = process.argv.slice(2)

@@ -3,6 +3,7 @@ import {expect} from 'chai'
 import {spawn, spawnSync} from 'node:child_process'
 import {chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {requireStaticBusybox} from '../support/busybox.js'
 import {binRun, cli} from '../support/cli.js'
 import {compile, glibcRoot, privateCopySysroot} from '../support/fixtures.js'
 import {isRoot, skipBecause} from '../support/skip.js'
@@ -368,7 +369,7 @@ describe('build-rootfs', function () {
   })
 
   it('--busybox adds busybox and its applet links; --file adds directories and the dependencies of ELF files in them', function () {
-    if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed')
+    requireStaticBusybox(this)
     const extra = join(work, 'extra')
     mkdirSync(join(extra, 'bin'), {recursive: true})
     writeFileSync(join(extra, 'README'), 'hi')

@@ -5,6 +5,7 @@ import {expect} from 'chai'
 import {spawn} from 'node:child_process'
 import {chmodSync, existsSync, readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {requireStaticBusybox} from '../support/busybox.js'
 import {binRun, cli} from '../support/cli.js'
 import {compile} from '../support/fixtures.js'
 import {isRoot, skipBecause} from '../support/skip.js'
@@ -52,7 +53,7 @@ describe('run: resource limits', function () {
 
   before(function () {
     if (!isRoot) skipBecause(this, 'these tests build their trees as root and switch to uid 65534 with setpriv')
-    if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed (the test bootstrap installs it as root)')
+    requireStaticBusybox(this)
     box = join(makeSuiteTempDir('ns-tool-limits-'), 'box')
     const built = cli(['build-rootfs', '-q', '-o', box, '--busybox'])
     expect(built.status, built.stderr).to.equal(0)

@@ -3,6 +3,7 @@ import {expect} from 'chai'
 import {spawn, spawnSync} from 'node:child_process'
 import {chmodSync, copyFileSync, existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {requireStaticBusybox} from '../support/busybox.js'
 import {binRun, cli} from '../support/cli.js'
 import {compile} from '../support/fixtures.js'
 import {isRoot, skipBecause} from '../support/skip.js'
@@ -25,7 +26,7 @@ describe('run', function () {
     box = join(shared, 'box')
     const a = cli(['build-rootfs', '-q', '-o', bash, 'bash', 'ls', 'ps'])
     expect(a.status, a.stderr).to.equal(0)
-    if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed (the test bootstrap installs it as root)')
+    requireStaticBusybox(this)
     const b = cli(['build-rootfs', '-q', '-o', box, '--busybox'])
     expect(b.status, b.stderr).to.equal(0)
     escape = compile({sources: ['run/escape.c'], flags: ['-static'], output: join(box, 'escape')})
