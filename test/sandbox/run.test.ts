@@ -188,7 +188,14 @@ describe('run', function () {
           const r = nsTool(['run', tree, '/bin/sh', '-c', 'echo ran'], rootless)
           expect(readdirSync(target).join(','), link).to.equal(before)
           if (link === 'dev/null') expect(readFileSync(join(target, 'file'), 'utf8')).to.equal('host file')
-          expect([0, 125], `${link}: ${r.stderr}`).to.include(r.status)
+          // A link where the helper makes a mount point stops the run naming it; dev/null lies
+          // under the fresh tmpfs /dev, so the tree's link is never reached and the command runs.
+          if (link === 'dev/null') expect({status: r.status, stdout: r.stdout}, r.stderr).to.deep.equal({status: 0, stdout: 'ran\n'})
+          else {
+            expect(r.status, r.stderr).to.equal(125)
+            expect(r.stderr.trim().split('\n'), r.stderr).to.have.length(1)
+            expect(r.stderr).to.contain(`/${link} is a symlink`)
+          }
           expect(hostMounts()).to.not.contain(target)
         }
       })
