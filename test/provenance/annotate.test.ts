@@ -6,6 +6,7 @@ import {expect} from 'chai'
 import {copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {parseParagraph} from '../../src/data/packages.js'
+import {requireStaticBusybox} from '../support/busybox.js'
 import {cli} from '../support/cli.js'
 import {dpkgOwners, expectedPackages, field, haveDpkg, manifestEntries} from '../support/dpkg.js'
 import {skipBecause} from '../support/skip.js'
@@ -89,7 +90,7 @@ describe('provenance in the tree', function () {
   })
 
   it('takes os-release and the package database from a --sysroot', function () {
-    if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed')
+    requireStaticBusybox(this)
     const sysroot = join(work, 'sysroot')
     for (const dir of ['usr/bin', 'etc', 'var/lib/dpkg/info', 'usr/share/doc/tiny-box']) mkdirSync(join(sysroot, dir), {recursive: true})
     symlinkSync('usr/bin', join(sysroot, 'bin'))

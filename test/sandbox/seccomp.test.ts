@@ -6,6 +6,7 @@ import {spawnSync} from 'node:child_process'
 import {chmodSync, existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {requireStaticBusybox} from '../support/busybox.js'
 import {cli, repoRoot} from '../support/cli.js'
 import {compile} from '../support/fixtures.js'
 import {isRoot, skipBecause, which} from '../support/skip.js'
@@ -49,7 +50,7 @@ describe('run: the seccomp filter', function () {
 
   before(function () {
     if (!isRoot) skipBecause(this, 'these tests build their trees as root and switch to uid 65534 with setpriv')
-    if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed (the test bootstrap installs it as root)')
+    requireStaticBusybox(this)
     shared = makeSuiteTempDir('ns-tool-seccomp-')
     box = join(shared, 'box')
     const built = cli(['build-rootfs', '-q', '-o', box, '--busybox'])
