@@ -6,9 +6,10 @@ import {createWriteStream, existsSync, lstatSync, mkdirSync, readdirSync, rename
 import {dirname, join, resolve as resolvePath} from 'node:path'
 import {EXPORT} from '../cli/options/export.js'
 import {NsToolError, UsageError} from '../errors.js'
+import type {PackageDatabase} from '../data/packages.js'
 import type {PackageRef} from '../provenance/types.js'
 import type {Descriptor} from './oci.js'
-import {epoch, walk} from './tree.js'
+import {buildRequest, buildSysroot, epoch, walk} from './tree.js'
 
 export type ExportFormat = (typeof EXPORT.flags.format.choices)[number]
 
@@ -72,7 +73,8 @@ export async function exportRootfs(rootfs: string, options: ExportOptions): Prom
     const entrypoint = options.entrypoint ?? (await import('../sandbox/shell.js')).defaultShell(root)
     if (options.format === 'oci') {
       const [{writeOci}, {layerGroups}] = await Promise.all([import('./oci.js'), import('./layers.js')])
-      const groups = layerGroups(root, entries, await owners(root), options.layers ?? 1)
+      const built = await builtPackages(root)
+      const groups = layerGroups(entries, built.owners, built.database, options.layers ?? 1)
       const attachments = sboms.map((sbom) => ({mediaType: sbom.mediaType, title: `sbom${sbom.suffix}`, bytes: Buffer.from(sbom.text)}))
       const image = await writeOci(root, temp, groups, {tag: options.tag ?? EXPORT.flags.tag.default, entrypoint, epoch: seconds, attachments, progress: options.progress})
       finish(temp, output)
@@ -92,12 +94,13 @@ export async function exportRootfs(rootfs: string, options: ExportOptions): Prom
 }
 
 // The package of each path of the tree, as its build recorded it (none for a tree ns-tool did
-// not build).
-async function owners(root: string): Promise<Map<string, PackageRef>> {
-  const {readManifest} = await import('../rootfs/index.js')
-  const found = new Map<string, PackageRef>()
-  for (const entry of readManifest(root)?.entries ?? []) if (entry.package) found.set(entry.path, entry.package)
-  return found
+// not build), and the package database of the sysroot the build read.
+async function builtPackages(root: string): Promise<{owners: Map<string, PackageRef>; database: PackageDatabase}> {
+  const [{readManifest}, {packageDatabase}] = await Promise.all([import('../rootfs/index.js'), import('../data/packages.js')])
+  const manifest = readManifest(root)
+  const owners = new Map<string, PackageRef>()
+  for (const entry of manifest?.entries ?? []) if (entry.package) owners.set(entry.path, entry.package)
+  return {owners, database: packageDatabase(buildSysroot(buildRequest(manifest)))}
 }
 
 function prepareOutput(output: string, force: boolean | undefined): string {

@@ -5,7 +5,7 @@ import {basename, join, resolve} from 'node:path'
 import {NsToolError, UsageError} from '../errors.js'
 import type {SbomDocument, SbomFormat} from '../provenance/sbom/index.js'
 import {MANIFEST} from '../rootfs/write/manifest-path.js'
-import {epoch, walk} from './tree.js'
+import {buildRequest, buildSysroot, epoch, walk} from './tree.js'
 
 export interface SbomOptions {
   format?: SbomFormat
@@ -38,9 +38,9 @@ export async function treeSbom(tree: string, options: TreeSbomOptions): Promise<
   if (!manifest) throw new NsToolError(`${rootfs}: not a rootfs ns-tool built (no ${join(rootfs, MANIFEST)}), so which package each file comes from is unknown; build it with ns-tool build-rootfs`)
   // The request but the plan format and the caller's PATH and directory (they only tell the cache
   // when to plan again, and would publish the builder's home in the SBOM).
-  const request = manifest.cache ? (JSON.parse(manifest.cache.request) as Record<string, unknown>) : {}
-  const {plan: _format, path: _path, cwd, ...inputs} = request
-  const sysroot = resolve(typeof cwd === 'string' ? cwd : '/', typeof request.sysroot === 'string' ? request.sysroot : '/')
+  const request = buildRequest(manifest)
+  const {plan: _format, path: _path, cwd: _cwd, ...inputs} = request
+  const sysroot = buildSysroot(request)
   const {sbomDocuments} = await import('../provenance/sbom/index.js')
   return sbomDocuments(
     {

@@ -47,6 +47,10 @@ const wanted = [
   ['xz-utils', '/usr/bin/xz'],
   ['zstd', '/usr/bin/zstd'],
   ['tzdata', '/usr/share/zoneinfo/Asia/Tokyo'],
+  // provenance: package data that is not ASCII (jq's Maintainer and Description; a CA
+  // certificate's file name), test/provenance/encoding.test.ts
+  ['jq', '/usr/bin/jq'],
+  ['ca-certificates', '/usr/share/ca-certificates/mozilla'],
 ]
 
 // The scanner comes from the npm registry, for any user (into the user's cache directory).
