@@ -3,7 +3,8 @@
 // the same table (test/cli/parity.test.ts feeds both the same generated argvs); anything oclif would
 // refuse, or answer with help, is left to oclif (undefined), so that errors and help have one source.
 import {UsageError} from '../errors.js'
-import type {Flag, OptionTable, Values} from './options/index.js'
+import {toApiOptions} from '../options/api.js'
+import type {Flag, OptionTable, Values} from '../options/index.js'
 
 export interface Parsed<T extends OptionTable> {
   flags: Values<T>
@@ -26,7 +27,7 @@ export async function parseArgv<T extends OptionTable>(table: T, argv: string[])
   } catch (error) {
     if (!(error instanceof Refused)) throw error
     // Only a mistake pays for the suggestion's module.
-    const hint = error.unknownFlag === undefined ? '' : (await import('./suggest.js')).didYouMean(error.unknownFlag, spellings(table))
+    const hint = error.unknownFlag === undefined ? '' : (await import('../suggest.js')).didYouMean(error.unknownFlag, spellings(table))
     throw new UsageError(`${error.message}${hint}`, 'usage')
   }
 }
@@ -232,26 +233,6 @@ function takesNextWord(table: OptionTable, word: string, next: string): boolean 
   return false
 }
 
-// `copy-mode` -> `copyMode`
-export function camelCase(name: string): string {
-  return name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())
-}
-
-export function apiName(name: string, flag: Flag): string | undefined {
-  return flag.api === false ? undefined : (flag.api ?? camelCase(name))
-}
-
-// The defaults of a table by flag name (command line) or by API name.
-export function flagDefaults(table: OptionTable): Record<string, string | boolean> {
-  const defaults: Record<string, string | boolean> = {}
-  for (const [name, flag] of Object.entries(table.flags)) if (flag.default !== undefined) defaults[name] = flag.default
-  return defaults
-}
-
-export function apiDefaults(table: OptionTable): Record<string, unknown> {
-  return toApiOptions(table, flagDefaults(table))
-}
-
 // A parsed command line as the API function's options: the flags renamed and converted
 // (toApiOptions), the positionals under their API names, COMMAND as command and args (run's spec).
 export function toApiCall<T extends OptionTable>(table: T, parsed: Parsed<T>): Record<string, unknown> {
@@ -261,15 +242,4 @@ export function toApiCall<T extends OptionTable>(table: T, parsed: Parsed<T>): R
   })
   if (table.command && parsed.command.length > 0) Object.assign(call, {command: parsed.command[0], args: parsed.command.slice(1)})
   return call
-}
-
-// Parsed command-line values -> the API's options (renamed, converted by toApi).
-export function toApiOptions(table: OptionTable, values: Record<string, unknown>): Record<string, unknown> {
-  const options: Record<string, unknown> = {}
-  for (const [name, flag] of Object.entries(table.flags)) {
-    const key = apiName(name, flag)
-    if (key === undefined || values[name] === undefined) continue
-    options[key] = flag.toApi ? flag.toApi(values[name] as never) : values[name]
-  }
-  return options
 }

@@ -2,8 +2,9 @@
 // start-up path of bin/run.js that skips oclif for plain invocations (start-up is most of a small
 // build's time).
 import {NsToolError, UsageError} from '../errors.js'
-import {toApiOptions, type Parsed} from './argv.js'
-import {BUILD_ROOTFS} from './options/build-rootfs.js'
+import {toApiOptions} from '../options/api.js'
+import type {Parsed} from './argv.js'
+import {BUILD_ROOTFS} from '../options/build-rootfs.js'
 
 export async function buildRootfsMain(parsed: Parsed<typeof BUILD_ROOTFS>): Promise<void> {
   const {flags, args: programs} = parsed

@@ -4,7 +4,7 @@
 // beside OUT and renamed into place: an interrupted export leaves nothing half-written.
 import {createWriteStream, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, join, resolve as resolvePath} from 'node:path'
-import {EXPORT} from '../cli/options/export.js'
+import {EXPORT} from '../options/export.js'
 import {NsToolError, UsageError} from '../errors.js'
 import type {PackageRef} from '../provenance/types.js'
 import type {Descriptor} from './oci.js'

@@ -1,6 +1,6 @@
 // A run spec (what `run` was asked for, in the API's terms) -> COMMAND's environment and the helper's
 // argv. The command line that produces a spec lives in src/cli/run.ts; running it in supervise.ts.
-import {parseCpus, parseMemory, parsePidsLimit, RUN} from '../cli/options/run.js'
+import {parseCpus, parseMemory, parsePidsLimit, RUN} from '../options/run.js'
 import {parseCapability} from './capabilities.js'
 
 export interface Bind {

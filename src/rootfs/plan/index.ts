@@ -14,7 +14,7 @@ import {HostTree, placeHostPath, placeTopLinks, placeTreeDir} from './host-layou
 import {ldCacheRecords, libraryDirs} from './ld-cache.js'
 import {placeProvenance} from './provenance.js'
 import {NSSWITCH_PATH, SKELETON_NSSWITCH, skeletonEntries} from './skeleton.js'
-import {BUILD_ROOTFS} from '../../cli/options/build-rootfs.js'
+import {BUILD_ROOTFS} from '../../options/build-rootfs.js'
 
 export {findBusybox} from './busybox.js'
 export {parseFileFlag, type FileRequest} from './files.js'

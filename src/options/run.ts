@@ -1,7 +1,7 @@
 // run's options; run() of the API takes the same ones, as a RunSpec (see index.ts).
 import {statSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
-import {UsageError} from '../../errors.js'
+import {UsageError} from '../errors.js'
 import type {OptionTable} from './index.js'
 
 export const RUN = {
