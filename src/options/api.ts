@@ -46,7 +46,7 @@ export function checkApiOptions<O extends object>(table: OptionTable, options: O
     if (value === undefined) continue
     const {shape} = entry
     if (typeof shape === 'object') {
-      if (!shape.oneOf.includes(value as string)) throw new UsageError(`${fn}(): option ${key} must be one of ${shape.oneOf.join(', ')} (got ${JSON.stringify(value)})`)
+      if (!shape.oneOf.includes(value as string)) throw new UsageError(`${fn}(): option ${key} must be one of ${shape.oneOf.join(', ')} (got ${JSON.stringify(value)})${typeof value === 'string' ? didYouMean(value, shape.oneOf) : ''}`)
     } else if (!CHECKS[shape][0](value)) {
       throw new UsageError(`${fn}(): option ${key} must be ${CHECKS[shape][1]} (got ${JSON.stringify(value) ?? typeof value})`)
     }
