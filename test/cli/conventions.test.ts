@@ -106,8 +106,9 @@ process.exitCode = reportError(new TypeError('boom'), {command: 'deps'})`
     expect(lines(build.stderr)).to.deep.equal([line[0].replace('ns-tool deps:', 'ns-tool build-rootfs:'), 'ns-tool build-rootfs: add the library with --file, or pass --allow-missing'])
   })
 
-  it('no help text and no README line refers to a design document users do not have', function () {
-    const texts: Array<[string, string]> = [['ns-tool --help', cli(['--help']).stdout], ['README.md', readFileSync(join(repoRoot, 'README.md'), 'utf8')]]
+  it('no help text, no README line and no page of docs/ refers to a design document users do not have', function () {
+    const pages = readdirSync(join(repoRoot, 'docs')).filter((name) => name.endsWith('.md')).map((name): [string, string] => [`docs/${name}`, readFileSync(join(repoRoot, 'docs', name), 'utf8')])
+    const texts: Array<[string, string]> = [['ns-tool --help', cli(['--help']).stdout], ['README.md', readFileSync(join(repoRoot, 'README.md'), 'utf8')], ...pages]
     for (const command of COMMANDS) texts.push([`ns-tool help ${command}`, cli(['help', command]).stdout])
     for (const [where, text] of texts) expect(text, where).to.not.match(/design\b|§/i)
   })
