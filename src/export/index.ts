@@ -4,7 +4,7 @@
 // beside OUT and renamed into place: an interrupted export leaves nothing half-written.
 import {createWriteStream, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, join, resolve as resolvePath} from 'node:path'
-import {EXPORT} from '../cli/options/export.js'
+import {EXPORT} from '../options/export.js'
 import {NsToolError, UsageError} from '../errors.js'
 import type {PackageDatabase} from '../data/packages.js'
 import type {PackageRef} from '../provenance/types.js'
@@ -53,6 +53,7 @@ export async function exportRootfs(rootfs: string, options: ExportOptions): Prom
   if (output === root || output.startsWith(root + '/')) throw new UsageError(`-o ${options.output}: inside the rootfs being exported; choose a path outside it`, 'refused')
   if (options.layers !== undefined && (!Number.isInteger(options.layers) || options.layers < 1)) throw new UsageError(`--layers ${options.layers}: give a whole number of layers, 1 or more`)
   if (options.layers !== undefined && options.format !== 'oci') throw new UsageError(`--layers applies to --format oci only (not ${options.format})`)
+  checkOutputDirectory(output)
   const seconds = epoch(options.sourceDateEpoch)
   const sboms = options.sbom ? await (await import('./sbom.js')).treeSbom(root, {formats: ['spdx-json', 'cyclonedx-json'], created: new Date(seconds * 1000)}) : []
   const temp = prepareOutput(output, options.force)
@@ -103,14 +104,18 @@ async function builtPackages(root: string): Promise<{owners: Map<string, Package
   return {owners, database: packageDatabase(buildSysroot(buildRequest(manifest)))}
 }
 
+// Like tar -f and cp: the directory of the output must already be there (bad usage: the user
+// names another path, or makes the directory).
+function checkOutputDirectory(output: string): void {
+  if (!statSync(dirname(output), {throwIfNoEntry: false})?.isDirectory()) throw new UsageError(`-o ${output}: the directory ${dirname(output)} does not exist; create it first`)
+}
+
 function prepareOutput(output: string, force: boolean | undefined): string {
   const existing = lstatSync(output, {throwIfNoEntry: false})
   if (existing && !force) {
     const empty = existing.isDirectory() && readdirSync(output).length === 0
     if (!empty) throw new UsageError(`-o ${output}: already exists; pass --force to replace it`, 'refused')
   }
-  // Like tar -f and cp: the directory of the output must already be there.
-  if (!statSync(dirname(output), {throwIfNoEntry: false})?.isDirectory()) throw new NsToolError(`-o ${output}: the directory ${dirname(output)} does not exist; create it first`)
   return `${output}.ns-tool-export-${process.pid}`
 }
 

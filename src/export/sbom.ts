@@ -4,7 +4,7 @@ import {readFileSync} from 'node:fs'
 import {basename, join, resolve} from 'node:path'
 import {NsToolError, UsageError} from '../errors.js'
 import type {SbomDocument, SbomFormat} from '../provenance/sbom/index.js'
-import {MANIFEST} from '../rootfs/write/manifest-path.js'
+import {MANIFEST} from '../manifest-path.js'
 import {buildRequest, buildSysroot, epoch, walk} from './tree.js'
 
 export interface SbomOptions {
@@ -18,7 +18,7 @@ export async function sbom(rootfs: string, options: SbomOptions = {}): Promise<s
   const {statSync} = await import('node:fs')
   if (!statSync(rootfs, {throwIfNoEntry: false})?.isDirectory()) throw new UsageError(`${rootfs}: no such directory (give the rootfs to describe)`)
   const seconds = options.created ?? (process.env.SOURCE_DATE_EPOCH ? epoch() : undefined)
-  const {SBOM} = await import('../cli/options/sbom.js')
+  const {SBOM} = await import('../options/sbom.js')
   const [document] = await treeSbom(rootfs, {formats: [options.format ?? SBOM.flags.format.default], created: seconds === undefined ? new Date() : new Date(seconds * 1000)})
   return document.text
 }

@@ -26,10 +26,10 @@ function outcomes(stdout: string): Outcome {
 const PROBED = ['add_key', 'keyctl', 'request_key', 'unshare(CLONE_NEWUSER)', 'clone(CLONE_NEWUSER)', 'clone3', 'bpf', 'perf_event_open', 'userfaultfd', 'kexec_load', 'io_uring_setup', 'x32:keyctl', 'int80:keyctl']
 
 describe('the seccomp table', () => {
-  it('is the README\'s: every refused call and the capability that lifts it are listed there', async () => {
+  it('is the one docs/run.md shows: every refused call and the capability that lifts it are listed there', async () => {
     const {REFUSALS} = await import('../../src/sandbox/seccomp/table.js')
-    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8')
-    const section = readme.slice(readme.indexOf('#### What the sandbox refuses'), readme.indexOf('Architectures: on x86-64'))
+    const page = readFileSync(join(repoRoot, 'docs', 'run.md'), 'utf8')
+    const section = page.slice(page.indexOf('### What the sandbox refuses'), page.indexOf('Architectures: on x86-64'))
     for (const row of REFUSALS.flatMap((group) => group.rows)) {
       const line = section.split('\n').find((l) => l.includes(row.syscalls[0]))
       expect(line, row.syscalls[0]).to.not.equal(undefined)
