@@ -12,16 +12,19 @@
 
 #include "ns-tool-helper.h"
 
-/* The flags a bind remount must keep: the kernel refuses to clear nosuid/nodev/noexec locked by
- * a more privileged mount namespace. */
+/* The flags a bind remount must keep, as runc keeps them: the kernel refuses to clear read-only,
+ * nosuid, nodev, noexec or change the atime flags that a more privileged mount namespace locked
+ * (a remount without a flag asks to clear it). No atime flag at all is strictatime, kept by 0. */
 unsigned long locked_flags(const char *path) {
   struct statvfs st;
   unsigned long flags = 0;
   if (statvfs(path, &st) < 0) return 0;
+  if (st.f_flag & ST_RDONLY) flags |= MS_RDONLY;
   if (st.f_flag & ST_NOSUID) flags |= MS_NOSUID;
   if (st.f_flag & ST_NODEV) flags |= MS_NODEV;
   if (st.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
   if (st.f_flag & ST_NOATIME) flags |= MS_NOATIME;
+  if (st.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
   if (st.f_flag & ST_RELATIME) flags |= MS_RELATIME;
   return flags;
 }
