@@ -3,6 +3,7 @@
 // call numbers of the headers it was compiled against. scripts/setup.js calls this before `cc`.
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {NsToolError} from '../errors.js'
 import {ROOT_PATH} from '../loader/program.js'
 import {CAPABILITIES, DEFAULT_CAPABILITIES} from './capabilities.js'
 import {compile} from './seccomp/bpf.js'
@@ -49,17 +50,21 @@ ${filter ? filterInitializer(filter) : '    {0x06, 0, 0, 0x7fff0000}, /* no defa
 `
 }
 
-// Writes the header and syscalls.json into dir; returns the header's path.
+// Writes the header and syscalls.json into dir; returns the header's path. Throws (NsToolError,
+// one line naming the step) before writing anything when a table or the default filter cannot be
+// made complete: a helper built without them would run without the filter the README promises.
 export function writeHelperDefaults(dir: string, cc: string): string {
-  mkdirSync(dir, {recursive: true})
   const tables = readSyscallTables(cc)
-  writeFileSync(join(dir, SYSCALLS_FILE), JSON.stringify(tables) + '\n')
   let filter: Buffer | undefined
-  try {
-    filter = compile(resolveProfile(defaultProfile()), tables)
-  } catch {
-    filter = undefined
+  if (Object.keys(tables).length > 0) {
+    try {
+      filter = compile(resolveProfile(defaultProfile()), tables)
+    } catch (error) {
+      throw new NsToolError(`compiling the default seccomp filter from src/sandbox/seccomp/table.ts failed: ${(error as Error).message}`)
+    }
   }
+  mkdirSync(dir, {recursive: true})
+  writeFileSync(join(dir, SYSCALLS_FILE), JSON.stringify(tables) + '\n')
   const header = join(dir, DEFAULTS_HEADER)
   writeFileSync(header, helperHeader(filter))
   return header
