@@ -17,6 +17,7 @@ static void print_help(void) {
        "  --term VALUE        TERM for COMMAND when its stdout is a terminal (unless --setenv sets it)\n"
        "  --chdir DIR         working directory inside (default /)\n"
        "  --bind SRC DEST  --ro-bind SRC DEST  --tmpfs DEST\n"
+       "  --overlay DEST      DEST as it is, writable; the writes go to a throw-away layer\n"
        "  --read-only         root mounted read-only\n"
        "  --ephemeral         writes go to a throw-away overlay\n"
        "  --init              a reaper is PID 1, COMMAND is PID 2\n"
@@ -67,8 +68,8 @@ void parse_args(int argc, char **argv) {
       opt.setenv_keys[opt.nsetenv] = argv[++i];
       opt.setenv_values[opt.nsetenv++] = argv[++i];
     } else if (strcmp(a, "--chdir") == 0) { NEED(1); opt.chdir = argv[++i]; }
-    else if (strcmp(a, "--bind") == 0 || strcmp(a, "--ro-bind") == 0 || strcmp(a, "--tmpfs") == 0) {
-      int tmpfs = strcmp(a, "--tmpfs") == 0;
+    else if (strcmp(a, "--bind") == 0 || strcmp(a, "--ro-bind") == 0 || strcmp(a, "--tmpfs") == 0 || strcmp(a, "--overlay") == 0) {
+      int tmpfs = strcmp(a, "--tmpfs") == 0 || strcmp(a, "--overlay") == 0;
       NEED(tmpfs ? 1 : 2);
       if (opt.nmounts == MAX_MOUNTS) usage_error("too many mounts", a);
       opt.mounts[opt.nmounts].kind = a + 2;

@@ -7,7 +7,7 @@ import {chmodSync, existsSync, readFileSync, rmSync, writeFileSync} from 'node:f
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {cli, repoRoot} from '../support/cli.js'
-import {compile} from '../support/fixtures.js'
+import {compile, compile32} from '../support/fixtures.js'
 import {isRoot, skipBecause, which} from '../support/skip.js'
 import {makeSuiteTempDir, makeTempDir} from '../support/temp.js'
 import {asUser, nsTool, requireRootless, runModes} from '../support/run.js'
@@ -147,11 +147,7 @@ describe('run: the seccomp filter', function () {
   // family as on x86-64. Oracle: the same probe on the host.
   it('i386: socketcall cannot make a socket of a refused family (ENOSYS for every socketcall socket); socket(2) is filtered by family', function () {
     const probe = join(box, 'socket32')
-    try {
-      compile({sources: ['run/socket32.c'], flags: ['-m32', '-static', '-O2'], output: probe})
-    } catch (error) {
-      skipBecause(this, `no 32-bit toolchain (gcc-multilib): ${(error as Error).message.split('\n')[0]}`)
-    }
+    compile32(this, 'run/socket32.c', probe)
     chmodSync(probe, 0o755)
     const onHost = spawnSync(probe, {encoding: 'utf8'})
     expect(onHost.stdout, 'AF_VSOCK sockets can be made on this host').to.contain('socketcall:AF_VSOCK allowed\nsocketcall:AF_INET allowed\n')

@@ -5,7 +5,9 @@ import {createHash} from 'node:crypto'
 import {copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import type {Context} from 'mocha'
 import {repoRoot} from './cli.js'
+import {skipBecause} from './skip.js'
 
 export const fixturesDir = join(repoRoot, 'fixtures')
 let buildDir: string | undefined
@@ -46,6 +48,15 @@ export function compile(options: CompileOptions): string {
   const r = spawnSync(compiler, ['-o', output, ...sources, ...flags], {encoding: 'utf8'})
   if (r.status !== 0) throw new Error(`${compiler} ${sources.join(' ')} ${flags.join(' ')} failed:\n${r.stderr}`)
   return output
+}
+
+// A static 32-bit (i386) program at output, or the test skipped when there is no 32-bit toolchain.
+export function compile32(ctx: Context, source: string, output: string): string {
+  try {
+    return compile({sources: [source], flags: ['-m32', '-static', '-O2'], output})
+  } catch (error) {
+    skipBecause(ctx, `no 32-bit toolchain (gcc-multilib): ${(error as Error).message.split('\n')[0]}`)
+  }
 }
 
 // A root with the host's x86-64 glibc loader and libc in /usr/lib/x86_64-linux-gnu (and the
