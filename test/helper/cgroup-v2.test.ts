@@ -1,14 +1,13 @@
 // The helper's cgroup v2 path (src/helper/cgroup.c) on a cgroup v2 host. This test host is
 // hybrid (pids, memory and cpu are bound to v1 hierarchies, so no cgroup2 mount here can have
-// them): the helper's own code is linked into a driver (fixtures/helper/cgroup-v2-host.c) that
+// them): the helper's own code (all of it, main() renamed) is linked into a driver (fixtures/helper/cgroup-v2-host.c) that
 // takes every path it names below a directory shaped like a v2 host's /sys/fs/cgroup and
 // /proc/self/cgroup, and answers statfs of /sys/fs/cgroup with cgroup2's magic.
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
 import {mkdirSync, readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {repoRoot} from '../support/cli.js'
-import {compile, haveCompiler} from '../support/fixtures.js'
+import {compile, haveCompiler, helperFlags, helperSources} from '../support/fixtures.js'
 import {isRoot, skipBecause} from '../support/skip.js'
 import {makeTempDir} from '../support/temp.js'
 
@@ -36,8 +35,7 @@ describe('ns-tool-helper: cgroup v2 (a simulated v2 host)', function () {
   before(function () {
     if (!haveCompiler()) skipBecause(this, 'no C compiler to link the helper\'s cgroup code into the driver')
     if (!isRoot) skipBecause(this, 'the driver takes a cgroup namespace (cgroup_enter), which needs root')
-    const helper = join(repoRoot, 'src/helper')
-    driver = compile({sources: ['helper/cgroup-v2-host.c', join(helper, 'cgroup.c')], flags: ['-D_GNU_SOURCE', '-I', helper, ...WRAPPED.map((call) => `-Wl,--wrap=${call}`)]})
+    driver = compile({sources: ['helper/cgroup-v2-host.c', ...helperSources()], flags: [...helperFlags(), ...WRAPPED.map((call) => `-Wl,--wrap=${call}`)]})
   })
 
   const runDriver = (root: string) => spawnSync(driver, [root, String(64 * 2 ** 20), '50', '1.5'], {encoding: 'utf8'})

@@ -2,7 +2,7 @@
 // per-process build dir (removed at exit). The same (sources, flags) pair is compiled once.
 import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {Context} from 'mocha'
@@ -48,6 +48,19 @@ export function compile(options: CompileOptions): string {
   const r = spawnSync(compiler, ['-o', output, ...sources, ...flags], {encoding: 'utf8'})
   if (r.status !== 0) throw new Error(`${compiler} ${sources.join(' ')} ${flags.join(' ')} failed:\n${r.stderr}`)
   return output
+}
+
+// The helper's C sources for a driver that links them with a main() of its own (test/helper):
+// every file but main.c, whose die() and usage_error() come through fixtures/helper/die.c.
+export function helperSources(): string[] {
+  const dir = join(repoRoot, 'src/helper')
+  return ['helper/die.c', ...readdirSync(dir).filter((name) => name.endsWith('.c') && name !== 'main.c').map((name) => join(dir, name))]
+}
+
+// The flags the helper is compiled with by scripts/setup.js that a driver needs (its generated
+// header is in dist/helper).
+export function helperFlags(): string[] {
+  return ['-D_GNU_SOURCE', '-I', join(repoRoot, 'src/helper'), '-I', join(repoRoot, 'dist/helper')]
 }
 
 // A static 32-bit (i386) program at output, or the test skipped when there is no 32-bit toolchain.
