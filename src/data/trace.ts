@@ -2,6 +2,7 @@
 // host read-only but for /tmp and the working directory (the host's, each under a throw-away
 // writable layer), in the environment run gives (clean; -e and --env-file on top); every host path
 // it and its descendants opened, executed, stat-ed or listed is kept, with what it was used as.
+import {readFileSync} from 'node:fs'
 import {constants} from 'node:os'
 import {posix} from 'node:path'
 import {DATA_FLAGS} from '../cli/options/build-rootfs.js'
@@ -39,11 +40,14 @@ export interface TraceOptions {
 
 const RANK: Record<TraceUse, number> = {exec: 0, open: 1, list: 2, stat: 3}
 
-// The helper's writable layers: /tmp, and the working directory unless it is / or below /tmp.
+// The helper's writable layers: /tmp, and the working directory unless it is / or below /tmp. An
+// overlay shows one filesystem: a directory with mounts below it stays read-only instead, so that
+// the trace sees them.
 function overlays(cwd: string): string[] {
+  const points = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((line) => line.split(' ')[4]).filter(Boolean)
   const dirs = ['/tmp']
   if (cwd !== '/' && cwd !== '/tmp' && !cwd.startsWith('/tmp/')) dirs.push(cwd)
-  return dirs.flatMap((dir) => ['--overlay', dir])
+  return dirs.filter((dir) => !points.some((point) => point.startsWith(`${dir}/`))).flatMap((dir) => ['--overlay', dir])
 }
 
 // Runs the command line; throws NsToolError when the sandbox could not start it or the time ran out.
