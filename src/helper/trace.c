@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ns-tool-defaults.h"
 #include "ns-tool-helper.h"
 
 #if defined(__x86_64__)
@@ -83,32 +84,32 @@ static const struct traced_call native_calls[] = {
 };
 #define NNATIVE (sizeof native_calls / sizeof native_calls[0])
 
-#if defined(__x86_64__)
-/* The i386 entry's numbers (asm/unistd_32.h, which cannot be included beside the native table). */
+#if defined(__x86_64__) && defined(NS_I386_NR_openat)
+/* The i386 entry's (ns-tool-defaults.h has its numbers, read from asm/unistd_32.h at build time). */
 static const struct traced_call i386_calls[] = {
-    {5, 0, -1, -1, "open"},        /* open */
-    {11, 0, -1, -1, "exec"},       /* execve */
-    {12, 0, -1, -1, "list"},       /* chdir */
-    {18, 0, -1, -1, "stat"},       /* oldstat */
-    {33, 0, -1, -1, "stat"},       /* access */
-    {84, 0, -1, -1, "stat"},       /* oldlstat */
-    {85, 0, -1, -1, "stat"},       /* readlink */
-    {99, 0, -1, -1, "stat"},       /* statfs */
-    {106, 0, -1, -1, "stat"},      /* stat */
-    {107, 0, -1, -1, "stat"},      /* lstat */
-    {141, -1, 0, -1, "list"},      /* getdents */
-    {195, 0, -1, -1, "stat"},      /* stat64 */
-    {196, 0, -1, -1, "stat"},      /* lstat64 */
-    {220, -1, 0, -1, "list"},      /* getdents64 */
-    {268, 0, -1, -1, "stat"},      /* statfs64 */
-    {295, 1, 0, -1, "open"},       /* openat */
-    {300, 1, 0, 3, "stat"},        /* fstatat64 */
-    {305, 1, 0, -1, "stat"},       /* readlinkat */
-    {307, 1, 0, -1, "stat"},       /* faccessat */
-    {358, 1, 0, -1, "exec"},       /* execveat */
-    {383, 1, 0, 2, "stat"},        /* statx */
-    {437, 1, 0, -1, "open"},       /* openat2 */
-    {439, 1, 0, 3, "stat"},        /* faccessat2 */
+    {NS_I386_NR_open, 0, -1, -1, "open"},
+    {NS_I386_NR_execve, 0, -1, -1, "exec"},
+    {NS_I386_NR_chdir, 0, -1, -1, "list"},
+    {NS_I386_NR_oldstat, 0, -1, -1, "stat"},
+    {NS_I386_NR_access, 0, -1, -1, "stat"},
+    {NS_I386_NR_oldlstat, 0, -1, -1, "stat"},
+    {NS_I386_NR_readlink, 0, -1, -1, "stat"},
+    {NS_I386_NR_statfs, 0, -1, -1, "stat"},
+    {NS_I386_NR_stat, 0, -1, -1, "stat"},
+    {NS_I386_NR_lstat, 0, -1, -1, "stat"},
+    {NS_I386_NR_getdents, -1, 0, -1, "list"},
+    {NS_I386_NR_stat64, 0, -1, -1, "stat"},
+    {NS_I386_NR_lstat64, 0, -1, -1, "stat"},
+    {NS_I386_NR_getdents64, -1, 0, -1, "list"},
+    {NS_I386_NR_statfs64, 0, -1, -1, "stat"},
+    {NS_I386_NR_openat, 1, 0, -1, "open"},
+    {NS_I386_NR_fstatat64, 1, 0, 3, "stat"},
+    {NS_I386_NR_readlinkat, 1, 0, -1, "stat"},
+    {NS_I386_NR_faccessat, 1, 0, -1, "stat"},
+    {NS_I386_NR_execveat, 1, 0, -1, "exec"},
+    {NS_I386_NR_statx, 1, 0, 2, "stat"},
+    {NS_I386_NR_openat2, 1, 0, -1, "open"},
+    {NS_I386_NR_faccessat2, 1, 0, 3, "stat"},
 };
 #define NI386 (sizeof i386_calls / sizeof i386_calls[0])
 #else
@@ -185,9 +186,7 @@ static void install_filter(void) {
   size_t n = 0;
   code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
   n = filter_section(code, n, NATIVE_ARCH, native_calls, NNATIVE);
-#if defined(__x86_64__)
-  n = filter_section(code, n, AUDIT_ARCH_I386, i386_calls, NI386);
-#endif
+  if (NI386 > 0) n = filter_section(code, n, AUDIT_ARCH_I386, i386_calls, NI386);
   code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
   prog.len = (unsigned short)n;
   prog.filter = code;
