@@ -147,7 +147,11 @@ async function buildHelper() {
   }
   mkdirSync(outputDir, {recursive: true})
   const {writeHelperDefaults} = await import(pathToFileURL(join(root, 'dist', 'src', 'sandbox', 'helper-defaults.js')).href)
-  writeHelperDefaults(outputDir, cc)
+  try {
+    writeHelperDefaults(outputDir, cc)
+  } catch (error) {
+    fail(`generating the helper's system call tables and default seccomp filter: ${error.message}`)
+  }
   const tmp = `${output}.tmp-${process.pid}`
   const common = ['-O2', '-Wall', '-Wextra', '-D_GNU_SOURCE', '-I', outputDir, '-o', tmp, ...sources.map((s) => join(sourceDir, s))]
   console.error('setup: compiling the C helper')

@@ -23,6 +23,7 @@ function sourceFiles(dir: string): string[] {
 const LAYERS: string[][] = [
   ['errors.ts', 'suggest.ts', 'cache-dir.ts', 'manifest-path.ts'],
   ['options'],
+  ['environment'],
   ['elf', 'helper'],
   ['loader'],
   ['ldd'],

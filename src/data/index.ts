@@ -31,6 +31,9 @@ export interface DataOptions {
   traces?: string[]
   // Seconds (default 60).
   traceTimeout?: number
+  // Variables over the traced commands' clean environment (run's -e and --env-file).
+  traceEnv?: Record<string, string>
+  traceEnvFile?: string[]
   // Where a traced command's own output goes (default: stderr).
   traceOutput?: 'inherit' | 'ignore'
   // The tree's /etc/nsswitch.conf, whose services name NSS modules.
@@ -52,7 +55,7 @@ export async function resolveWithData(programs: string[], resolveOptions: Resolv
   if (traces.length > 0 && !sysroot.isHost) throw new UsageError('--trace runs host commands: it cannot be combined with --sysroot')
   const collector = new DataCollector(sysroot, options)
   for (const command of traces) {
-    const traced = await traceCommand(command, {timeout: options.traceTimeout ?? DEFAULT_TRACE_TIMEOUT, output: options.traceOutput})
+    const traced = await traceCommand(command, {timeout: options.traceTimeout ?? DEFAULT_TRACE_TIMEOUT, output: options.traceOutput, env: options.traceEnv, envFile: options.traceEnvFile})
     if (traced.status !== 0) collector.warnings.push(`warning: --trace '${command}' exited with status ${traced.status}; the files it used are kept`)
     for (const [path, use] of traced.paths) collector.add(path, `traced: ${command}`, use === 'exec' || use === 'open')
   }

@@ -18,6 +18,7 @@ static void print_help(void) {
        "  --chdir DIR         working directory inside (default /)\n"
        "  --bind SRC DEST  --ro-bind SRC DEST  --tmpfs DEST\n"
        "  --hide DEST         an empty read-only tmpfs over the directory DEST, if there is one\n"
+       "  --overlay DEST      DEST as it is, writable; the writes go to a throw-away layer\n"
        "  --read-only         root mounted read-only\n"
        "  --ephemeral         writes go to a throw-away overlay\n"
        "  --init              a reaper is PID 1, COMMAND is PID 2\n"
@@ -68,7 +69,7 @@ void parse_args(int argc, char **argv) {
       opt.setenv_keys[opt.nsetenv] = argv[++i];
       opt.setenv_values[opt.nsetenv++] = argv[++i];
     } else if (strcmp(a, "--chdir") == 0) { NEED(1); opt.chdir = argv[++i]; }
-    else if (strcmp(a, "--bind") == 0 || strcmp(a, "--ro-bind") == 0 || strcmp(a, "--tmpfs") == 0 || strcmp(a, "--hide") == 0) {
+    else if (strcmp(a, "--bind") == 0 || strcmp(a, "--ro-bind") == 0 || strcmp(a, "--tmpfs") == 0 || strcmp(a, "--hide") == 0 || strcmp(a, "--overlay") == 0) {
       int bind = strcmp(a, "--bind") == 0 || strcmp(a, "--ro-bind") == 0;
       NEED(bind ? 2 : 1);
       if (opt.nmounts == MAX_MOUNTS) usage_error("too many mounts", a);

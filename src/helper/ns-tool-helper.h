@@ -15,7 +15,7 @@
 #define VERSION "0.1.0"
 
 struct extra_mount {
-  const char *kind; /* "bind", "ro-bind", "tmpfs", "hide" */
+  const char *kind; /* "bind", "ro-bind", "tmpfs", "hide", "overlay" */
   const char *source; /* binds only */
   const char *dest;
   int tree;   /* binds: the source's mounts, copied by clone_bind_sources() */
@@ -55,6 +55,8 @@ const char *fd_path(int fd);
 /* mounts.c */
 unsigned long locked_flags(const char *path);
 void remount_read_only(const char *path, const char *what);
+int clone_tree(const char *source, const char *what, int read_only);
+void attach_tree(int tree, int target_fd, const char *what);
 void bind_onto(const char *source, int target_fd, const char *what, int read_only);
 void setup_proc(int rootfd);
 void setup_dev(int rootfd);

@@ -17,7 +17,7 @@ export async function build(programs: string[], options: BuildOptions = {}): Pro
   // The request, in the terms that decide the plan; with unchanged inputs its plan is reused.
   // plan: the plan's format (2: the ld.so.cache records are in the plan; 3: entries name their
   // package; 4: data and traces).
-  const data = {...dataPolicyOf(options), traces: options.traces ?? [], traceTimeout: options.traceTimeout ?? Number(defaults['trace-timeout'].default)}
+  const data = {...dataPolicyOf(options), traces: options.traces ?? [], traceTimeout: options.traceTimeout ?? Number(defaults['trace-timeout'].default), traceEnv: options.traceEnv ?? {}, traceEnvFile: options.traceEnvFile ?? []}
   const request = JSON.stringify({plan: 4, programs, ...data, files: options.files ?? [], layout: options.layout ?? defaults.layout.default, resolver: options.resolver ?? defaults.resolver.default, sysroot: options.sysroot ?? '/', busybox: options.busybox ?? false, skeleton: options.skeleton ?? defaults.skeleton.default, allowMissing: options.allowMissing ?? false, path: process.env.PATH ?? '', cwd: process.cwd()})
   return buildOutput(output, request, () => plan(programs, options), options)
 }

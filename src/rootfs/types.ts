@@ -86,6 +86,9 @@ export interface BuildOptions {
   traces?: string[]
   // Seconds a traced command may run (default 60).
   traceTimeout?: number
+  // Variables over the traced commands' clean environment (run's -e and --env-file).
+  traceEnv?: Record<string, string>
+  traceEnvFile?: string[]
   // Where a traced command's output goes (default: stderr).
   traceOutput?: 'inherit' | 'ignore'
   // Called with (done, total) while files are written.

@@ -98,16 +98,6 @@ export function helperArgv(spec: RunSpec, compiledFilter = false): string[] {
   return argv
 }
 
-// COMMAND's environment, as in containers: clean (HOME, HOSTNAME; the helper adds PATH, and TERM
-// when COMMAND has a terminal, see termFor), then the variables of --env-file, then those of -e;
-// with envHost, on top of the caller's whole environment instead of the clean one.
-export async function commandEnvironment(spec: RunSpec): Promise<Record<string, string>> {
-  // HOME: docker's choice for a user the tree's /etc/passwd may not list.
-  const base: Record<string, string> = spec.envHost ? {} : {HOME: (spec.user?.uid ?? 0) === 0 ? '/root' : '/', HOSTNAME: spec.hostname ?? RUN.flags.hostname.default}
-  const files = spec.envFile?.length ? (await import('./env-file.js')).readEnvFiles(spec.envFile) : {}
-  return {...base, ...files, ...spec.env}
-}
-
 // The TERM COMMAND gets if its stdout is a terminal (only the helper knows: its own pty, or the
 // caller's terminal): the caller's, where docker -t gives xterm. None with envHost (the caller's
 // own TERM, if any, is passed then).

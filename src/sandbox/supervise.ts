@@ -9,7 +9,8 @@ import {helperPath} from '../helper/locate.js'
 import {commandExecution} from '../loader/execution.js'
 import {ROOT_PATH} from '../loader/program.js'
 import {MANIFEST, MANIFEST_DIR} from '../manifest-path.js'
-import {commandEnvironment, helperArgv, SECCOMP_FD, termFor, type RunSpec} from './spec.js'
+import {commandEnvironment} from '../environment/index.js'
+import {helperArgv, SECCOMP_FD, termFor, type RunSpec} from './spec.js'
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const
 
