@@ -52,7 +52,7 @@ export async function resolveWithData(programs: string[], resolveOptions: Resolv
   const traces = options.traces ?? []
   if (options.data === false && traces.length === 0) return {closure: await resolve(programs, resolveOptions), data: [], warnings: []}
   const sysroot = new Sysroot(resolveOptions.sysroot ?? '/')
-  if (traces.length > 0 && !sysroot.isHost) throw new UsageError('--trace runs host commands: it cannot be combined with --sysroot')
+  if (traces.length > 0) refuseTraceOutsideHost(sysroot)
   const collector = new DataCollector(sysroot, options)
   for (const command of traces) {
     const traced = await traceCommand(command, {timeout: options.traceTimeout ?? DEFAULT_TRACE_TIMEOUT, output: options.traceOutput, env: options.traceEnv, envFile: options.traceEnvFile})
@@ -62,6 +62,12 @@ export async function resolveWithData(programs: string[], resolveOptions: Resolv
   const closure = await resolve(programs, {...resolveOptions, expand: (partial) => collector.expand(partial)})
   collector.finish(closure)
   return {closure, data: collector.files(), warnings: collector.warnings}
+}
+
+// A trace runs host commands: it describes the host, never a sysroot (bad usage, checked before
+// any program is looked up).
+export function refuseTraceOutsideHost(sysroot: Sysroot): void {
+  if (!sysroot.isHost) throw new UsageError('--trace runs host commands: it cannot be combined with --sysroot')
 }
 
 class DataCollector {

@@ -76,8 +76,9 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
 // The PROGRAMs that are programs. Every missing one is named in one error; directories and files
 // that are no programs among others are skipped with one warning (an error when nothing is left).
 async function programsToResolve(programs: string[], sysroot: string, options: BuildOptions): Promise<string[]> {
-  if (programs.length === 0) return programs
   const [{sortPrograms}, {Sysroot}] = await Promise.all([import('../../loader/classify.js'), import('../../loader/sysroot.js')])
+  if ((options.traces?.length ?? 0) > 0) (await import('../../data/index.js')).refuseTraceOutsideHost(new Sysroot(sysroot))
+  if (programs.length === 0) return programs
   const {found, missing, notPrograms} = sortPrograms(new Sysroot(sysroot), programs)
   if (missing.length > 0) throw new NsToolError(byReason(missing), 'not-found')
   if (found.length === 0) throw new NsToolError(notPrograms.map(({name, reason}) => `${name}: ${reason}`).join('\n'))
