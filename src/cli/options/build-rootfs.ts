@@ -8,6 +8,9 @@ export const DATA_FLAGS = {
   dlopen: {type: 'string', choices: ['required', 'recommended', 'suggested', 'none'], default: 'recommended', value: 'PRIORITY', description: 'follow the .note.dlopen features of this priority and the higher ones (none: ignore the notes)'},
   trace: {type: 'string', multiple: true, value: "'COMMAND LINE'", api: 'traces', description: 'run it with /bin/sh -c in a sandbox that sees the host read-only (/tmp is private, HOME and the working directory) and add every file it and its children open, execute, stat or list, with their dependencies (repeatable)'},
   'trace-timeout': {type: 'string', default: '60', value: 'SECONDS', apiType: 'number', toApi: (value: string) => seconds(value), description: 'kill a traced command still running after SECONDS'},
+  locale: {type: 'string', multiple: true, value: 'NAME', api: 'locales', description: "add the host's compiled locale NAME (de_DE.UTF-8), from its directory or the locale-archive; C.UTF-8 comes with glibc (repeatable)"},
+  lang: {type: 'string', multiple: true, value: 'LL', api: 'langs', description: "add the message catalogues of language LL (de, pt_BR) of the tree's packages (repeatable)"},
+  'skip-rule': {type: 'string', multiple: true, value: 'RULE', api: 'skipRules', description: 'leave out a data rule: python-stdlib, perl-core, gconv-all, gconv, ca-certificates, openssl-config, terminfo, nss-modules, magic, zoneinfo, services, system-shell, library-packages, data-packages, helpers, c-utf8 (repeatable; see docs/data-rules.md)'},
 } as const
 
 function seconds(value: string): number {
