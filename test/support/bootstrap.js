@@ -44,9 +44,11 @@ const wanted = [
   ['xz-utils', '/usr/bin/xz'],
   ['zstd', '/usr/bin/zstd'],
   ['tzdata', '/usr/share/zoneinfo/Asia/Tokyo'],
-  // package-aware data (test/data/package-data.test.ts): gdb's embedded python, gpg's agent, the
-  // locale sources (a second compiled locale), German catalogues of libc, the media types
+  // package-aware data (test/data/package-data.test.ts): gdb's embedded python, tclsh (its
+  // library's init.tcl), gpg's agent, the locale sources (a second compiled locale), German
+  // catalogues of libc, the media types
   ['gdb', '/usr/bin/gdb'],
+  ['tcl8.6', '/usr/bin/tclsh8.6'],
   ['gpg', '/usr/bin/gpg'],
   ['gpg-agent', '/usr/bin/gpg-agent'],
   ['locales', '/usr/share/i18n/locales/de_DE'],
