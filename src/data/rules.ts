@@ -263,13 +263,13 @@ export const DATA_RULES: DataRule[] = [
   {
     id: 'library-packages',
     name: 'library packages',
-    doc: "the run-time files of the package of every library in the closure, as for a program's own package (libtcl's init.tcl, libruby's standard library and extension modules, a library's configuration under /etc); not the other libraries the package ships (lib*.so*: they come when something loads them) nor glibc's gconv modules and python's library (their rules choose)",
+    doc: "the run-time files of the package of every library in the closure, as for a program's own package (libtcl's init.tcl, libruby's standard library and extension modules, a library's configuration under /etc); not the other libraries the package ships (lib*.so*: they come when something loads them), nor its executables (a library runs none of them: they serve its packaging), nor glibc's gconv modules and python's library (their rules choose)",
     trigger: (context) => (libraryPackages(context).length > 0 ? 'libraries of the closure come from packages' : undefined),
     paths: (context) => {
       const chosen = chosenElsewhere(context)
       return libraryPackages(context).flatMap(({pkg, library}) =>
         runtimeFilesOf(context.packages!, pkg)
-          .filter((path) => !SHARED_LIBRARY.test(posix.basename(path)) && !chosen.some((dir) => context.packages!.canonical(path).startsWith(dir)))
+          .filter((path) => !SHARED_LIBRARY.test(posix.basename(path)) && !chosen.some((dir) => context.packages!.canonical(path).startsWith(dir)) && !isExecutable(context.sysroot, path))
           .map((path) => ({path, why: `package ${pkg.name} (of ${posix.basename(library)})`})),
       )
     },
@@ -326,6 +326,12 @@ export const DATA_RULES: DataRule[] = [
     },
   },
 ]
+
+// A regular file with an execute bit (a program or a script; modules are not executable).
+function isExecutable(sysroot: Sysroot, path: string): boolean {
+  const file = sysroot.openable(path)
+  return file !== undefined && (file.stats.mode & 0o111) !== 0
+}
 
 // The packages of the programs (named, and the file each leads to) and of the libraries.
 function treePackages(context: RuleContext): InstalledPackage[] {
