@@ -391,16 +391,22 @@ function dataPackages(context: RuleContext): Array<{pkg: InstalledPackage; why: 
   return found
 }
 
+// Known per package: the rules run again on every library the closure gains, and telling means
+// reading the head of each of the package's files (tzdata has 1,800).
+const dataOnly = new WeakMap<InstalledPackage, boolean>()
 function isDataOnly(context: RuleContext, pkg: InstalledPackage): boolean {
   if (pkg.architecture !== 'all') return false
-  const {sysroot} = context
-  return !shipsPrograms(context.packages!, pkg, (path) => {
-    try {
-      return isElfFile(sysroot.hostPath(sysroot.realpath(path)))
-    } catch {
-      return false
-    }
-  })
+  let known = dataOnly.get(pkg)
+  if (known === undefined) dataOnly.set(pkg, (known = !shipsPrograms(context.packages!, pkg, (path) => isElfIn(context.sysroot, path))))
+  return known
+}
+
+function isElfIn(sysroot: Sysroot, path: string): boolean {
+  try {
+    return isElfFile(sysroot.hostPath(sysroot.realpath(path)))
+  } catch {
+    return false
+  }
 }
 
 // The source package a binary package was built from ("glibc" of "Source: glibc (2.36-9)").
