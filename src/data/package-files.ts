@@ -2,6 +2,7 @@
 // manuals, translations, packaging metadata, service integration, build-time files, nor the other
 // programs it ships on PATH (each is a program of its own: name it to get it).
 import {posix} from 'node:path'
+import {NsToolError} from '../errors.js'
 import type {InstalledPackage, PackageDatabase} from './packages.js'
 
 // Path prefixes that are never run-time data of a program, by why.
@@ -41,8 +42,12 @@ export function shipsPrograms(db: PackageDatabase, pkg: InstalledPackage, isElf:
   return files.some((path) => ON_PATH.some((dir) => path.startsWith(dir) && path.length > dir.length)) || files.some(isElf)
 }
 
+// ISO 639 language, territory, modifier: what a catalogue directory under /usr/share/locale is named.
+const LANGUAGE = /^[a-z]{2,3}(_[A-Z]{2})?(@[a-z]+)?$/
+
 // A package's message catalogues for the language LL (--lang de: de, de_DE, de_AT, de@...).
 export function cataloguesOf(db: PackageDatabase, pkg: InstalledPackage, language: string): string[] {
-  const catalogue = new RegExp(`^/usr/share/locale(-langpack)?/${language.replace(/[^A-Za-z0-9_@.]/g, '')}([_@.][^/]*)?/LC_MESSAGES/[^/]+\\.mo$`)
+  if (!LANGUAGE.test(language)) throw new NsToolError(`--lang ${language}: not a language code (for example de, pt_BR, sr@latin)`, 'invalid')
+  const catalogue = new RegExp(`^/usr/share/locale(-langpack)?/${language}([_@.][^/]*)?/LC_MESSAGES/[^/]+\\.mo$`)
   return db.filesOf(pkg).filter((path) => catalogue.test(path))
 }

@@ -200,6 +200,8 @@ describe('data/rules', function () {
     if (existsSync('/usr/share/locale/de/LC_MESSAGES/libc.mo')) expect(paths).to.include('/usr/share/locale/de/LC_MESSAGES/libc.mo')
     expect(paths.filter((path) => !/^\/usr\/share\/locale\/de([_@.][^/]*)?\/LC_MESSAGES\/[^/]+\.mo$/.test(path)), 'only German catalogues').to.deep.equal([])
     expect(byRule(await planOf(['ls']), 'message catalogues')).to.deep.equal([])
+    const error = await plan(['ls'], {output: join(makeTempDir(), 'out'), langs: ['../de']}).catch((e: Error) => e)
+    expect(String(error)).to.match(/--lang \.\.\/de: not a language code/)
   })
 
   it('--skip-rule leaves a rule out, names the rules when it knows none by that id, and the tree verifies', async function () {

@@ -10,7 +10,7 @@ export const DATA_FLAGS = {
   'trace-timeout': {type: 'string', default: '60', value: 'SECONDS', apiType: 'number', toApi: (value: string) => seconds(value), description: 'kill a traced command still running after SECONDS'},
   locale: {type: 'string', multiple: true, value: 'NAME', api: 'locales', description: "add the host's compiled locale NAME (de_DE.UTF-8), from its directory or the locale-archive; C.UTF-8 comes with glibc (repeatable)"},
   lang: {type: 'string', multiple: true, value: 'LL', api: 'langs', description: "add the message catalogues of language LL (de, pt_BR) of the tree's packages (repeatable)"},
-  'skip-rule': {type: 'string', multiple: true, value: 'RULE', api: 'skipRules', description: 'leave out a data rule: python-stdlib, perl-core, gconv-all, gconv, ca-certificates, openssl-config, terminfo, nss-modules, magic, zoneinfo, services, system-shell, library-packages, data-packages, helpers, c-utf8 (repeatable; see docs/data-rules.md)'},
+  'skip-rule': {type: 'string', multiple: true, value: 'RULE', api: 'skipRules', description: 'leave out the data rule RULE, by its id: python-stdlib, library-packages, data-packages, helpers, c-utf8... (an unknown one lists them all; docs/data-rules.md) (repeatable)'},
 } as const
 
 function seconds(value: string): number {
