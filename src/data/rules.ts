@@ -148,19 +148,7 @@ export const DATA_RULES: DataRule[] = [
       const found = interpreter(PYTHON)(context)
       return found ? `${posix.basename(found.real)} is a python interpreter` : library(LIBPYTHON)(context)
     },
-    paths: (context) => {
-      const interpreters = context.programs.flatMap((program) => {
-        const version = PYTHON.exec(posix.basename(program.real))
-        return version ? [pythonLib(context.sysroot, [posix.dirname(posix.dirname(program.real))], version)] : []
-      })
-      // An embedded python looks in the prefix compiled into libpython, or where the library lies.
-      const embedded = context.libraries.flatMap((path) => {
-        const version = LIBPYTHON.exec(posix.basename(path))
-        const dir = posix.dirname(path)
-        return version ? [pythonLib(context.sysroot, [...binaryPaths(context.sysroot.hostPath(context.sysroot.realpath(path))), posix.dirname(dir), posix.dirname(posix.dirname(dir))], version)] : []
-      })
-      return [...new Set([...interpreters, ...embedded].filter((path) => path !== undefined))].map((path) => ({path, tree: true, skip: PYTHON_SKIP}))
-    },
+    paths: (context) => pythonLibs(context).map((path) => ({path, tree: true, skip: PYTHON_SKIP})),
   },
   {
     id: 'perl-core',
@@ -355,15 +343,7 @@ function libraryPackages(context: RuleContext): Array<{pkg: InstalledPackage; li
 // Directories whose contents another rule chooses from (gconv modules, python's library), as
 // canonical prefixes: the package rules leave them to it.
 function chosenElsewhere(context: RuleContext): string[] {
-  const dirs = libcPath(context) ? [gconvDir(context)] : []
-  for (const library of context.libraries) {
-    const version = LIBPYTHON.exec(posix.basename(library))
-    if (version) dirs.push(`/usr/lib/python${version[1]}.${version[2]}`)
-  }
-  for (const program of context.programs) {
-    const version = PYTHON.exec(posix.basename(program.real))
-    if (version) dirs.push(posix.join(posix.dirname(posix.dirname(program.real)), 'lib', `python${version[1]}.${version[2]}`))
-  }
+  const dirs = [...(libcPath(context) ? [gconvDir(context)] : []), ...pythonLibs(context)]
   return dirs.map((dir) => context.packages!.canonical(dir) + '/')
 }
 
@@ -437,6 +417,28 @@ function helpersOf(context: RuleContext): Array<{program: string; helper: string
   return found
 }
 
+
+// The PREFIX/lib/pythonX.Y of each python: an interpreter's own, and an embedded one's (the prefix
+// compiled into libpython, or where the library lies; known per library: it is read whole).
+const embeddedPythons = new Map<string, string | undefined>()
+function pythonLibs(context: RuleContext): string[] {
+  const {sysroot} = context
+  const found = context.programs.map((program) => {
+    const version = PYTHON.exec(posix.basename(program.real))
+    return version ? pythonLib(sysroot, [posix.dirname(posix.dirname(program.real))], version) : undefined
+  })
+  for (const path of context.libraries) {
+    const version = LIBPYTHON.exec(posix.basename(path))
+    if (!version) continue
+    const key = `${sysroot.root}\0${path}`
+    if (!embeddedPythons.has(key)) {
+      const dir = posix.dirname(path)
+      embeddedPythons.set(key, pythonLib(sysroot, [...binaryPaths(sysroot.hostPath(sysroot.realpath(path))), posix.dirname(dir), posix.dirname(posix.dirname(dir))], version))
+    }
+    found.push(embeddedPythons.get(key))
+  }
+  return [...new Set(found.filter((path) => path !== undefined))]
+}
 
 // PREFIX/lib/pythonX.Y of the first prefix that has its landmark os.py (the first prefix, when
 // none has: an interpreter's own).
