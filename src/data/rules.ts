@@ -405,7 +405,7 @@ function translatedPackages(context: RuleContext): InstalledPackage[] {
 function helpersOf(context: RuleContext): Array<{program: string; helper: string; path: string}> {
   const found: Array<{program: string; helper: string; path: string}> = []
   for (const program of context.programs) {
-    const name = [posix.basename(program.path), posix.basename(program.real)].find((each) => HELPERS[each])
+    const name = [posix.basename(program.path), posix.basename(program.real)].find((each) => Object.hasOwn(HELPERS, each))
     for (const helper of name ? HELPERS[name] : []) {
       try {
         found.push({program: name!, helper, path: findProgramIn(context.sysroot, helper, ROOT_PATH)})
@@ -416,7 +416,6 @@ function helpersOf(context: RuleContext): Array<{program: string; helper: string
   }
   return found
 }
-
 
 // The PREFIX/lib/pythonX.Y of each python: an interpreter's own, and an embedded one's (the prefix
 // compiled into libpython, or where the library lies; known per library: it is read whole).
