@@ -38,7 +38,7 @@ export default class Deps extends BaseCommand {
     const {toApiOptions} = await import('../src/options/api.js')
     const {resolveWithData} = await import('../src/data/index.js')
     const {SKELETON_NSSWITCH} = await import('../src/rootfs/plan/skeleton.js')
-    const data = {data: flags.data, dlopen: flags.dlopen, traces: flags.trace, traceTimeout: Number(flags['trace-timeout']), nsswitch: SKELETON_NSSWITCH}
+    const data = {data: flags.data, dlopen: flags.dlopen, traces: flags.trace, traceTimeout: Number(flags['trace-timeout']), nsswitch: SKELETON_NSSWITCH, locales: flags.locale, langs: flags.lang, skipRules: flags['skip-rule']}
     const {closure, data: files, warnings} = await resolveWithData(programs, toApiOptions(DEPS, flags) as ResolveOptions, data)
     for (const warning of warnings) process.stderr.write(`ns-tool deps: ${warning}\n`)
 

@@ -38,7 +38,7 @@ export async function buildRootfsMain(parsed: Parsed<typeof BUILD_ROOTFS>): Prom
     process.stdout.write(JSON.stringify(result, null, 2) + '\n')
   } else if (!flags.quiet) {
     const {stats} = result
-    process.stderr.write(`${result.output}: ${result.entries.length} entries; ${stats.copied} copied, ${stats.reused} unchanged, ${stats.linked} hard-linked${stats.kept ? `, ${stats.kept} kept` : ''}${stats.removed ? `, ${stats.removed} removed` : ''}${result.replaced.length ? `, ${result.replaced.length} replaced` : ''}\n`)
+    process.stderr.write(`${result.output}: ${result.entries.length} entries, ${humanBytes(stats.bytes)}; ${stats.copied} copied, ${stats.reused} unchanged, ${stats.linked} hard-linked${stats.kept ? `, ${stats.kept} kept` : ''}${stats.removed ? `, ${stats.removed} removed` : ''}${result.replaced.length ? `, ${result.replaced.length} replaced` : ''}\n`)
     for (const path of result.removed) process.stderr.write(`  removed ${path}\n`)
     for (const path of result.replaced) process.stderr.write(`  replaced ${path} (not written by ns-tool)\n`)
   }
@@ -47,6 +47,15 @@ export async function buildRootfsMain(parsed: Parsed<typeof BUILD_ROOTFS>): Prom
     const {constants} = await import('node:os')
     throw new NsToolError(`interrupted; ${result.output} is the new tree, complete`, 128 + (constants.signals as Record<string, number>)[interrupt.signal.reason as string])
   }
+}
+
+// 9.4 MB (9,871,234 bytes): the size at a glance, and the figure to compare builds by.
+function humanBytes(bytes: number): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB']
+  let unit = 0
+  for (let size = bytes; size >= 1000 && unit < units.length - 1; size /= 1000) unit++
+  const exact = `${bytes.toLocaleString('en-US')} bytes`
+  return unit === 0 ? exact : `${(bytes / 1000 ** unit).toFixed(1)} ${units[unit]} (${exact})`
 }
 
 function describe(entry: {path: string; type: string; source?: string; target?: string; reason: string}): string {

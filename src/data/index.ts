@@ -10,7 +10,7 @@ import {Sysroot} from '../loader/sysroot.js'
 import {DEFAULT_DLOPEN_LEVEL, dlopenFeatures, follows, type DlopenLevel} from './dlopen.js'
 import {packageDatabase} from './packages.js'
 import {runtimeFilesOf} from './package-files.js'
-import {DATA_RULES, type NamedProgram, type PathSpec, type RuleContext} from './rules.js'
+import {activeRules, type NamedProgram, type PathSpec, type RuleContext} from './rules.js'
 import {DEFAULT_TRACE_TIMEOUT, traceCommand} from './trace.js'
 import {wrapperWarning} from './wrapper.js'
 
@@ -38,6 +38,11 @@ export interface DataOptions {
   traceOutput?: 'inherit' | 'ignore'
   // The tree's /etc/nsswitch.conf, whose services name NSS modules.
   nsswitch?: string
+  // Compiled locales to add (--locale), languages whose message catalogues to add (--lang).
+  locales?: string[]
+  langs?: string[]
+  // Data rules left out, by id (--skip-rule).
+  skipRules?: string[]
 }
 
 export interface ResolvedWithData {
@@ -138,17 +143,12 @@ class DataCollector {
       }
     }
     const libraries = closure.files.filter((file) => file.kind === 'library').map((file) => file.path)
-    for (const library of libraries) {
-      if (this.examined.has(library)) continue
-      this.examined.add(library)
-      const pkg = db.ownerOf(library)
-      if (pkg) for (const path of runtimeFilesOf(db, pkg, true)) this.add(path, `package ${pkg.name} (configuration of ${posix.basename(library)})`)
-    }
-    const context: RuleContext = {sysroot: this.sysroot, programs: this.named, libraries, nsswitch: this.options.nsswitch ?? ''}
-    for (const rule of DATA_RULES) {
+    const {locales, langs} = this.options
+    const context: RuleContext = {sysroot: this.sysroot, programs: this.named, libraries, nsswitch: this.options.nsswitch ?? '', packages: db, locales, langs}
+    for (const rule of activeRules(this.options.skipRules)) {
       const trigger = rule.trigger(context)
       if (trigger === undefined) continue
-      for (const spec of rule.paths(context)) for (const {path, stats} of this.walk(spec)) this.add(path, `${rule.name}: ${trigger}`, false, stats)
+      for (const spec of rule.paths(context)) for (const {path, stats} of this.walk(spec)) this.add(path, `${rule.name}: ${spec.why ?? trigger}`, spec.runs, stats)
     }
     this.readDlopenNotes(closure)
   }

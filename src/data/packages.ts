@@ -248,6 +248,27 @@ function topLevelLinks(sysroot: string): Map<string, string> {
   return links
 }
 
+// The relations of one kind a package declares (Depends, Pre-Depends, Recommends): each group of
+// alternatives ("a | b") as package names, without version constraints nor architecture
+// qualifiers ("python3:any").
+export function relationsOf(pkg: InstalledPackage, field: string): string[][] {
+  const value = pkg.fields[field] ?? ''
+  return value
+    .split(',')
+    .map((group) => group.split('|').map((alternative) => alternative.trim().split(/[\s(:[]/)[0]).filter((name) => name.length > 0))
+    .filter((group) => group.length > 0)
+}
+
+// The package that satisfies a group of alternatives as dpkg chose: the first one installed, of
+// the depending package's architecture, or "all", or any other (a ":any" or foreign dependency).
+export function firstInstalled(db: PackageDatabase, group: string[], architecture: string): InstalledPackage | undefined {
+  for (const name of group) {
+    const pkg = db.get(name, architecture) ?? db.get(name, 'all') ?? db.get(name)
+    if (pkg) return pkg
+  }
+  return undefined
+}
+
 // Lets a test (or a long-lived API user) see a database changed on disk.
 export function forgetPackageDatabases(): void {
   databases.clear()

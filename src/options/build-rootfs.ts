@@ -11,6 +11,9 @@ export const DATA_FLAGS = {
   'trace-timeout': {type: 'string', default: '60', value: 'SECONDS', apiType: 'number', toApi: (value: string) => seconds(value), description: 'kill a traced command still running after SECONDS'},
   env: {type: 'string', char: 'e', multiple: true, value: 'KEY[=VALUE]', api: 'traceEnv', apiType: 'record', toApi: (values: string[]) => parseEnv(values), description: 'set a variable for the traced commands (KEY alone: the caller\'s value), as run -e does; their environment is otherwise run\'s clean one'},
   'env-file': {type: 'string', multiple: true, value: 'FILE', path: 'whole', api: 'traceEnvFile', description: 'set the variables of FILE for the traced commands, as run --env-file does; -e wins'},
+  locale: {type: 'string', multiple: true, value: 'NAME', api: 'locales', description: "add the host's compiled locale NAME (de_DE.UTF-8), from its directory or the locale-archive; C.UTF-8 comes with glibc (repeatable)"},
+  lang: {type: 'string', multiple: true, value: 'LL', api: 'langs', description: "add the message catalogues of language LL (de, pt_BR) of the tree's packages (repeatable)"},
+  'skip-rule': {type: 'string', multiple: true, value: 'RULE', api: 'skipRules', description: 'leave out the data rule RULE, by its id: python-stdlib, library-packages, data-packages, helpers, c-utf8... (an unknown one lists them all; docs/data-rules.md) (repeatable)'},
 } as const
 
 function seconds(value: string): number {

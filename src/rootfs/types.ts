@@ -52,6 +52,8 @@ export interface BuildStats {
   removed: number
   kept: number
   bytesCopied: number
+  // The size of the tree: the bytes of the files the plan put there (copied, linked or written).
+  bytes: number
 }
 
 export interface BuildResult extends Plan {
@@ -91,6 +93,12 @@ export interface BuildOptions {
   traceEnvFile?: string[]
   // Where a traced command's output goes (default: stderr).
   traceOutput?: 'inherit' | 'ignore'
+  // Compiled locales of the host to add (de_DE.UTF-8); C.UTF-8 comes with glibc.
+  locales?: string[]
+  // Languages whose message catalogues the tree's packages get (de, pt_BR).
+  langs?: string[]
+  // Data rules left out, by id (docs/data-rules.md).
+  skipRules?: string[]
   // Called with (done, total) while files are written.
   progress?: (done: number, total: number) => void
   // Warnings (missing libraries with allowMissing, fallbacks) go here; default: ignored.

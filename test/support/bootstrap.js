@@ -51,7 +51,28 @@ const wanted = [
   // certificate's file name), test/provenance/encoding.test.ts
   ['jq', '/usr/bin/jq'],
   ['ca-certificates', '/usr/share/ca-certificates/mozilla'],
+  // package-aware data (test/data/package-data.test.ts): gdb's embedded python, tclsh (its
+  // library's init.tcl), gpg's agent, the locale sources (a second compiled locale), German
+  // catalogues of libc, the media types
+  ['gdb', '/usr/bin/gdb'],
+  ['tcl8.6', '/usr/bin/tclsh8.6'],
+  ['gpg', '/usr/bin/gpg'],
+  ['gpg-agent', '/usr/bin/gpg-agent'],
+  ['locales', '/usr/share/i18n/locales/de_DE'],
+  ['libc-l10n', '/usr/share/locale/de/LC_MESSAGES/libc.mo'],
+  ['media-types', '/etc/mime.types'],
 ]
+
+// A compiled locale besides C.UTF-8 for the --locale test: de_DE.UTF-8, as a directory of its own
+// (localedef --no-archive) unless the host has it already (in its archive or as a directory).
+const LOCALE = {name: 'de_DE.UTF-8', source: 'de_DE', charmap: 'UTF-8', dir: '/usr/lib/locale/de_DE.utf8'}
+function compileLocale() {
+  if (existsSync(LOCALE.dir) || !existsSync(`/usr/share/i18n/locales/${LOCALE.source}`)) return
+  const listed = spawnSync('localedef', ['--list-archive'], {encoding: 'utf8'})
+  if (listed.status === 0 && listed.stdout.split('\n').some((name) => name.toLowerCase().replace(/[^a-z0-9_.]/g, '') === 'de_de.utf8')) return
+  const made = spawnSync('localedef', ['--no-archive', '-i', LOCALE.source, '-f', LOCALE.charmap, LOCALE.name], {stdio: ['ignore', 'ignore', 'inherit']})
+  if (made.status !== 0) console.error(`bootstrap: localedef ${LOCALE.name} failed; the --locale test will skip`)
+}
 
 // The scanner comes from the npm registry, for any user (into the user's cache directory).
 const scannerMissing = installScanner()
@@ -66,6 +87,7 @@ function foreignDebs() {
 
 const missing = wanted.filter(([, file, right = existsSync]) => !right(file)).map(([pkg]) => pkg)
 if (missing.length === 0) {
+  if (process.getuid?.() === 0) compileLocale()
   foreignDebs()
   process.exit(0)
 }
@@ -80,4 +102,5 @@ if (!apt(['install', '-y', '-q', ...missing])) {
   apt(['update', '-q'])
   if (!apt(['install', '-y', '-q', ...missing])) console.error('bootstrap: apt-get install failed; dependent tests will skip')
 }
+compileLocale()
 foreignDebs()

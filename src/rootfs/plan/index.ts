@@ -106,7 +106,7 @@ async function resolveClosure(programs: string[], requests: FileRequest[], sysro
   if (programs.length > 0 || extraFiles.length > 0 || (options.traces ?? []).length > 0) {
     const {resolveWithData} = await import('../../data/index.js')
     const nsswitch = treeNsswitch(requests, options)
-    const data = {data: options.data, dlopen: options.dlopen, traces: options.traces, traceTimeout: options.traceTimeout, traceEnv: options.traceEnv, traceEnvFile: options.traceEnvFile, traceOutput: options.traceOutput, nsswitch}
+    const data = {data: options.data, dlopen: options.dlopen, traces: options.traces, traceTimeout: options.traceTimeout, traceEnv: options.traceEnv, traceEnvFile: options.traceEnvFile, traceOutput: options.traceOutput, nsswitch, locales: options.locales, langs: options.langs, skipRules: options.skipRules}
     resolved = await resolveWithData(programs, {sysroot, resolver: options.sysroot ? 'elf' : options.resolver, extraFiles}, data)
   }
   const {closure} = resolved
