@@ -72,10 +72,18 @@ export function networkArgv(spec: RunSpec): string[] {
   for (const p of publish) argv.push('--publish', `${p.ip}:${p.hostPort}:${p.port}/${p.protocol}`)
   const udp = publish.find((p) => p.protocol === 'udp')
   if (udp && !spec.hostLoopback) warnUdpLoopback(udp)
-  // With no network, the files only when asked for: a plain run mounts nothing.
-  if (net !== 'none' || dns.length) argv.push('--etc-file', `resolv.conf=${resolvConf(net, dns)}`)
-  if (net !== 'none' || addHost.length) argv.push('--etc-file', `hosts=${hostsFile(net, spec.hostname ?? 'ns-tool', addHost)}`)
+  const files = networkFiles(net, spec.hostname ?? 'ns-tool', dns, addHost)
+  for (const [name, content] of Object.entries(files)) argv.push('--etc-file', `${name}=${content}`)
   return argv
+}
+
+// /etc/resolv.conf and /etc/hosts for a sandbox on NET (run mounts them; export --format bundle
+// writes them into the bundle). With no network, only those asked for: a plain run mounts nothing.
+export function networkFiles(net: string, hostname: string, dns: string[], addHost: {name: string; ip: string}[]): {'resolv.conf'?: string; hosts?: string} {
+  return {
+    ...((net !== 'none' || dns.length > 0) && {'resolv.conf': resolvConf(net, dns)}),
+    ...((net !== 'none' || addHost.length > 0) && {hosts: hostsFile(net, hostname, addHost)}),
+  }
 }
 
 // slirp4netns sees a datagram from the host's loopback as coming from 10.0.2.2, and with host

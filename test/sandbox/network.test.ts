@@ -284,6 +284,34 @@ describe('run: the network\'s files and bad input', function () {
     refuse(['--net', 'private'], 125, /^ns-tool-helper: --net private needs slirp4netns, which is not on PATH: install it \(Debian\/Ubuntu: apt-get install slirp4netns/, {...runEnv, PATH: makeSharedTempDir()})
   })
 
+  it('export --format bundle: runc runs it with the hostname, resolvers and hosts asked for, bound from the bundle; --net host leaves out the network namespace', function () {
+    const runc = which('runc')
+    if (!runc) skipBecause(this, 'runc is not installed (the test bootstrap installs it as root)')
+    const dir = makeSharedTempDir()
+    const bundle = join(dir, 'bundle')
+    const r = nsTool(['export', box, '--format', 'bundle', '-o', bundle, '--entrypoint', '/bin/sh', '--hostname', 'web', '--dns', '127.0.0.9', '--add-host', 'db:10.1.1.1'], false)
+    expect(r.status, r.stderr).to.equal(0)
+    const config = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'))
+    expect(config.hostname).to.equal('web')
+    expect(config.linux.namespaces.map((ns: {type: string}) => ns.type)).to.include('network')
+    config.process.args = ['/bin/sh', '-c', 'hostname; cat /etc/resolv.conf /etc/hosts']
+    // This machine mixes cgroup v1 and v2; no resources are requested, so runc needs no controller.
+    delete config.linux.resources
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(config))
+    const name = `ns-tool-net-${process.pid}`
+    const run = spawnSync(runc, ['run', '--bundle', bundle, name], {encoding: 'utf8', timeout: 60_000})
+    spawnSync(runc, ['delete', '--force', name])
+    expect(run.status, run.stderr).to.equal(0)
+    expect(run.stdout).to.equal('web\nnameserver 127.0.0.9\n10.1.1.1\tdb\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tweb\n')
+    const host = nsTool(['export', box, '--format', 'bundle', '-o', join(dir, 'host'), '--entrypoint', '/bin/sh', '--net', 'host'], false)
+    expect(host.status, host.stderr).to.equal(0)
+    expect(JSON.parse(readFileSync(join(dir, 'host', 'config.json'), 'utf8')).linux.namespaces.map((ns: {type: string}) => ns.type)).to.not.include('network')
+    expect(readFileSync(join(dir, 'host', 'hosts'), 'utf8')).to.equal(`${readFileSync('/etc/hosts', 'utf8')}127.0.1.1\tns-tool\n`)
+    const image = nsTool(['export', box, '--format', 'oci', '-o', join(dir, 'image'), '--dns', '127.0.0.9'], false)
+    expect(image.status).to.equal(2)
+    expect(image.stderr).to.equal("ns-tool export: --dns applies to --format bundle only (an image's network is its runtime's)\n")
+  })
+
   it('parses docker\'s -p forms; a host whose resolver is a loopback stub gets the servers it forwards to', function () {
     expect(parsePublish('8080:80')).to.deep.equal({ip: '127.0.0.1', hostPort: 8080, port: 80, protocol: 'tcp'})
     expect(parsePublish('0.0.0.0:53:5353/udp')).to.deep.equal({ip: '0.0.0.0', hostPort: 53, port: 5353, protocol: 'udp'})
