@@ -16,6 +16,7 @@ import {repoRoot} from '../support/cli.js'
 import {compile} from '../support/fixtures.js'
 import {alive, descendants, nsTool, requireRootless, runEnv, runModes, spawnNsTool} from '../support/run.js'
 import {isRoot, skipBecause, which} from '../support/skip.js'
+import {runcRun} from '../support/runc.js'
 import {makeSharedTempDir, makeSuiteTempDir} from '../support/temp.js'
 import {treeListing} from '../support/tree.js'
 
@@ -294,13 +295,7 @@ describe('run: the network\'s files and bad input', function () {
     const config = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'))
     expect(config.hostname).to.equal('web')
     expect(config.linux.namespaces.map((ns: {type: string}) => ns.type)).to.include('network')
-    config.process.args = ['/bin/sh', '-c', 'hostname; cat /etc/resolv.conf /etc/hosts']
-    // This machine mixes cgroup v1 and v2; no resources are requested, so runc needs no controller.
-    delete config.linux.resources
-    writeFileSync(join(bundle, 'config.json'), JSON.stringify(config))
-    const name = `ns-tool-net-${process.pid}`
-    const run = spawnSync(runc, ['run', '--bundle', bundle, name], {encoding: 'utf8', timeout: 60_000})
-    spawnSync(runc, ['delete', '--force', name])
+    const run = runcRun(runc, bundle, (edited) => (edited.process.args = ['/bin/sh', '-c', 'hostname; cat /etc/resolv.conf /etc/hosts']))
     expect(run.status, run.stderr).to.equal(0)
     expect(run.stdout).to.equal('web\nnameserver 127.0.0.9\n10.1.1.1\tdb\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tweb\n')
     const host = nsTool(['export', box, '--format', 'bundle', '-o', join(dir, 'host'), '--entrypoint', '/bin/sh', '--net', 'host'], false)
