@@ -22,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <linux/close_range.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -161,12 +162,16 @@ static void exec_forwarder(const char *path, pid_t parent, int go, int ready, in
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent) _exit(EXIT_SETUP);
   if (read(go, &go_byte, 1) != 1) _exit(EXIT_SETUP);
   /* Its chatter (the interface's settings) is not the user's; its errors are kept for the message. */
-  devnull = open("/dev/null", O_RDWR);
+  devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(log_fd, 2) < 0) _exit(EXIT_SETUP);
   snprintf(target, sizeof target, "%d", (int)parent);
   snprintf(exit_arg, sizeof exit_arg, "--exit-fd=%d", exit_fd);
   snprintf(ready_arg, sizeof ready_arg, "--ready-fd=%d", ready);
   argv[n++] = "slirp4netns";
+  /* It parses the sandbox's packets: in a mount namespace of its own, with only
+   * CAP_NET_BIND_SERVICE left (when root) and a seccomp filter, as podman runs it. */
+  argv[n++] = "--enable-sandbox";
+  argv[n++] = "--enable-seccomp";
   argv[n++] = "--configure";
   argv[n++] = "--mtu=" SLIRP_MTU;
   /* 10.0.2.2 reaches the host's 127.0.0.1 only when asked: services there often trust any local caller. */
@@ -209,7 +214,12 @@ void net_prepare(void) {
   forwarder.pid = fork();
   if (forwarder.pid < 0) die("fork slirp4netns");
   if (forwarder.pid == 0) {
-    /* The fds slirp4netns keeps must survive its exec. */
+    /* slirp4netns gets none of the helper's fds (ns-tool's seccomp pipe among them) but the two
+     * it is told about. */
+    if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+      int fd;
+      for (fd = 3; fd < 1024; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
     if (fcntl(ready[1], F_SETFD, 0) < 0 || fcntl(exit_pipe[0], F_SETFD, 0) < 0) _exit(EXIT_SETUP);
     exec_forwarder(path, self, go[0], ready[1], exit_pipe[0], forwarder.log_fd);
   }
