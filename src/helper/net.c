@@ -140,6 +140,10 @@ static void claim_host_port(struct publish *p) {
       errno = 0;
       die("--publish %s: port %d/%s of %s is already in use on the host: choose another HOSTPORT, or 0 for a free one", p->spec, p->host_port, p->proto, p->ip);
     }
+    if (errno == EACCES) {
+      errno = 0;
+      die("--publish %s: port %d is below net.ipv4.ip_unprivileged_port_start: only root may bind it; choose a higher HOSTPORT", p->spec, p->host_port);
+    }
     if (errno == EADDRNOTAVAIL) {
       errno = 0;
       die("--publish %s: %s is not an address of this host", p->spec, p->ip);
