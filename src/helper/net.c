@@ -193,25 +193,26 @@ static void exec_forwarder(const char *path, pid_t parent, int go, int ready, in
   _exit(EXIT_SETUP);
 }
 
-/* Before the namespaces: the checks that need the host's network (the ports, the device), and the
- * forwarder, forked while this process is still in the caller's namespaces. */
-void net_prepare(void) {
-  int go[2], ready[2], exit_pipe[2], i;
+/* The API socket's directory, the caller's own; it lives only while the ports are added. */
+static void make_api_dir(void) {
+  const char *base = getenv("XDG_RUNTIME_DIR");
+  if (!base || access(base, W_OK) != 0 || strlen(base) > 40) base = "/tmp";
+  snprintf(forwarder.api_dir, sizeof forwarder.api_dir, "%s/ns-tool-net-XXXXXX", base);
+  if (!mkdtemp(forwarder.api_dir)) die("mkdtemp %s", forwarder.api_dir);
+  snprintf(forwarder.api_socket, sizeof forwarder.api_socket, "%s/api.sock", forwarder.api_dir);
+}
+
+static void remove_api_dir(void) {
+  if (!forwarder.api_dir[0]) return;
+  unlink(forwarder.api_socket);
+  rmdir(forwarder.api_dir);
+  forwarder.api_dir[0] = '\0';
+}
+
+/* The forwarder's process, forked now (in the caller's namespaces) and exec'd by net_start(). */
+static void fork_forwarder(const char *path) {
+  int go[2], ready[2], exit_pipe[2];
   pid_t self = getpid();
-  const char *path;
-  if (!net.private_net) return;
-  if (opt.net_host) usage_error("--net-private and --net-host exclude each other", NULL);
-  path = find_slirp4netns();
-  check_tun();
-  for (i = 0; i < net.nports; i++) claim_host_port(&net.ports[i]);
-  if (net.nports > 0) {
-    /* The API socket lives only while the ports are added: removed before COMMAND starts. */
-    const char *base = getenv("XDG_RUNTIME_DIR");
-    if (!base || access(base, W_OK) != 0) base = "/tmp";
-    if (snprintf(forwarder.api_dir, sizeof forwarder.api_dir, "%s/ns-tool-net-XXXXXX", base) >= (int)sizeof forwarder.api_dir) strcpy(forwarder.api_dir, "/tmp/ns-tool-net-XXXXXX");
-    if (!mkdtemp(forwarder.api_dir)) die("mkdtemp %s", forwarder.api_dir);
-    snprintf(forwarder.api_socket, sizeof forwarder.api_socket, "%s/api.sock", forwarder.api_dir);
-  }
   forwarder.log_fd = (int)syscall(SYS_memfd_create, "slirp4netns-errors", MFD_CLOEXEC);
   if (forwarder.log_fd < 0) die("memfd_create for slirp4netns");
   if (pipe2(go, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0 || pipe2(exit_pipe, O_CLOEXEC) < 0) die("pipe for slirp4netns");
@@ -236,11 +237,27 @@ void net_prepare(void) {
   forwarder.exit_fd = exit_pipe[1];
 }
 
-/* slirp4netns's last words, for the one line that says it failed. */
+/* Before the namespaces: the checks that need the host's network (the ports, the device), and the
+ * forwarder, forked while this process is still in the caller's namespaces. */
+void net_prepare(void) {
+  const char *path;
+  int i;
+  if (!net.private_net) return;
+  if (opt.net_host) usage_error("--net-private and --net-host exclude each other", NULL);
+  path = find_slirp4netns();
+  check_tun();
+  for (i = 0; i < net.nports; i++) claim_host_port(&net.ports[i]);
+  if (net.nports > 0) make_api_dir();
+  fork_forwarder(path);
+}
+
+/* slirp4netns's last words (the end of what it wrote), for the one line that says it failed. */
 static const char *forwarder_said(void) {
   static char text[1024];
+  struct stat st;
   char *line, *end;
-  ssize_t n = pread(forwarder.log_fd, text, sizeof text - 1, 0);
+  off_t from = fstat(forwarder.log_fd, &st) == 0 && st.st_size > (off_t)sizeof text - 1 ? st.st_size - (off_t)sizeof text + 1 : 0;
+  ssize_t n = pread(forwarder.log_fd, text, sizeof text - 1, from);
   text[n > 0 ? n : 0] = '\0';
   for (end = text + strlen(text); end > text && (end[-1] == '\n' || end[-1] == ' '); end--) *(end - 1) = '\0';
   line = strrchr(text, '\n');
@@ -290,11 +307,7 @@ void net_start(void) {
   }
   close(forwarder.ready_fd);
   for (i = 0; i < net.nports; i++) add_host_forward(&net.ports[i]);
-  if (forwarder.api_dir[0]) {
-    unlink(forwarder.api_socket);
-    rmdir(forwarder.api_dir);
-    forwarder.api_dir[0] = '\0';
-  }
+  remove_api_dir();
 }
 
 /* When the sandbox has ended: the forwarder too, waited for, so that its ports are free when
@@ -304,10 +317,7 @@ int net_finish(int status) {
   if (forwarder.pidfd >= 0) syscall(SYS_pidfd_send_signal, forwarder.pidfd, SIGTERM, NULL, 0);
   close(forwarder.exit_fd);
   waitpid(forwarder.pid, NULL, 0);
-  if (forwarder.api_dir[0]) {
-    unlink(forwarder.api_socket);
-    rmdir(forwarder.api_dir);
-  }
+  remove_api_dir();
   forwarder.pid = -1;
   return status;
 }
