@@ -285,6 +285,22 @@ describe('run: the network\'s files and bad input', function () {
     refuse(['--net', 'private'], 125, /^ns-tool-helper: --net private needs slirp4netns, which is not on PATH: install it \(Debian\/Ubuntu: apt-get install slirp4netns/, {...runEnv, PATH: makeSharedTempDir()})
   })
 
+  it('rootless, with a /dev/net/tun the caller may not open: one line naming the device and what a host needs, exit 125', function () {
+    requireRootless(this)
+    const tun = statSync('/dev/net/tun', {throwIfNoEntry: false})
+    if (!tun) skipBecause(this, '/dev/net/tun is missing (the tun module)')
+    // The mode of a host without udev, for this check only; the device's own mode is restored.
+    chmodSync('/dev/net/tun', 0o600)
+    try {
+      const r = nsTool(['run', '--net', 'private', box, '/bin/echo', 'started'], true)
+      expect(r.status).to.equal(125)
+      expect(r.stdout).to.equal('')
+      expect(r.stderr).to.equal('ns-tool-helper: --net private: /dev/net/tun is not readable and writable by uid 65534 (mode 0600): slirp4netns opens it as you; make it mode 0666, as udev does on desktop and server distributions (chmod 0666 /dev/net/tun)\n')
+    } finally {
+      chmodSync('/dev/net/tun', tun.mode & 0o7777)
+    }
+  })
+
   it('export --format bundle: runc runs it with the hostname, resolvers and hosts asked for, bound from the bundle; --net host leaves out the network namespace', function () {
     const runc = which('runc')
     if (!runc) skipBecause(this, 'runc is not installed (the test bootstrap installs it as root)')
