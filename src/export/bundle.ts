@@ -24,12 +24,13 @@ export async function writeBundle(rootfs: string, dir: string, options: BundleOp
   rmSync(join(dir, 'rootfs', MANIFEST_DIR), {recursive: true, force: true})
   // The same capabilities, PATH and seccomp filter as `ns-tool run` by default.
   const CAPS = ociCapabilities()
+  const hostname = options.hostname ?? 'ns-tool'
   const {defaultProfile, resolveProfile} = await import('../sandbox/seccomp/profile.js')
   const config = {
     ociVersion: '1.0.2',
     process: {terminal: false, user: {uid: 0, gid: 0}, args: [options.entrypoint], env: [`PATH=${ROOT_PATH}`, 'TERM=xterm'], cwd: '/', capabilities: {bounding: CAPS, effective: CAPS, permitted: CAPS}, rlimits: [{type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024}], noNewPrivileges: true},
     root: {path: 'rootfs', readonly: false},
-    hostname: options.hostname ?? 'ns-tool',
+    hostname,
     mounts: [
       {destination: '/proc', type: 'proc', source: 'proc'},
       {destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k']},
@@ -37,7 +38,7 @@ export async function writeBundle(rootfs: string, dir: string, options: BundleOp
       {destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k']},
       {destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev']},
       {destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro']},
-      ...(await networkMounts(dir, options)),
+      ...(await networkMounts(dir, options, hostname)),
     ],
     linux: {
       namespaces: [{type: 'pid'}, ...(options.net === 'host' ? [] : [{type: 'network'}]), {type: 'ipc'}, {type: 'uts'}, {type: 'mount'}],
@@ -52,11 +53,11 @@ export async function writeBundle(rootfs: string, dir: string, options: BundleOp
 
 // The files run would mount for the same options, written beside config.json and bound read-only
 // over the tree's (a relative bind source is relative to the bundle, per the runtime spec).
-async function networkMounts(dir: string, options: BundleOptions): Promise<object[]> {
+async function networkMounts(dir: string, options: BundleOptions, hostname: string): Promise<object[]> {
   if (!options.net && !options.dns?.length && !options.addHost?.length) return []
   const {networkFiles, parseAddHost, parseDns} = await import('../sandbox/network.js')
   const net = options.net ?? 'none'
-  const files = networkFiles(net, options.hostname ?? 'ns-tool', (options.dns ?? []).map(parseDns), (options.addHost ?? []).map((value) => parseAddHost(value, net)))
+  const files = networkFiles(net, hostname, (options.dns ?? []).map(parseDns), (options.addHost ?? []).map((value) => parseAddHost(value, net)))
   return Object.entries(files).map(([name, content]) => {
     writeFileSync(join(dir, name), content)
     return {destination: `/etc/${name}`, type: 'bind', source: name, options: ['rbind', 'ro']}

@@ -3,6 +3,7 @@
 // ROOTFS is never written). Loaded only when a run asks for any of it.
 import {readFileSync, writeSync} from 'node:fs'
 import {isIP, isIPv4} from 'node:net'
+import {RUN} from '../cli/options/run.js'
 import {UsageError} from '../errors.js'
 import {LOCALHOST_HOSTS} from '../rootfs/plan/skeleton.js'
 import type {RunSpec} from './spec.js'
@@ -72,7 +73,7 @@ export function networkArgv(spec: RunSpec): string[] {
   for (const p of publish) argv.push('--publish', `${p.ip}:${p.hostPort}:${p.port}/${p.protocol}`)
   const udp = publish.find((p) => p.protocol === 'udp')
   if (udp && !spec.hostLoopback) warnUdpLoopback(udp)
-  const files = networkFiles(net, spec.hostname ?? 'ns-tool', dns, addHost)
+  const files = networkFiles(net, spec.hostname ?? RUN.flags.hostname.default, dns, addHost)
   for (const [name, content] of Object.entries(files)) argv.push('--etc-file', `${name}=${content}`)
   return argv
 }
