@@ -27,7 +27,7 @@ async function compiledFilter(spec: RunSpec): Promise<Buffer | undefined> {
 // Runs the command; resolves with its exit status (128+N when the helper died of signal N).
 export async function run(request: RunSpec): Promise<number> {
   checkRootfs(request.rootfs)
-  // Checked first: a bad -p is a usage error before anything else is looked at.
+  // Checked before anything starts: a bad -p is one line, and nothing has run.
   const network = await networkArgv(request)
   const spec = request.command === undefined ? {...request, command: await shellOf(request.rootfs)} : request
   const env = await commandEnvironment(spec)
