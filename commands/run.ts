@@ -1,6 +1,6 @@
 import {BaseCommand} from '../src/cli/base-command.js'
 import {oclifArgs, oclifFlags, oclifUsage} from '../src/cli/oclif-flags.js'
-import {RUN} from '../src/cli/options/run.js'
+import {RUN} from '../src/options/run.js'
 import type {RunSpec} from '../src/sandbox/spec.js'
 
 export default class Run extends BaseCommand {

@@ -2,8 +2,9 @@
 // start-up path of bin/run.js that skips oclif for plain invocations (start-up is most of a small
 // build's time).
 import {NsToolError, UsageError} from '../errors.js'
-import {toApiOptions, type Parsed} from './argv.js'
-import {BUILD_ROOTFS} from './options/build-rootfs.js'
+import {toApiOptions} from '../options/api.js'
+import type {Parsed} from './argv.js'
+import {BUILD_ROOTFS} from '../options/build-rootfs.js'
 
 export async function buildRootfsMain(parsed: Parsed<typeof BUILD_ROOTFS>): Promise<void> {
   const {flags, args: programs} = parsed
@@ -20,6 +21,7 @@ export async function buildRootfsMain(parsed: Parsed<typeof BUILD_ROOTFS>): Prom
     return
   }
   const progress = !flags.quiet && !flags.json && process.stderr.isTTY ? await (await import('./progress.js')).progressBar('copying', 'files', 50) : undefined
+  progress?.status(programs.length === 0 ? 'planning the tree...' : `resolving ${programs.length} program${programs.length === 1 ? '' : 's'}...`)
   // SIGINT, SIGTERM, SIGHUP stop the build before its switch: the staging tree goes, the output stays.
   const interrupt = new AbortController()
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const

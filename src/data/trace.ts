@@ -2,7 +2,7 @@
 // host read-only (a private writable /tmp is HOME and the working directory); every host path it
 // and its descendants opened, executed, stat-ed or listed is kept, with what it was used as.
 import {posix} from 'node:path'
-import {DATA_FLAGS} from '../cli/options/build-rootfs.js'
+import {DATA_FLAGS} from '../options/build-rootfs.js'
 import {NsToolError} from '../errors.js'
 import {helperPath} from '../helper/locate.js'
 

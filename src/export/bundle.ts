@@ -3,7 +3,7 @@
 import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {ROOT_PATH} from '../loader/program.js'
-import {MANIFEST_DIR} from '../rootfs/write/manifest-path.js'
+import {MANIFEST_DIR} from '../manifest-path.js'
 import {ociCapabilities} from '../sandbox/capabilities.js'
 import {walk} from './tree.js'
 

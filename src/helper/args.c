@@ -22,6 +22,7 @@ static void print_help(void) {
        "  --term VALUE        TERM for COMMAND when its stdout is a terminal (unless --setenv sets it)\n"
        "  --chdir DIR         working directory inside (default /)\n"
        "  --bind SRC DEST  --ro-bind SRC DEST  --tmpfs DEST\n"
+       "  --hide DEST         an empty read-only tmpfs over the directory DEST, if there is one\n"
        "  --read-only         root mounted read-only\n"
        "  --ephemeral         writes go to a throw-away overlay\n"
        "  --init              a reaper is PID 1, COMMAND is PID 2\n"
@@ -72,12 +73,12 @@ void parse_args(int argc, char **argv) {
       opt.setenv_keys[opt.nsetenv] = argv[++i];
       opt.setenv_values[opt.nsetenv++] = argv[++i];
     } else if (strcmp(a, "--chdir") == 0) { NEED(1); opt.chdir = argv[++i]; }
-    else if (strcmp(a, "--bind") == 0 || strcmp(a, "--ro-bind") == 0 || strcmp(a, "--tmpfs") == 0) {
-      int tmpfs = strcmp(a, "--tmpfs") == 0;
-      NEED(tmpfs ? 1 : 2);
+    else if (strcmp(a, "--bind") == 0 || strcmp(a, "--ro-bind") == 0 || strcmp(a, "--tmpfs") == 0 || strcmp(a, "--hide") == 0) {
+      int bind = strcmp(a, "--bind") == 0 || strcmp(a, "--ro-bind") == 0;
+      NEED(bind ? 2 : 1);
       if (opt.nmounts == MAX_MOUNTS) usage_error("too many mounts", a);
       opt.mounts[opt.nmounts].kind = a + 2;
-      opt.mounts[opt.nmounts].source = tmpfs ? NULL : argv[++i];
+      opt.mounts[opt.nmounts].source = bind ? argv[++i] : NULL;
       opt.mounts[opt.nmounts++].dest = argv[++i];
     } else if (strcmp(a, "--read-only") == 0) opt.read_only = 1;
     else if (strcmp(a, "--ephemeral") == 0) opt.ephemeral = 1;

@@ -60,7 +60,7 @@ void clone_bind_sources(void) {
   for (i = 0; i < opt.nmounts; i++) {
     struct extra_mount *m = &opt.mounts[i];
     struct stat st;
-    if (strcmp(m->kind, "tmpfs") == 0) continue;
+    if (!m->source) continue; /* --tmpfs, --hide */
     if (stat(m->source, &st) < 0) die("bind %s", m->source);
     m->is_dir = S_ISDIR(st.st_mode);
     m->tree = clone_tree(m->source, m->source, strcmp(m->kind, "ro-bind") == 0);
@@ -140,12 +140,28 @@ void setup_sys(int rootfd) {
   close(fd);
 }
 
-/* The user's --tmpfs and --bind mounts, in the order given (a later one may go inside an earlier). */
+/* --hide DEST: an empty read-only tmpfs over the directory DEST, as /proc's masked directories
+ * are, so that COMMAND can neither read nor change what is there (ns-tool's manifest). Nothing to
+ * hide when DEST is absent, a link (walked through by no one) or not a directory. */
+static void hide_directory(int rootfd, const char *dest) {
+  struct stat st;
+  int fd = walk_beneath(rootfd, dest, MAKE_NOTHING);
+  if (fd < 0) return;
+  if (fstat(fd, &st) < 0) die("stat %s", dest);
+  if (S_ISDIR(st.st_mode) && mount("tmpfs", fd_path(fd), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=555") < 0) die("hide %s", dest);
+  close(fd);
+}
+
+/* The --hide, --tmpfs and --bind mounts, in the order given (a later one may go inside an earlier). */
 void setup_extra_mounts(int rootfd) {
   int i;
   for (i = 0; i < opt.nmounts; i++) {
     struct extra_mount *m = &opt.mounts[i];
     int fd;
+    if (strcmp(m->kind, "hide") == 0) {
+      hide_directory(rootfd, m->dest);
+      continue;
+    }
     if (strcmp(m->kind, "tmpfs") == 0) {
       fd = ensure_beneath(rootfd, m->dest, MAKE_DIR);
       if (mount("tmpfs", fd_path(fd), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0) die("mount tmpfs on %s", m->dest);

@@ -15,8 +15,8 @@
 #define VERSION "0.1.0"
 
 struct extra_mount {
-  const char *kind; /* "bind", "ro-bind", "tmpfs" */
-  const char *source;
+  const char *kind; /* "bind", "ro-bind", "tmpfs", "hide" */
+  const char *source; /* binds only */
   const char *dest;
   int tree;   /* binds: the source's mounts, copied by clone_bind_sources() */
   int is_dir; /* binds: the source is a directory */

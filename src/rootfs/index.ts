@@ -3,7 +3,7 @@
 import type {BuildOptions, BuildResult, Plan} from './types.js'
 import {resolve as resolvePath} from 'node:path'
 import {buildOutput, dataPolicyOf} from './write/index.js'
-import {BUILD_ROOTFS} from '../cli/options/build-rootfs.js'
+import {BUILD_ROOTFS} from '../options/build-rootfs.js'
 
 const defaults = BUILD_ROOTFS.flags
 

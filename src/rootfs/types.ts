@@ -4,9 +4,9 @@ import type {LdCacheRecord} from '../loader/ld-cache.js'
 import type {DlopenLevel} from '../data/dlopen.js'
 import type {MissingLibrary, ProgramInfo} from '../loader/types.js'
 import type {PackageRef} from '../provenance/types.js'
-import type {BUILD_ROOTFS} from '../cli/options/build-rootfs.js'
+import type {BUILD_ROOTFS} from '../options/build-rootfs.js'
 
-// The choices are the command line's (src/cli/options).
+// The choices are the option table's (src/options).
 export type Layout = (typeof BUILD_ROOTFS.flags.layout.choices)[number]
 export type CopyMode = (typeof BUILD_ROOTFS)['flags']['copy-mode']['choices'][number]
 export type Resolver = (typeof BUILD_ROOTFS.flags.resolver.choices)[number]

@@ -3,7 +3,7 @@
 // ROOTFS is never written). Loaded only when a run asks for any of it.
 import {readFileSync, writeSync} from 'node:fs'
 import {isIP, isIPv4} from 'node:net'
-import {RUN} from '../cli/options/run.js'
+import {RUN} from '../options/run.js'
 import {UsageError} from '../errors.js'
 import {LOCALHOST_HOSTS} from '../rootfs/plan/skeleton.js'
 import type {RunSpec} from './spec.js'

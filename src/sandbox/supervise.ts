@@ -8,7 +8,7 @@ import {NsToolError, UsageError} from '../errors.js'
 import {helperPath} from '../helper/locate.js'
 import {commandExecution} from '../loader/execution.js'
 import {ROOT_PATH} from '../loader/program.js'
-import {MANIFEST, MANIFEST_DIR} from '../rootfs/write/manifest-path.js'
+import {MANIFEST, MANIFEST_DIR} from '../manifest-path.js'
 import {commandEnvironment, helperArgv, SECCOMP_FD, termFor, type RunSpec} from './spec.js'
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const

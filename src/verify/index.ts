@@ -12,7 +12,7 @@ import {ElfSource} from '../loader/elf-source.js'
 import {searchedSummary} from '../loader/missing.js'
 import {parseShebang, ROOT_PATH, scriptSteps} from '../loader/program.js'
 import {Sysroot} from '../loader/sysroot.js'
-import {DATA_FLAGS} from '../cli/options/build-rootfs.js'
+import {DATA_FLAGS} from '../options/build-rootfs.js'
 import {readManifest, type DataPolicy} from '../rootfs/write/manifest.js'
 import type {VerifyOptions, VerifyProblem, VerifyResult} from './types.js'
 
@@ -69,7 +69,7 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
 
   const policy = dataPolicy(rootfs, options)
   if (policy.data) {
-    const {dataProblems} = await import('../data/check.js')
+    const {dataProblems} = await import('./data.js')
     problems.push(...(await dataProblems(sysroot, builder, elfFiles, policy.dlopen)))
   }
   for (const entry of builder.result().missing) {

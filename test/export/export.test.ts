@@ -2,8 +2,9 @@
 // a bundle that runc runs.
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
-import {existsSync, readFileSync, utimesSync} from 'node:fs'
+import {readFileSync, utimesSync} from 'node:fs'
 import {join} from 'node:path'
+import {requireStaticBusybox} from '../support/busybox.js'
 import {cli} from '../support/cli.js'
 import {treeListing} from '../support/tree.js'
 import {isRoot, skipBecause, which} from '../support/skip.js'
@@ -16,7 +17,7 @@ describe('export', function () {
   let rootfs: string
 
   beforeEach(function () {
-    if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed')
+    requireStaticBusybox(this)
     work = makeTempDir()
     rootfs = join(work, 'rootfs')
     const r = cli(['build-rootfs', '-q', '-o', rootfs, '--busybox'])

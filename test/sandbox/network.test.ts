@@ -64,7 +64,7 @@ async function udpEcho(port: number, text: string): Promise<string> {
     const answer = new Promise<string>((resolve) => socket.on('message', (message) => resolve(String(message))))
     for (let i = 0; i < 100; i++) {
       socket.send(text, port, '127.0.0.1')
-      const got = await Promise.race([answer, new Promise<undefined>((resolve) => setTimeout(resolve, 100))])
+      const got = await Promise.race([answer, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 100))])
       if (got !== undefined) return got
     }
     return ''
@@ -262,7 +262,7 @@ describe('run: the network\'s files and bad input', function () {
   })
 
   it('bad input: one line and exit 2 (a malformed or out-of-range -p, -p with --net host) or 125 (a port in use, no forwarder), before COMMAND starts', async function () {
-    const refuse = (args: string[], status: number, line: RegExp, env = runEnv) => {
+    const refuse = (args: string[], status: number, line: RegExp, env: NodeJS.ProcessEnv = runEnv) => {
       const r = nsTool(['run', ...args, box, '/bin/echo', 'started'], false, {env})
       expect(r.status, r.stderr).to.equal(status)
       expect(r.stdout, 'COMMAND did not start').to.equal('')

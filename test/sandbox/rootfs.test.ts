@@ -5,6 +5,7 @@ import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
 import {chmodSync, copyFileSync, existsSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {requireStaticBusybox} from '../support/busybox.js'
 import {cli} from '../support/cli.js'
 import {compile} from '../support/fixtures.js'
 import {nsTool, requireRootless, runModes} from '../support/run.js'
@@ -16,7 +17,7 @@ describe('run: ROOTFS', function () {
 
   before(function () {
     if (!isRoot) skipBecause(this, 'these tests switch to uid 65534 with setpriv')
-    if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed')
+    requireStaticBusybox(this)
   })
 
   it('a file given as ROOTFS is "not a directory", exit 2, with no advice to build there', function () {

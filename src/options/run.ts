@@ -1,7 +1,7 @@
 // run's options; run() of the API takes the same ones, as a RunSpec (see index.ts).
 import {statSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
-import {UsageError} from '../../errors.js'
+import {UsageError} from '../errors.js'
 import type {OptionTable} from './index.js'
 
 export const RUN = {
@@ -35,7 +35,7 @@ export const RUN = {
     ephemeral: {type: 'boolean', description: 'writes go to a throw-away overlay; ROOTFS stays untouched'},
     init: {type: 'boolean', description: 'a small reaper is PID 1 and forwards signals; COMMAND is PID 2'},
     pty: {type: 'boolean', allowNo: true, description: 'give COMMAND its own pseudo-terminal (default: when stdin and stdout are terminals)'},
-    seccomp: {type: 'string', default: 'default', value: 'default|unconfined|FILE', path: 'whole', words: ['default', 'unconfined'], description: 'system call filter: default (see README: What the sandbox refuses), unconfined, or a profile in the OCI/Docker JSON format'},
+    seccomp: {type: 'string', default: 'default', value: 'default|unconfined|FILE', path: 'whole', words: ['default', 'unconfined'], description: 'system call filter: default (see docs/run.md: What the sandbox refuses), unconfined, or a profile in the OCI/Docker JSON format'},
     'cap-add': {type: 'string', multiple: true, value: 'CAP', description: 'add a capability to Docker\'s default set (CAP_ optional, any case)'},
     'cap-drop': {type: 'string', multiple: true, value: 'CAP|ALL', description: 'drop a capability from the default set, or ALL'},
     memory: {type: 'string', value: 'SIZE', apiType: 'number', toApi: (value: string) => parseMemory(value), description: 'memory limit, RAM and swap (512m, 2g); a command OOM-killed exits 137 (API: bytes)'},

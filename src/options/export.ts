@@ -1,5 +1,5 @@
 // export's options; exportRootfs() of the API takes the same ones (see index.ts).
-import {UsageError} from '../../errors.js'
+import {UsageError} from '../errors.js'
 import type {OptionTable} from './index.js'
 
 // --layers N: a whole number of layers, 1 or more.
