@@ -199,7 +199,8 @@ for (const mode of runModes) {
     it('from inside: the host\'s 127.0.0.1 at 10.0.2.2, by an --add-host name, with --host-loopback only; --net none reaches nothing', async function () {
       const host = await hostListener()
       try {
-        const reached = await finish(['--host-loopback', '--add-host', 'the-host:10.0.2.2', box, '/bin/wget', '-q', '-O', '-', `http://the-host:${host.port}/`], mode.rootless)
+        // --dns 127.0.0.1: should the name not be found in /etc/hosts, no query leaves the sandbox.
+        const reached = await finish(['--host-loopback', '--add-host', 'the-host:10.0.2.2', '--dns', '127.0.0.1', box, '/bin/wget', '-q', '-O', '-', `http://the-host:${host.port}/`], mode.rootless)
         expect(reached.status, reached.stderr).to.equal(0)
         expect(reached.stdout).to.equal('hello from the host\n')
         expect(host.connections()).to.equal(1)
