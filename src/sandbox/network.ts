@@ -66,6 +66,7 @@ export function networkOf(spec: RunSpec): NonNullable<RunSpec['net']> {
 export function networkArgv(spec: RunSpec): string[] {
   const net = networkOf(spec)
   const publish = (spec.publish ?? []).map(parsePublish)
+  checkDistinctPorts(publish)
   const dns = (spec.dns ?? []).map(parseDns)
   const addHost = (spec.addHost ?? []).map((value) => parseAddHost(value, net))
   const argv = net === 'host' ? ['--net-host'] : net === 'private' ? ['--net-private'] : []
@@ -76,6 +77,16 @@ export function networkArgv(spec: RunSpec): string[] {
   const files = networkFiles(net, spec.hostname ?? RUN.flags.hostname.default, dns, addHost)
   for (const [name, content] of Object.entries(files)) argv.push('--etc-file', `${name}=${content}`)
   return argv
+}
+
+// One host address and port can be forwarded once (HOSTPORT 0 picks a new one each time).
+function checkDistinctPorts(publish: Publish[]): void {
+  const seen = new Set<string>()
+  for (const p of publish.filter((p) => p.hostPort !== 0)) {
+    const key = `${p.ip}:${p.hostPort}/${p.protocol}`
+    if (seen.has(key)) throw new UsageError(`--publish: ${key} is published twice; give each -p its own HOSTPORT (or 0 for a free one)`)
+    seen.add(key)
+  }
 }
 
 // /etc/resolv.conf and /etc/hosts for a sandbox on NET (run mounts them; export --format bundle

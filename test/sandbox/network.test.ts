@@ -276,6 +276,7 @@ describe('run: the network\'s files and bad input', function () {
     refuse(['-p', '8080:0'], 2, /^ns-tool run: --publish 8080:0: PORT 0 is out of range \(1-65535\)\n$/)
     refuse(['--net', 'host', '-p', '8080:80'], 2, /^ns-tool run: --publish needs the sandbox's own network, reached through slirp4netns: use --net private \(or leave --net out\), not --net host\n$/)
     refuse(['--net', 'none', '--host-loopback'], 2, /^ns-tool run: --host-loopback needs .* not --net none\n$/)
+    refuse(['-p', '8080:80', '-p', '127.0.0.1:8080:81'], 2, /^ns-tool run: --publish: 127\.0\.0\.1:8080\/tcp is published twice; give each -p its own HOSTPORT \(or 0 for a free one\)\n$/)
     refuse(['--add-host', 'nocolon'], 2, /^ns-tool run: --add-host nocolon: expected NAME:IP/)
     const taken = await hostListener()
     try {
