@@ -310,11 +310,12 @@ void net_start(void) {
   remove_api_dir();
 }
 
-/* When the sandbox has ended: the forwarder too, waited for, so that its ports are free when
- * ns-tool returns. The pidfd cannot hit a recycled pid if supervise() reaped it already. */
+/* When the sandbox has ended: the forwarder too (SIGKILL: it has nothing to clean up, and a stuck
+ * one must not hold ns-tool), waited for, so that its ports are free when ns-tool returns. The
+ * pidfd cannot hit a recycled pid if supervise() reaped it already. */
 int net_finish(int status) {
   if (forwarder.pid < 0) return status;
-  if (forwarder.pidfd >= 0) syscall(SYS_pidfd_send_signal, forwarder.pidfd, SIGTERM, NULL, 0);
+  if (forwarder.pidfd >= 0) syscall(SYS_pidfd_send_signal, forwarder.pidfd, SIGKILL, NULL, 0);
   close(forwarder.exit_fd);
   waitpid(forwarder.pid, NULL, 0);
   remove_api_dir();
