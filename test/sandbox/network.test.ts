@@ -124,6 +124,7 @@ function networkTree(ctx: Mocha.Context): string {
   if (!which('busybox')) skipBecause(ctx, 'busybox-static is not installed (the test bootstrap installs it as root)')
   if (!which('slirp4netns')) skipBecause(ctx, 'slirp4netns is not installed (the test bootstrap installs it as root)')
   if (!which('curl')) skipBecause(ctx, 'curl is not installed (the test bootstrap installs it as root)')
+  if (!statSync('/dev/net/tun', {throwIfNoEntry: false})) skipBecause(ctx, '/dev/net/tun is missing (no tun module, or a container without the device): slirp4netns needs it')
   if (box) return box
   const dir = join(makeSuiteTempDir('ns-tool-net-'), 'box')
   const built = nsTool(['build-rootfs', '-q', '-o', dir, '--busybox'], false)
@@ -149,8 +150,7 @@ for (const mode of runModes) {
       requireRootless(this)
       // slirp4netns opens /dev/net/tun as the caller. Without udev (this machine) it is 0600: the
       // rootless tests widen it to 0666, as udev makes it, for their own duration only.
-      const tun = statSync('/dev/net/tun', {throwIfNoEntry: false})
-      if (!tun) skipBecause(this, '/dev/net/tun is missing (the tun module)')
+      const tun = statSync('/dev/net/tun')
       if ((tun.mode & 0o006) !== 0o006) {
         tunMode = tun.mode & 0o7777
         process.stdout.write(`      note: /dev/net/tun widened from ${tunMode.toString(8)} to 0666 for the rootless tests, restored after them\n`)
@@ -289,8 +289,7 @@ describe('run: the network\'s files and bad input', function () {
 
   it('rootless, with a /dev/net/tun the caller may not open: one line naming the device and what a host needs, exit 125', function () {
     requireRootless(this)
-    const tun = statSync('/dev/net/tun', {throwIfNoEntry: false})
-    if (!tun) skipBecause(this, '/dev/net/tun is missing (the tun module)')
+    const tun = statSync('/dev/net/tun')
     // The mode of a host without udev, for this check only; the device's own mode is restored.
     chmodSync('/dev/net/tun', 0o600)
     try {
@@ -324,7 +323,10 @@ describe('run: the network\'s files and bad input', function () {
     expect(image.status).to.equal(2)
     expect(image.stderr).to.equal("ns-tool export: --dns applies to --format bundle only (an image's network is its runtime's)\n")
   })
+})
 
+// Pure: needs neither root nor the forwarder.
+describe('run: the network\'s parsing', function () {
   it('parses docker\'s -p forms; a host whose resolver is a loopback stub gets the servers it forwards to', function () {
     expect(parsePublish('8080:80')).to.deep.equal({ip: '127.0.0.1', hostPort: 8080, port: 80, protocol: 'tcp'})
     expect(parsePublish('0.0.0.0:53:5353/udp')).to.deep.equal({ip: '0.0.0.0', hostPort: 53, port: 5353, protocol: 'udp'})
