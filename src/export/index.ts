@@ -25,6 +25,12 @@ export interface ExportOptions {
   sourceDateEpoch?: number
   // oci: split the tree into up to this many layers by owning package (default 1).
   layers?: number
+  // bundle: the network namespace (none: its own; host: the host's), the hostname, and the
+  // /etc/resolv.conf and /etc/hosts bound into the container, as run makes them.
+  net?: 'none' | 'host'
+  hostname?: string
+  dns?: string[]
+  addHost?: string[]
   // Attach SPDX and CycloneDX SBOMs: OCI artifacts referring to the image; beside a tarball as
   // OUT.spdx.json and OUT.cdx.json; in a bundle as sbom.spdx.json and sbom.cdx.json.
   sbom?: boolean
@@ -53,6 +59,8 @@ export async function exportRootfs(rootfs: string, options: ExportOptions): Prom
   if (output === root || output.startsWith(root + '/')) throw new UsageError(`-o ${options.output}: inside the rootfs being exported; choose a path outside it`, 'refused')
   if (options.layers !== undefined && (!Number.isInteger(options.layers) || options.layers < 1)) throw new UsageError(`--layers ${options.layers}: give a whole number of layers, 1 or more`)
   if (options.layers !== undefined && options.format !== 'oci') throw new UsageError(`--layers applies to --format oci only (not ${options.format})`)
+  const bundleOnly = (['net', 'hostname', 'dns', 'addHost'] as const).find((key) => options[key] !== undefined && options.format !== 'bundle')
+  if (bundleOnly) throw new UsageError(`--${bundleOnly === 'addHost' ? 'add-host' : bundleOnly} applies to --format bundle only (an image's network is its runtime's)`)
   checkOutputDirectory(output)
   const seconds = epoch(options.sourceDateEpoch)
   const sboms = options.sbom ? await (await import('./sbom.js')).treeSbom(root, {formats: ['spdx-json', 'cyclonedx-json'], created: new Date(seconds * 1000)}) : []
@@ -83,7 +91,7 @@ export async function exportRootfs(rootfs: string, options: ExportOptions): Prom
     }
     const {writeBundle} = await import('./bundle.js')
     if (entrypoint === undefined) throw new UsageError(`${rootfs} holds no shell to be the bundle's command: give --entrypoint (a program of the tree)`)
-    const count = await writeBundle(root, temp, {entrypoint})
+    const count = await writeBundle(root, temp, {entrypoint, net: options.net, hostname: options.hostname, dns: options.dns, addHost: options.addHost})
     for (const sbom of sboms) writeFileSync(join(temp, `sbom${sbom.suffix}`), sbom.text)
     finish(temp, output)
     return {format: 'bundle', output, entries: count, ...(options.sbom && {sboms: sboms.map((sbom) => join(output, `sbom${sbom.suffix}`))})}

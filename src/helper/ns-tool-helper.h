@@ -93,6 +93,14 @@ void set_capabilities(void);
 int seccomp_option(const char *flag, const char *value);
 void install_seccomp(void);
 
+/* net.c: --net-private (slirp4netns), --publish, --host-loopback, --etc-file */
+int net_option(const char *flag, const char *value);
+int net_private(void);
+void net_prepare(void);
+void net_start(void);
+int net_finish(int status);
+void setup_etc_files(int rootfd);
+
 /* cgroup.c: --memory, --pids-limit, --cpus in a cgroup made for the run */
 int cgroup_option(const char *flag, const char *value);
 int cgroup_wanted(void);

@@ -17,7 +17,14 @@ export interface RunSpec {
   args?: string[]
   // auto: a user namespace exactly when not root.
   userns?: (typeof RUN.flags.userns.choices)[number]
+  // Default: private with publish or hostLoopback, else none (see network.ts).
   net?: (typeof RUN.flags.net.choices)[number]
+  // docker's -p syntax, '[IP:]HOSTPORT:PORT[/tcp|/udp]' (IP default 127.0.0.1).
+  publish?: string[]
+  dns?: string[]
+  // 'NAME:IP' lines for the sandbox's /etc/hosts.
+  addHost?: string[]
+  hostLoopback?: boolean
   hostname?: string
   // Set in COMMAND's environment, over envFile's variables; that is all it gets (and PATH, HOME,
   // HOSTNAME, TERM with a terminal) unless envHost passes the caller's environment too.
@@ -37,6 +44,8 @@ export interface RunSpec {
   pty?: boolean
   // binfmt_misc registrations for the sandbox's own instance (qemu for a foreign command).
   binfmt?: string[]
+  // Set by run(): the helper's options for the network and its /etc files (network.ts).
+  network?: string[]
   // Set by run(): TERM for COMMAND if its stdout turns out to be a terminal (see env.ts).
   term?: string
   // default: the table in src/sandbox/seccomp/table.ts; unconfined: none; else a profile file
@@ -77,7 +86,7 @@ export function helperArgv(spec: RunSpec, compiledFilter = false): string[] {
   if (userns === 'always' || (userns === 'auto' && process.getuid?.() !== 0)) argv.push('--userns')
   if (spec.user) argv.push('--uid', String(spec.user.uid), '--gid', String(spec.user.gid))
   argv.push('--hostname', spec.hostname ?? RUN.flags.hostname.default)
-  if (spec.net === 'host') argv.push('--net-host')
+  argv.push(...(spec.network ?? []))
   if (!spec.envHost) argv.push('--clearenv')
   for (const [key, value] of Object.entries(spec.env ?? {})) argv.push('--setenv', key, value)
   if (spec.term) argv.push('--term', spec.term)

@@ -35,6 +35,9 @@ const wanted = [
   // seccomp.json, the oracle for run's Docker-format profiles
   ['docker-registry', '/usr/bin/docker-registry'],
   ['podman', '/usr/bin/podman'],
+  // run --net private: the forwarder, and a real client for the published ports
+  ['slirp4netns', '/usr/bin/slirp4netns'],
+  ['curl', '/usr/bin/curl'],
   // data: the programs of the real jobs run in trees and on the host (test/data/jobs.test.ts)
   ['python3', '/usr/bin/python3'],
   ['perl', '/usr/bin/perl'],
