@@ -51,7 +51,7 @@ describe('a newcomer\'s first commands', function () {
       const cases: Array<[string[], string]> = [
         [['sbom', rootfs, '--format', 'spdx'], 'ns-tool sbom: --format spdx: expected one of spdx-json, cyclonedx-json; did you mean spdx-json?'],
         [['export', rootfs, '--format', 'tra', '-o', join(rootfs, '..', 'x.tar')], 'ns-tool export: --format tra: expected one of tar, oci, bundle; did you mean tar?'],
-        [['run', '--net', 'hots', rootfs], 'ns-tool run: --net hots: expected one of none, host; did you mean host?'],
+        [['run', '--net', 'hots', rootfs], 'ns-tool run: --net hots: expected one of none, host, private; did you mean host?'],
       ]
       for (const [argv, line] of cases) {
         const r = cli(argv)
