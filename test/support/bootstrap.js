@@ -50,6 +50,13 @@ const wanted = [
   ['debootstrap', '/usr/sbin/debootstrap'],
 ]
 
+// A suite run inside another run's sysroot (test/releases.test.ts) installs nothing: its tests
+// that need a missing tool skip, saying so.
+if (process.env.NS_TOOL_TEST_INSTALL === 'no') {
+  console.error('bootstrap: NS_TOOL_TEST_INSTALL=no: installing nothing')
+  process.exit(0)
+}
+
 // The scanner comes from the npm registry, for any user (into the user's cache directory).
 const scannerMissing = installScanner()
 if (scannerMissing) console.error(`bootstrap: no scanner: ${scannerMissing} (the scanner tests will skip)`)

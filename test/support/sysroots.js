@@ -10,10 +10,11 @@ import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-// Release -> the packages its tests need beyond minbase. trixie also runs ns-tool itself.
+// Release -> the packages its tests need beyond minbase. trixie also runs ns-tool itself: npm
+// start (ps) and a part of npm test (busybox-static for the helper's trees).
 export const RELEASES = {
   bullseye: {version: 11, packages: ['python3', 'gcc', 'libc6-dev']},
-  trixie: {version: 13, packages: ['python3', 'gcc', 'libc6-dev', 'nodejs', 'npm', 'procps']},
+  trixie: {version: 13, packages: ['python3', 'gcc', 'libc6-dev', 'nodejs', 'npm', 'procps', 'busybox-static']},
 }
 
 export function sysrootDir(release) {
