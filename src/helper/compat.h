@@ -15,8 +15,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* System call numbers (Linux 5.2: the mount API; 5.3: pidfd_open; 5.6: openat2; 5.9: close_range; 5.12:
- * mount_setattr). glibc's SYS_ names follow the kernel headers it was built with. */
+/* System call numbers, by the Linux that brought them (5.1: pidfd_send_signal; 5.2: the mount
+ * API; 5.3: pidfd_open; 5.6: openat2; 5.8: faccessat2; 5.9: close_range; 5.12: mount_setattr).
+ * glibc's SYS_ names follow the kernel headers it was built with. */
+#ifndef __NR_pidfd_send_signal
+#define __NR_pidfd_send_signal 424
+#endif
 #ifndef __NR_open_tree
 #define __NR_open_tree 428
 #endif
@@ -32,8 +36,14 @@
 #ifndef __NR_openat2
 #define __NR_openat2 437
 #endif
+#ifndef __NR_faccessat2
+#define __NR_faccessat2 439
+#endif
 #ifndef __NR_mount_setattr
 #define __NR_mount_setattr 442
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal __NR_pidfd_send_signal
 #endif
 #ifndef SYS_open_tree
 #define SYS_open_tree __NR_open_tree
@@ -49,6 +59,9 @@
 #endif
 #ifndef SYS_openat2
 #define SYS_openat2 __NR_openat2
+#endif
+#ifndef SYS_faccessat2
+#define SYS_faccessat2 __NR_faccessat2
 #endif
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr __NR_mount_setattr
