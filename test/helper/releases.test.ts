@@ -1,10 +1,11 @@
 // The helper built with other releases' compilers and headers: Debian 11's gcc 10 and glibc 2.31
 // (before glibc's mount API wrappers, openat2 and close_range numbers) and Debian 13's gcc 14 and
 // glibc 2.41, each through chroot into its sysroot; the helper's tests then run with that binary.
-// And on a kernel without a call it needs, the helper names the Linux it needs in one line (125).
+// And on a kernel without a call it needs, or in a chroot (whose / is no mount point), the helper
+// says so in one line (125).
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
-import {copyFileSync, mkdirSync, readdirSync, rmdirSync, writeFileSync} from 'node:fs'
+import {chmodSync, copyFileSync, mkdirSync, readdirSync, rmdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {compileHelper} from '../../scripts/helper-build.js'
 import {repoRoot} from '../support/cli.js'
@@ -88,5 +89,17 @@ describe('ns-tool-helper on a kernel without a call it needs', function () {
       const r = spawnSync(without, [String(nr), helper, '--no-pty', tree, '/bin/sh', '-c', 'echo ran'], {encoding: 'utf8', timeout: 20_000})
       expect({status: r.status, stdout: r.stdout, stderr: r.stderr}).to.deep.equal({status: 125, stdout: '', stderr: line})
     }
+  })
+})
+
+describe('ns-tool-helper in a chroot', function () {
+  it('says that / is no mount point and how to make it one, in one line (125)', function () {
+    requireHelperTestable(this)
+    const tree = makeRootfs()
+    copyFileSync(helper, join(tree, 'ns-tool-helper'))
+    chmodSync(join(tree, 'ns-tool-helper'), 0o755)
+    const r = spawnSync('chroot', [tree, '/ns-tool-helper', '--no-pty', '/', '/bin/sh', '-c', 'echo ran'], {encoding: 'utf8', timeout: 20_000})
+    const line = 'ns-tool-helper: / is not a mount point (a chroot?): run ns-tool where / is a mount (a container, or `mount --bind DIR DIR` before the chroot)\n'
+    expect({status: r.status, stdout: r.stdout, stderr: r.stderr}).to.deep.equal({status: 125, stdout: '', stderr: line})
   })
 })
