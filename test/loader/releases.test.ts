@@ -8,11 +8,14 @@ import {copyFileSync, existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, wr
 import {join, posix} from 'node:path'
 import {parseLddOutput} from '../../src/ldd/parse.js'
 import {resolve} from '../../src/loader/index.js'
+import {loaderProfile} from '../../src/loader/loader.js'
+import {Sysroot} from '../../src/loader/sysroot.js'
 import {dynamicPrograms} from './helpers.js'
 import {fixturesDir} from '../support/fixtures.js'
 import {inChroot, inChrootOk, realPathsInside, releaseSysroot, releaseWorkDir, type Release} from '../support/releases.js'
 
 const LOADER = '/lib64/ld-linux-x86-64.so.2'
+const X86_64 = {machine: 62, elfClass: 64, endian: 'little'} as const
 const RELEASES: Release[] = ['bullseye', 'trixie']
 
 // The files the release's loader maps for each program (interpreter included), by real path.
@@ -81,6 +84,22 @@ for (const release of RELEASES) {
       const decoys = ['glibc-hwcaps/x86-64-v2', 'glibc-hwcaps/x86-64-v3', 'glibc-hwcaps/x86-64-v4', 'tls', 'x86_64', 'haswell', 'xeon_phi', 'avx512_1', 'tls/haswell/x86_64']
       const placed = [...new Set([...subdirs, ...decoys])]
       console.log(`      ${release}: the loader searches ${subdirs.map((s) => s || '.').join(' ')}`)
+      // ns-tool's profile of that loader lists the same subdirectories, in the same order.
+      const profile = loaderProfile(new Sysroot(root), X86_64, LOADER)
+      const ours = [...profile.activeHwcaps.map((level) => `glibc-hwcaps/${level}`), ...profile.legacySubdirs, '']
+      expect(ours.filter((sub, i) => ours.indexOf(sub) === i)).to.deep.equal(subdirs)
+      // And the loader's other accounts agree: the hwcaps levels `ld.so --help` calls searched
+      // (glibc >= 2.33), the kernel's platform (LD_SHOW_AUXV) among the legacy names (< 2.33).
+      const help = inChroot(root, [LOADER, '--help'])
+      if (help.status === 0) {
+        const searched = [...help.stdout.matchAll(/^ {2}(x86-64-v\d) \(supported, searched\)/gm)].map((m) => `glibc-hwcaps/${m[1]}`)
+        expect(subdirs.filter((sub) => sub.startsWith('glibc-hwcaps/'))).to.deep.equal(searched)
+      } else {
+        const platform = /^AT_PLATFORM:\s+(\S+)/m.exec(inChrootOk(root, ['/bin/true'], {LD_SHOW_AUXV: '1'}))?.[1]
+        console.log(`      ${release}: AT_PLATFORM ${platform}; ns-tool's platform for this CPU: ${profile.platform}`)
+        expect(profile.glibcVersion).to.be.below(2033)
+        expect(subdirs.filter((sub) => sub.split('/').includes(profile.platform!)).length).to.be.greaterThan(0)
+      }
 
       const cacheBefore = readFileSync(join(root, 'etc/ld.so.cache'))
       const confFile = join(root, 'etc/ld.so.conf.d/zz-ns-tool-test.conf')
