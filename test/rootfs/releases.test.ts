@@ -50,6 +50,15 @@ for (const {release, versionId} of RELEASES) {
       console.log(`      ${release}: bash ${ownBash.trim()}, python ${ownPython} ran in the tree`)
     })
 
+    it('builds the flat layout too, through the sysroot\'s absolute links (bullseye: /lib64/ld-linux-x86-64.so.2 -> /lib/...)', function () {
+      const flat = join(makeSuiteTempDir(), 'flat')
+      const built = cli(['build-rootfs', '-q', '--no-data', '--sysroot', root, '--layout', 'flat', '-o', flat, 'bash'])
+      expect({status: built.status, stderr: built.stderr}).to.deep.equal({status: 0, stderr: ''})
+      const ownBash = inChrootOk(root, ['bash', '-c', 'echo "$BASH_VERSION"'])
+      const bash = cli(['run', flat, '/bin/bash', '-c', 'echo "$BASH_VERSION"'])
+      expect({status: bash.status, stdout: bash.stdout, stderr: bash.stderr}).to.deep.equal({status: 0, stdout: ownBash, stderr: ''})
+    })
+
     it('verifies: every ELF file and library resolves inside the tree', function () {
       const r = cli(['verify', '--json', tree])
       const result = JSON.parse(r.stdout) as {ok: boolean; checked: number; problems: Array<{path: string; kind: string; name: string; searched?: string[]}>}
