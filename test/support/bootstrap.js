@@ -11,7 +11,7 @@ import {spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {downloadDebs, FOREIGN_PACKAGES} from './foreign-debs.js'
 import {installScanner} from './scanner-install.js'
-import {debianSysroot, RELEASES} from './sysroots.js'
+import {makeDebianSysroots, RELEASES} from './sysroots.js'
 
 // [package, a file it provides]
 const wanted = [
@@ -61,21 +61,19 @@ if (process.env.NS_TOOL_TEST_INSTALL === 'no') {
 const scannerMissing = installScanner()
 if (scannerMissing) console.error(`bootstrap: no scanner: ${scannerMissing} (the scanner tests will skip)`)
 
-function cachedDownloads() {
+async function cachedDownloads() {
   for (const arch of Object.keys(FOREIGN_PACKAGES)) {
     const why = downloadDebs(arch)
     if (why) console.error(`bootstrap: no ${arch} packages for the foreign-architecture tests (${why})`)
   }
   if (process.getuid?.() !== 0) return
-  for (const release of Object.keys(RELEASES)) {
-    const {reason} = debianSysroot(release)
-    if (reason) console.error(`bootstrap: ${reason} (the ${release} tests will skip)`)
-  }
+  const reasons = await makeDebianSysroots(Object.keys(RELEASES))
+  for (const [release, reason] of Object.entries(reasons)) console.error(`bootstrap: ${reason} (the ${release} tests will skip)`)
 }
 
 const missing = wanted.filter(([, file]) => !existsSync(file)).map(([pkg]) => pkg)
 if (missing.length === 0) {
-  cachedDownloads()
+  await cachedDownloads()
   process.exit(0)
 }
 if (process.getuid?.() !== 0) {
@@ -89,4 +87,4 @@ if (!apt(['install', '-y', '-q', ...missing])) {
   apt(['update', '-q'])
   if (!apt(['install', '-y', '-q', ...missing])) console.error('bootstrap: apt-get install failed; dependent tests will skip')
 }
-cachedDownloads()
+await cachedDownloads()

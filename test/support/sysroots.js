@@ -4,7 +4,7 @@
 // the host's apt already uses (read from its sources; no address is written here), plus the few
 // packages the tests use, and cached under the user's cache directory. As root only.
 // `node test/support/sysroots.js make bullseye` makes one (the bootstrap calls it).
-import {spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
@@ -62,17 +62,51 @@ function deb822Mirror(text) {
 const packagesMarker = (dir) => join(dir, 'var', 'lib', 'ns-tool-test-packages')
 const isComplete = (dir, release) => existsSync(packagesMarker(dir)) && readFileSync(packagesMarker(dir), 'utf8') === `${RELEASES[release].packages.join(' ')}\n`
 
-// The cached sysroot of release, or why there is none. Makes it when missing (as root).
-export function debianSysroot(release) {
+// Why release has no sysroot and none can be made here, or undefined when it can (or is made).
+function cannotMake(release) {
+  const dir = sysrootDir(release)
+  if (isComplete(dir, release) || process.getuid?.() === 0) return undefined
+  return `no ${release} sysroot at ${dir} and not root (debootstrap needs root)`
+}
+
+// The maker's command line: one maker per machine at a time (a second run waits for the first,
+// then finds the sysroot made).
+function maker(release) {
+  const dir = sysrootDir(release)
+  mkdirSync(join(dir, '..'), {recursive: true})
+  return ['flock', [`${dir}.lock`, process.execPath, fileURLToPath(import.meta.url), 'make', release]]
+}
+
+function outcome(release, stderr, status) {
   const dir = sysrootDir(release)
   if (isComplete(dir, release)) return {dir}
-  if (process.getuid?.() !== 0) return {reason: `no ${release} sysroot at ${dir} and not root (debootstrap needs root)`}
-  const self = fileURLToPath(import.meta.url)
-  mkdirSync(join(dir, '..'), {recursive: true})
-  // One maker per machine at a time: a second run waits for the first and then finds it made.
-  const r = spawnSync('flock', [`${dir}.lock`, process.execPath, self, 'make', release], {stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'})
-  if (isComplete(dir, release)) return {dir}
-  return {reason: `could not make the ${release} sysroot: ${(r.stderr || '').trim().split('\n').at(-1) || `exit ${r.status}`}`}
+  return {reason: `could not make the ${release} sysroot: ${stderr.trim().split('\n').at(-1) || `exit ${status}`}`}
+}
+
+// The cached sysroot of release, or why there is none. Makes it when missing (as root).
+export function debianSysroot(release) {
+  if (isComplete(sysrootDir(release), release)) return {dir: sysrootDir(release)}
+  const reason = cannotMake(release)
+  if (reason) return {reason}
+  const [cmd, args] = maker(release)
+  const r = spawnSync(cmd, args, {stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'})
+  return outcome(release, r.stderr || '', r.status)
+}
+
+// Makes the sysroots of these releases side by side (each takes minutes, mostly waiting on the
+// mirror); resolves to why each one that could not be made was not.
+export async function makeDebianSysroots(releases) {
+  const made = await Promise.all(releases.map((release) => new Promise((resolve) => {
+    if (isComplete(sysrootDir(release), release)) return resolve({dir: sysrootDir(release)})
+    const reason = cannotMake(release)
+    if (reason) return resolve({reason})
+    const [cmd, args] = maker(release)
+    const child = spawn(cmd, args, {stdio: ['ignore', 'ignore', 'pipe']})
+    let stderr = ''
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('close', (status) => resolve(outcome(release, stderr, status)))
+  })))
+  return Object.fromEntries(made.flatMap(({reason}, i) => (reason ? [[releases[i], reason]] : [])))
 }
 
 // Makes the sysroot in a temporary directory and renames it into place when complete; a sysroot
