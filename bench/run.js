@@ -155,6 +155,8 @@ async function main() {
     smallRow(lddtree, small)
     return runRows(bwrap)
   }
+  // BENCH_ROWS=network: the published-port start-up row alone.
+  if (process.env.BENCH_ROWS === 'network') return networkRow()
 
   smallRow(lddtree, small)
 
@@ -215,6 +217,7 @@ async function main() {
   dataRows(lddtree)
 
   await runRows(bwrap)
+  await networkRow()
 }
 
 // Row 1: bash ls ps, cold (the ELF path, as every row but the data rows: --no-data).
@@ -263,6 +266,49 @@ async function runRows(bwrap) {
       )
       record({case: 'helper alone, /bin/true', medians: results, targets: [target('≤ 1.0 × bwrap', results['ns-tool-helper'] / results['bwrap (same isolation)'], 1.0)]})
     }
+  }
+}
+
+// A port of 127.0.0.1 that nothing holds now (each round's run frees it again when it ends).
+async function freePort() {
+  const {createServer} = await import('node:net')
+  const server = createServer()
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+// Row: start-up with a published port: run --net private -p (slirp4netns, started and given the
+// port) against podman run with the same -p (root: its own bridge and port forwarder), on the
+// OCI image ns-tool exports from the same tree.
+async function networkRow() {
+  const name = 'run --net private -p, /bin/true'
+  const slirp = ensureTool('slirp4netns', 'slirp4netns')
+  const podman = isRoot ? ensureTool('podman', 'podman') : undefined
+  if (!slirp || !podman) return record({case: name, skipped: !slirp ? 'slirp4netns not installed' : 'podman runs images as root here (rootless podman needs subordinate ids)'})
+  // Lower case: podman names the image after its oci: path.
+  const dir = join(tmpdir(), `ns-tool-bench-network-${process.pid}`)
+  const tree = join(dir, 'tree')
+  timeOnce([...nsTool, 'build-rootfs', '-q', '--no-data', '-o', tree, 'true'])
+  timeOnce([...nsTool, 'export', tree, '--format', 'oci', '-q', '-o', join(dir, 'image')])
+  // Loaded into podman's store once, as a pulled image is run.
+  const pulled = spawnSync(podman, ['pull', '-q', `oci:${join(dir, 'image')}:latest`], {env, encoding: 'utf8'})
+  const image = String(pulled.stdout).trim().split('\n').pop()
+  if (pulled.status !== 0 || !image) return record({case: name, skipped: `podman pull of the exported image failed: ${String(pulled.stderr).slice(0, 200)}`})
+  try {
+    const publish = `127.0.0.1:${await freePort()}:80`
+    const results = alternate(
+      [
+        {label: 'ns-tool run -p', argv: [...nsTool, 'run', '-p', publish, tree, '/usr/bin/true']},
+        {label: 'podman run -p', argv: [podman, 'run', '--rm', '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '-p', publish, '--entrypoint', '/usr/bin/true', image]},
+      ],
+      smallRuns,
+    )
+    record({case: name, medians: results, targets: [target('faster than podman run -p (ns/podman < 1)', results['ns-tool run -p'] / results['podman run -p'], 1)]})
+  } finally {
+    spawnSync(podman, ['rmi', '--force', image], {stdio: 'ignore'})
+    rm(dir)
   }
 }
 

@@ -65,7 +65,7 @@ async function main() {
         process.exit()
       }
     } else if (args[0] === 'chroot') {
-      const [{oclifArgv}, {CHROOT}] = await Promise.all([import('../dist/src/cli/argv.js'), import('../dist/src/cli/options/chroot.js')])
+      const [{oclifArgv}, {CHROOT}] = await Promise.all([import('../dist/src/cli/argv.js'), import('../dist/src/options/chroot.js')])
       table = CHROOT
       args = ['chroot', ...oclifArgv(CHROOT, args.slice(1))]
     }

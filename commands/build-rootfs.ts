@@ -1,6 +1,6 @@
 import {BaseCommand} from '../src/cli/base-command.js'
 import {oclifArgs, oclifFlags, oclifUsage} from '../src/cli/oclif-flags.js'
-import {BUILD_ROOTFS} from '../src/cli/options/build-rootfs.js'
+import {BUILD_ROOTFS} from '../src/options/build-rootfs.js'
 
 export default class BuildRootfs extends BaseCommand {
   static override summary = 'Build or update a rootfs with programs and everything they load.'

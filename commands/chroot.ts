@@ -1,6 +1,6 @@
 import {BaseCommand} from '../src/cli/base-command.js'
 import {oclifArgs, oclifFlags, oclifUsage} from '../src/cli/oclif-flags.js'
-import {CHROOT} from '../src/cli/options/chroot.js'
+import {CHROOT} from '../src/options/chroot.js'
 
 export default class Chroot extends BaseCommand {
   static override summary = 'Run a command in a busybox rootfs, made on first use.'
@@ -19,9 +19,7 @@ export default class Chroot extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags, command} = await this.parseTable(CHROOT)
-    const {ensureBusyboxRootfs} = await import('../src/sandbox/chroot.js')
-    const rootfs = await ensureBusyboxRootfs(flags.rootfs, flags.busybox)
-    const {run} = await import('../src/sandbox/supervise.js')
-    process.exitCode = await run({rootfs, command: command[0], args: command.slice(1)})
+    const {chroot} = await import('../src/chroot/index.js')
+    process.exitCode = await chroot({dir: flags.rootfs, busybox: flags.busybox, command: command[0], args: command.slice(1)})
   }
 }

@@ -1,6 +1,6 @@
 import {BaseCommand} from '../src/cli/base-command.js'
 import {oclifArgs, oclifFlags, oclifUsage} from '../src/cli/oclif-flags.js'
-import {DEPS} from '../src/cli/options/deps.js'
+import {DEPS} from '../src/options/deps.js'
 import type {ResolveOptions} from '../src/loader/types.js'
 import {UsageError} from '../src/errors.js'
 
@@ -35,10 +35,10 @@ export default class Deps extends BaseCommand {
       if (!statSync(flags.sysroot, {throwIfNoEntry: false})?.isDirectory()) throw new UsageError(`--sysroot ${flags.sysroot}: no such directory`)
     }
 
-    const {toApiOptions} = await import('../src/cli/argv.js')
+    const {toApiOptions} = await import('../src/options/api.js')
     const {resolveWithData} = await import('../src/data/index.js')
     const {SKELETON_NSSWITCH} = await import('../src/rootfs/plan/skeleton.js')
-    const data = {data: flags.data, dlopen: flags.dlopen, traces: flags.trace, traceTimeout: Number(flags['trace-timeout']), nsswitch: SKELETON_NSSWITCH}
+    const data = {data: flags.data, dlopen: flags.dlopen, traces: flags.trace, traceTimeout: Number(flags['trace-timeout']), nsswitch: SKELETON_NSSWITCH, locales: flags.locale, langs: flags.lang, skipRules: flags['skip-rule']}
     const {closure, data: files, warnings} = await resolveWithData(programs, toApiOptions(DEPS, flags) as ResolveOptions, data)
     for (const warning of warnings) process.stderr.write(`ns-tool deps: ${warning}\n`)
 

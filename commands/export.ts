@@ -1,6 +1,6 @@
 import {BaseCommand} from '../src/cli/base-command.js'
 import {oclifArgs, oclifFlags, oclifUsage} from '../src/cli/oclif-flags.js'
-import {EXPORT} from '../src/cli/options/export.js'
+import {EXPORT} from '../src/options/export.js'
 import type {ExportOptions} from '../src/export/index.js'
 
 export default class Export extends BaseCommand {
@@ -22,7 +22,7 @@ export default class Export extends BaseCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parseTable(EXPORT)
-    const {toApiOptions} = await import('../src/cli/argv.js')
+    const {toApiOptions} = await import('../src/options/api.js')
     const {exportRootfs} = await import('../src/export/index.js')
     const bar = !flags.quiet && !flags.json && process.stderr.isTTY ? await (await import('../src/cli/progress.js')).progressBar('exporting', 'entries', 500) : undefined
     const options = {...toApiOptions(EXPORT, flags), progress: bar?.update} as unknown as ExportOptions

@@ -1,6 +1,6 @@
 import {BaseCommand} from '../src/cli/base-command.js'
 import {oclifArgs, oclifFlags, oclifUsage} from '../src/cli/oclif-flags.js'
-import {SBOM} from '../src/cli/options/sbom.js'
+import {SBOM} from '../src/options/sbom.js'
 
 export default class Sbom extends BaseCommand {
   static override summary = 'Write the SBOM of a rootfs ns-tool built: SPDX 2.3 or CycloneDX 1.5 JSON.'

@@ -1,6 +1,6 @@
 import {BaseCommand} from '../src/cli/base-command.js'
 import {oclifArgs, oclifFlags, oclifUsage} from '../src/cli/oclif-flags.js'
-import {VERIFY} from '../src/cli/options/verify.js'
+import {VERIFY} from '../src/options/verify.js'
 
 export default class Verify extends BaseCommand {
   static override summary = 'Check that every program in a rootfs finds its interpreter and libraries there.'

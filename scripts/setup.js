@@ -147,10 +147,10 @@ async function buildHelper() {
     fail(`no C compiler (${cc}) to build the helper: install one (Debian/Ubuntu: apt-get install gcc libc6-dev; Fedora: dnf install gcc glibc-static)`)
   }
   console.error('setup: compiling the C helper')
-  const complaint = await compileHelper({sourceDir, outputDir, cc, log: (line) => console.error(`setup: ${line}`)})
-  if (complaint !== undefined) {
-    process.stderr.write(complaint)
-    fail('compiling src/helper failed (see the compiler output above)')
+  const failure = await compileHelper({sourceDir, outputDir, cc, log: (line) => console.error(`setup: ${line}`)})
+  if (failure) {
+    if (failure.output) process.stderr.write(failure.output)
+    fail(failure.message)
   }
 }
 

@@ -1,5 +1,6 @@
 // The layout tells the architecture: each folder of src/ opens with a comment saying what it
-// owns, and no two folders load each other, directly or through others (data flows one way). A
+// owns, each layer imports only the layers below it (LAYERS, as docs/architecture.md states it),
+// and no two folders load each other, directly or through others (data flows one way). A
 // subfolder is a part of its folder: the two may use each other (rootfs/plan and rootfs's types).
 import {expect} from 'chai'
 import {readdirSync, readFileSync, statSync} from 'node:fs'
@@ -16,13 +17,40 @@ function sourceFiles(dir: string): string[] {
   })
 }
 
-// Every module a file loads, statically or dynamically. `import type` is left out: it is erased
-// (a subfolder naming its parent's types, as rootfs/plan does rootfs/types.ts, loads nothing).
-function importsOf(file: string): string[] {
+// The layers of src/, lowest first: each imports only the layers before it (`import type`
+// included: a type is a fact of the layer that defines it). A new folder takes its place here
+// and in docs/architecture.md.
+const LAYERS: string[][] = [
+  ['errors.ts', 'suggest.ts', 'cache-dir.ts', 'manifest-path.ts'],
+  ['options'],
+  ['environment'],
+  ['elf', 'helper'],
+  ['loader'],
+  ['ldd'],
+  ['resolve'],
+  ['data'],
+  ['provenance'],
+  ['rootfs'],
+  ['sandbox', 'verify'],
+  ['export'],
+  ['chroot'],
+  ['index.ts'],
+  ['cli'],
+]
+
+// Every module a file loads, statically or dynamically; `import type` too unless runtimeOnly (a
+// type import is erased: a subfolder naming its parent's types, as rootfs/plan does
+// rootfs/types.ts, loads nothing).
+function importsOf(file: string, runtimeOnly = true): string[] {
   const text = readFileSync(file, 'utf8')
-  const statics = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s+(type\s)?[^'"]*?from\s+'([^']+)'/g)].filter((m) => !m[1]).map((m) => m[2])
+  const statics = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s+(type\s)?[^'"]*?from\s+'([^']+)'/g)].filter((m) => !runtimeOnly || !m[1]).map((m) => m[2])
   const specifiers = [...statics, ...[...text.matchAll(/import\(\s*'([^']+)'\s*\)/g)].map((m) => m[1])]
   return specifiers.filter((s) => s.startsWith('.')).map((s) => resolve(dirname(file), s.replace(/\.js$/, '.ts')))
+}
+
+// The top of src/ a file belongs to: its first folder, or its own name for a file in src/.
+function part(file: string): string {
+  return relative(SRC, file).split('/')[0]
 }
 
 // A file's node in the folder graph: its folder; a file directly in src/ (errors.ts, the API's
@@ -64,6 +92,28 @@ function cycles(graph: Map<string, Set<string>>): string[][] {
 }
 
 describe('layout', function () {
+  it('each layer of src/ imports only the layers below it (the library never imports src/cli)', function () {
+    const level = new Map(LAYERS.flatMap((parts, i) => parts.map((name) => [name, i] as const)))
+    const files = sourceFiles(SRC)
+    const unplaced = [...new Set(files.map(part))].filter((name) => !level.has(name))
+    expect(unplaced, 'parts of src/ missing from LAYERS (give each its place)').to.deep.equal([])
+    const upward: string[] = []
+    for (const file of files) {
+      const from = part(file)
+      for (const target of importsOf(file, false)) {
+        const to = part(target)
+        if (!target.startsWith(SRC) || to === from) continue
+        if (level.get(to)! >= level.get(from)!) upward.push(`${relative(repoRoot, file)} (${from}) imports ${relative(repoRoot, target)} (${to}), which is not below it`)
+      }
+    }
+    expect(upward, 'imports against the layers (move the fact down, or the composition up)').to.deep.equal([])
+  })
+
+  it('only src/cli knows oclif', function () {
+    const knowing = sourceFiles(SRC).filter((file) => part(file) !== 'cli' && /from '@oclif\//.test(readFileSync(file, 'utf8')))
+    expect(knowing.map((file) => relative(repoRoot, file))).to.deep.equal([])
+  })
+
   it('no import cycle between folders of src/ (what loads what at run time)', function () {
     const graph = new Map<string, Set<string>>()
     const why = new Map<string, string>()

@@ -3,7 +3,8 @@
 // the same table (test/cli/parity.test.ts feeds both the same generated argvs); anything oclif would
 // refuse, or answer with help, is left to oclif (undefined), so that errors and help have one source.
 import {UsageError} from '../errors.js'
-import type {Flag, OptionTable, Values} from './options/index.js'
+import {toApiOptions} from '../options/api.js'
+import type {Flag, OptionTable, Values} from '../options/index.js'
 
 export interface Parsed<T extends OptionTable> {
   flags: Values<T>
@@ -26,7 +27,7 @@ export async function parseArgv<T extends OptionTable>(table: T, argv: string[])
   } catch (error) {
     if (!(error instanceof Refused)) throw error
     // Only a mistake pays for the suggestion's module.
-    const hint = error.unknownFlag === undefined ? '' : (await import('./suggest.js')).didYouMean(error.unknownFlag, spellings(table))
+    const hint = error.mistyped === undefined ? '' : (await import('../suggest.js')).didYouMean(error.mistyped.word, error.mistyped.names)
     throw new UsageError(`${error.message}${hint}`, 'usage')
   }
 }
@@ -101,11 +102,12 @@ function prepare(table: OptionTable, argv: string[]): string[] {
   return out
 }
 
-// Why the parser refuses a line (oclif refuses it too); unknownFlag asks for a suggestion.
+// Why the parser refuses a line (oclif refuses it too); mistyped asks for a suggestion among names
+// (an unknown flag among the flags, a value among the choices).
 class Refused extends Error {
   constructor(
     message: string,
-    readonly unknownFlag?: string,
+    readonly mistyped?: {word: string; names: readonly string[]},
   ) {
     super(message)
   }
@@ -142,9 +144,9 @@ function parseFlags<T extends OptionTable>(table: T, argv: string[], command: st
     }
     if (!flag.multiple && tokens.some((token) => token.name === name)) throw new Refused(`--${name} given twice (it takes one value)`)
     const input = isLong || word.length < 3 ? words.shift() : word.slice(word[2] === '=' ? 3 : 2)
-    if (input === undefined) throw new Refused(`--${name} needs a value${flag.choices ? ` (one of ${flag.choices.join(', ')})` : flag.value ? ` (${flag.value})` : ''}`)
+    if (input === undefined) throw new Refused(valueWanted(name, flag))
     if (findFlag(table, input).name !== undefined) throw new Refused(`--${name} needs a value, and ${input} is a flag (for a value that looks like one, write ./${input})`)
-    if (flag.choices && !flag.choices.includes(input)) throw new Refused(`--${name} ${input}: expected one of ${flag.choices.join(', ')}`)
+    if (flag.choices && !flag.choices.includes(input)) throw new Refused(`--${name} ${input}: expected one of ${flag.choices.join(', ')}`, {word: input, names: flag.choices})
     tokens.push({name, input})
     return true
   }
@@ -158,7 +160,7 @@ function parseFlags<T extends OptionTable>(table: T, argv: string[], command: st
       }
       if (takeFlag(word)) continue
       const unknown = word.split('=')[0]
-      if (!isNegativeNumber(word)) throw new Refused(`unknown flag ${unknown}`, unknown)
+      if (!isNegativeNumber(word)) throw new Refused(`unknown flag ${unknown}`, {word: unknown, names: spellings(table)})
     }
     args.push(word)
   }
@@ -205,7 +207,11 @@ function splitCommand(table: OptionTable, argv: string[]): {own: string[]; after
     }
     if (word.startsWith('-') && word !== '-' && !isNegativeNumber(word)) {
       own.push(word)
-      if (i + 1 < argv.length && takesNextWord(table, word, argv[i + 1])) own.push(argv[++i])
+      const next = argv[i + 1]
+      // A flag at the end of the command's words has no value: the `--` given before COMMAND, or
+      // the one oclif is given, is no value of it (`run R -w -- ls` would chdir to "--").
+      if ((next === undefined || next === '--') && takesNextWord(table, word, '')) throw new UsageError(needsValue(table, word), 'usage')
+      if (next !== undefined && takesNextWord(table, word, next)) own.push(argv[++i])
       continue
     }
     if (positionals === after) return {own, afterDashes: [], command: argv.slice(i)}
@@ -232,24 +238,15 @@ function takesNextWord(table: OptionTable, word: string, next: string): boolean 
   return false
 }
 
-// `copy-mode` -> `copyMode`
-export function camelCase(name: string): string {
-  return name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())
+// `--NAME needs a value (PLACEHOLDER)`: what both parsers say of a flag given without its value.
+function valueWanted(name: string, flag: Flag): string {
+  return `--${name} needs a value${flag.choices ? ` (one of ${flag.choices.join(', ')})` : flag.value ? ` (${flag.value})` : ''}`
 }
 
-export function apiName(name: string, flag: Flag): string | undefined {
-  return flag.api === false ? undefined : (flag.api ?? camelCase(name))
-}
-
-// The defaults of a table by flag name (command line) or by API name.
-export function flagDefaults(table: OptionTable): Record<string, string | boolean> {
-  const defaults: Record<string, string | boolean> = {}
-  for (const [name, flag] of Object.entries(table.flags)) if (flag.default !== undefined) defaults[name] = flag.default
-  return defaults
-}
-
-export function apiDefaults(table: OptionTable): Record<string, unknown> {
-  return toApiOptions(table, flagDefaults(table))
+// The same, for a flag word as written (`-w`, `-qw`, `--workdir`): the string flag it ends with.
+function needsValue(table: OptionTable, word: string): string {
+  const name = word.startsWith('--') ? word.slice(2) : Object.keys(table.flags).find((key) => table.flags[key].char === word[word.length - 1])!
+  return valueWanted(name, table.flags[name])
 }
 
 // A parsed command line as the API function's options: the flags renamed and converted
@@ -261,15 +258,4 @@ export function toApiCall<T extends OptionTable>(table: T, parsed: Parsed<T>): R
   })
   if (table.command && parsed.command.length > 0) Object.assign(call, {command: parsed.command[0], args: parsed.command.slice(1)})
   return call
-}
-
-// Parsed command-line values -> the API's options (renamed, converted by toApi).
-export function toApiOptions(table: OptionTable, values: Record<string, unknown>): Record<string, unknown> {
-  const options: Record<string, unknown> = {}
-  for (const [name, flag] of Object.entries(table.flags)) {
-    const key = apiName(name, flag)
-    if (key === undefined || values[name] === undefined) continue
-    options[key] = flag.toApi ? flag.toApi(values[name] as never) : values[name]
-  }
-  return options
 }

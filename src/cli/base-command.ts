@@ -4,7 +4,7 @@ import {Command} from '@oclif/core'
 import {UsageError} from '../errors.js'
 import {oclifArgv, parseArgv, withConfigFile, type Parsed} from './argv.js'
 import {fromOclif} from './oclif-flags.js'
-import type {OptionTable} from './options/index.js'
+import type {OptionTable} from '../options/index.js'
 import {reportError} from './report.js'
 
 export abstract class BaseCommand extends Command {

@@ -2,8 +2,9 @@
 // start-up path of bin/run.js that skips oclif for plain invocations (start-up is most of a small
 // build's time).
 import {NsToolError, UsageError} from '../errors.js'
-import {toApiOptions, type Parsed} from './argv.js'
-import {BUILD_ROOTFS} from './options/build-rootfs.js'
+import {toApiOptions} from '../options/api.js'
+import type {Parsed} from './argv.js'
+import {BUILD_ROOTFS} from '../options/build-rootfs.js'
 
 export async function buildRootfsMain(parsed: Parsed<typeof BUILD_ROOTFS>): Promise<void> {
   const {flags, args: programs} = parsed
@@ -20,6 +21,7 @@ export async function buildRootfsMain(parsed: Parsed<typeof BUILD_ROOTFS>): Prom
     return
   }
   const progress = !flags.quiet && !flags.json && process.stderr.isTTY ? await (await import('./progress.js')).progressBar('copying', 'files', 50) : undefined
+  progress?.status(programs.length === 0 ? 'planning the tree...' : `resolving ${programs.length} program${programs.length === 1 ? '' : 's'}...`)
   // SIGINT, SIGTERM, SIGHUP stop the build before its switch: the staging tree goes, the output stays.
   const interrupt = new AbortController()
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
@@ -36,7 +38,7 @@ export async function buildRootfsMain(parsed: Parsed<typeof BUILD_ROOTFS>): Prom
     process.stdout.write(JSON.stringify(result, null, 2) + '\n')
   } else if (!flags.quiet) {
     const {stats} = result
-    process.stderr.write(`${result.output}: ${result.entries.length} entries; ${stats.copied} copied, ${stats.reused} unchanged, ${stats.linked} hard-linked${stats.kept ? `, ${stats.kept} kept` : ''}${stats.removed ? `, ${stats.removed} removed` : ''}${result.replaced.length ? `, ${result.replaced.length} replaced` : ''}\n`)
+    process.stderr.write(`${result.output}: ${result.entries.length} entries, ${humanBytes(stats.bytes)}; ${stats.copied} copied, ${stats.reused} unchanged, ${stats.linked} hard-linked${stats.kept ? `, ${stats.kept} kept` : ''}${stats.removed ? `, ${stats.removed} removed` : ''}${result.replaced.length ? `, ${result.replaced.length} replaced` : ''}\n`)
     for (const path of result.removed) process.stderr.write(`  removed ${path}\n`)
     for (const path of result.replaced) process.stderr.write(`  replaced ${path} (not written by ns-tool)\n`)
   }
@@ -45,6 +47,15 @@ export async function buildRootfsMain(parsed: Parsed<typeof BUILD_ROOTFS>): Prom
     const {constants} = await import('node:os')
     throw new NsToolError(`interrupted; ${result.output} is the new tree, complete`, 128 + (constants.signals as Record<string, number>)[interrupt.signal.reason as string])
   }
+}
+
+// 9.4 MB (9,871,234 bytes): the size at a glance, and the figure to compare builds by.
+function humanBytes(bytes: number): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB']
+  let unit = 0
+  for (let size = bytes; size >= 1000 && unit < units.length - 1; size /= 1000) unit++
+  const exact = `${bytes.toLocaleString('en-US')} bytes`
+  return unit === 0 ? exact : `${(bytes / 1000 ** unit).toFixed(1)} ${units[unit]} (${exact})`
 }
 
 function describe(entry: {path: string; type: string; source?: string; target?: string; reason: string}): string {

@@ -4,7 +4,7 @@
 import {readFileSync} from 'node:fs'
 import {dirname, isAbsolute, resolve} from 'node:path'
 import {UsageError} from '../errors.js'
-import type {Flag, OptionTable} from './options/index.js'
+import type {Flag, OptionTable} from '../options/index.js'
 import type {Parsed} from './argv.js'
 
 // Keys are the long flag names; a positional list has its own key (build-rootfs's `programs`).

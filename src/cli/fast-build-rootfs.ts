@@ -11,4 +11,4 @@
 export {parseArgv, withConfigFile} from './argv.js'
 export {reportError} from './report.js'
 export {buildRootfsMain} from './build-rootfs.js'
-export {BUILD_ROOTFS} from './options/build-rootfs.js'
+export {BUILD_ROOTFS} from '../options/build-rootfs.js'

@@ -6,5 +6,5 @@
 // the file that every run compiles (~3 ms). The bundle loads those from dist/src when asked.
 export {oclifArgv, parseArgv, toApiCall, withConfigFile} from './argv.js'
 export {reportError} from './report.js'
-export {RUN} from './options/run.js'
+export {RUN} from '../options/run.js'
 export {run} from '../sandbox/supervise.js'

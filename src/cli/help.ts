@@ -2,9 +2,9 @@
 // command's option table, and "did you mean" (exit 2) for a command that does not exist.
 import {CommandHelp, Help} from '@oclif/core'
 import {UsageError} from '../errors.js'
-import {USAGE_STATUS} from './options/index.js'
+import {USAGE_STATUS} from '../options/index.js'
 import {reportError} from './report.js'
-import {didYouMean} from './suggest.js'
+import {didYouMean} from '../suggest.js'
 
 type Sections = ReturnType<CommandHelp['sections']>
 

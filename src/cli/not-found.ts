@@ -4,7 +4,7 @@
 import type {Hook} from '@oclif/core'
 import {UsageError} from '../errors.js'
 import {reportError} from './report.js'
-import {didYouMean} from './suggest.js'
+import {didYouMean} from '../suggest.js'
 
 const hook: Hook<'command_not_found'> = async function (options) {
   // With spaces between topics, oclif joins the words that follow into the id (buld-rootfs:bash).

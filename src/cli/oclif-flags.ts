@@ -2,7 +2,7 @@
 // that commands/*.ts only name their table. Loaded on oclif's path only.
 import {Args, Flags, type Interfaces} from '@oclif/core'
 import type {Parsed} from './argv.js'
-import type {OptionTable, Values} from './options/index.js'
+import type {OptionTable, Values} from '../options/index.js'
 
 // oclif types each flag by its value; the table decides the values, so any flag goes here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

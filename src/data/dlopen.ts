@@ -1,7 +1,7 @@
 // ELF dlopen metadata (the FDO "ELF dlopen metadata" specification, used by systemd and read by
 // dracut): a note of owner "FDO" and type 0x407c0c0a whose descriptor is a JSON array naming the
 // libraries an object may dlopen, each feature with a priority.
-import {DATA_FLAGS} from '../cli/options/build-rootfs.js'
+import {DATA_FLAGS} from '../options/build-rootfs.js'
 import type {ElfNote} from '../elf/sections.js'
 
 export const FDO_DLOPEN_NOTE = 0x407c0c0a

@@ -10,7 +10,7 @@ import {Sysroot} from '../loader/sysroot.js'
 import {DEFAULT_DLOPEN_LEVEL, dlopenFeatures, follows, type DlopenLevel} from './dlopen.js'
 import {packageDatabase} from './packages.js'
 import {runtimeFilesOf} from './package-files.js'
-import {DATA_RULES, type NamedProgram, type PathSpec, type RuleContext} from './rules.js'
+import {activeRules, type NamedProgram, type PathSpec, type RuleContext} from './rules.js'
 import {DEFAULT_TRACE_TIMEOUT, traceCommand} from './trace.js'
 import {wrapperWarning} from './wrapper.js'
 
@@ -31,10 +31,18 @@ export interface DataOptions {
   traces?: string[]
   // Seconds (default 60).
   traceTimeout?: number
+  // Variables over the traced commands' clean environment (run's -e and --env-file).
+  traceEnv?: Record<string, string>
+  traceEnvFile?: string[]
   // Where a traced command's own output goes (default: stderr).
   traceOutput?: 'inherit' | 'ignore'
   // The tree's /etc/nsswitch.conf, whose services name NSS modules.
   nsswitch?: string
+  // Compiled locales to add (--locale), languages whose message catalogues to add (--lang).
+  locales?: string[]
+  langs?: string[]
+  // Data rules left out, by id (--skip-rule).
+  skipRules?: string[]
 }
 
 export interface ResolvedWithData {
@@ -49,16 +57,22 @@ export async function resolveWithData(programs: string[], resolveOptions: Resolv
   const traces = options.traces ?? []
   if (options.data === false && traces.length === 0) return {closure: await resolve(programs, resolveOptions), data: [], warnings: []}
   const sysroot = new Sysroot(resolveOptions.sysroot ?? '/')
-  if (traces.length > 0 && !sysroot.isHost) throw new UsageError('--trace runs host commands: it cannot be combined with --sysroot')
+  if (traces.length > 0) refuseTraceOutsideHost(sysroot)
   const collector = new DataCollector(sysroot, options)
   for (const command of traces) {
-    const traced = await traceCommand(command, {timeout: options.traceTimeout ?? DEFAULT_TRACE_TIMEOUT, output: options.traceOutput})
+    const traced = await traceCommand(command, {timeout: options.traceTimeout ?? DEFAULT_TRACE_TIMEOUT, output: options.traceOutput, env: options.traceEnv, envFile: options.traceEnvFile})
     if (traced.status !== 0) collector.warnings.push(`warning: --trace '${command}' exited with status ${traced.status}; the files it used are kept`)
     for (const [path, use] of traced.paths) collector.add(path, `traced: ${command}`, use === 'exec' || use === 'open')
   }
   const closure = await resolve(programs, {...resolveOptions, expand: (partial) => collector.expand(partial)})
   collector.finish(closure)
   return {closure, data: collector.files(), warnings: collector.warnings}
+}
+
+// A trace runs host commands: it describes the host, never a sysroot (bad usage, checked before
+// any program is looked up).
+export function refuseTraceOutsideHost(sysroot: Sysroot): void {
+  if (!sysroot.isHost) throw new UsageError('--trace runs host commands: it cannot be combined with --sysroot')
 }
 
 class DataCollector {
@@ -129,17 +143,12 @@ class DataCollector {
       }
     }
     const libraries = closure.files.filter((file) => file.kind === 'library').map((file) => file.path)
-    for (const library of libraries) {
-      if (this.examined.has(library)) continue
-      this.examined.add(library)
-      const pkg = db.ownerOf(library)
-      if (pkg) for (const path of runtimeFilesOf(db, pkg, true)) this.add(path, `package ${pkg.name} (configuration of ${posix.basename(library)})`)
-    }
-    const context: RuleContext = {sysroot: this.sysroot, programs: this.named, libraries, nsswitch: this.options.nsswitch ?? ''}
-    for (const rule of DATA_RULES) {
+    const {locales, langs} = this.options
+    const context: RuleContext = {sysroot: this.sysroot, programs: this.named, libraries, nsswitch: this.options.nsswitch ?? '', packages: db, locales, langs}
+    for (const rule of activeRules(this.options.skipRules)) {
       const trigger = rule.trigger(context)
       if (trigger === undefined) continue
-      for (const spec of rule.paths(context)) for (const {path, stats} of this.walk(spec)) this.add(path, `${rule.name}: ${trigger}`, false, stats)
+      for (const spec of rule.paths(context)) for (const {path, stats} of this.walk(spec)) this.add(path, `${rule.name}: ${spec.why ?? trigger}`, spec.runs, stats)
     }
     this.readDlopenNotes(closure)
   }

@@ -15,8 +15,8 @@ export interface OwnerIndex {
 
 // In the file name too: a version reads only the index of its format. Saving one removes the same
 // sysroot's others (another version installed too then remakes its own, ~1 s, once per change of
-// the database).
-const FORMAT = 2
+// the database). 3: paths in UTF-8 (2 held them as latin1 and cannot be reused).
+const FORMAT = 3
 const SAVED_FROM = 20_000
 // One sparse-index line per this many lines of the index.
 const STRIDE = 128
@@ -44,7 +44,7 @@ function fingerprint(path: string): string {
   return stat ? `${stat.mtimeMs}:${stat.size}:${stat.ino}` : '-'
 }
 
-// The saved index, latin1 (as the lists are read):
+// The saved index, UTF-8 (as the lists are read); offsets and lengths count bytes:
 //   STAMP\n  SPARSE-BYTES\n  sparse lines: PATH\tOFFSET\n (every STRIDE-th line of the body,
 //   OFFSET from the body's start; and the body's end: \tEND\n)  body: PATH\tOWNER\n sorted by PATH.
 // Reading all of it (10 MB here) cost a small build 13 ms; a lookup now reads one stretch.
@@ -103,11 +103,11 @@ export function lineStart(text: string, prefix: string, from = 0): number {
 // The sparse keys and their offsets (one more offset: the body's end), and where the body starts;
 // undefined for a file of another stamp or format.
 function sparseIndex(fd: number, stamp: string): {keys: string[]; offsets: number[]; body: number} | undefined {
-  const head = readAt(fd, 0, stamp.length + 24)
-  const first = head.indexOf('\n')
-  const second = head.indexOf('\n', first + 1)
-  if (first < 0 || second < 0 || head.slice(0, first) !== stamp) return undefined
-  const length = Number(head.slice(first + 1, second))
+  const head = readBytes(fd, 0, Buffer.byteLength(stamp) + 24)
+  const first = head.indexOf(NEWLINE)
+  const second = head.indexOf(NEWLINE, first + 1)
+  if (first < 0 || second < 0 || head.toString('utf8', 0, first) !== stamp) return undefined
+  const length = Number(head.toString('utf8', first + 1, second))
   if (!Number.isSafeInteger(length) || length <= 0) return undefined
   const lines = readAt(fd, second + 1, length).split('\n')
   const keys: string[] = []
@@ -122,9 +122,16 @@ function sparseIndex(fd: number, stamp: string): {keys: string[]; offsets: numbe
   return {keys, offsets, body: second + 1 + length}
 }
 
-function readAt(fd: number, position: number, length: number): string {
+const NEWLINE = 0x0a
+
+function readBytes(fd: number, position: number, length: number): Buffer {
   const bytes = Buffer.allocUnsafe(length)
-  return bytes.toString('latin1', 0, readSync(fd, bytes, 0, length, position))
+  return bytes.subarray(0, readSync(fd, bytes, 0, length, position))
+}
+
+// The text of a stretch; one that ends at a line's start cuts no character.
+function readAt(fd: number, position: number, length: number): string {
+  return readBytes(fd, position, length).toString('utf8')
 }
 
 function save(file: string, stamp: string, owners: Map<string, string>): void {
@@ -134,14 +141,14 @@ function save(file: string, stamp: string, owners: Map<string, string>): void {
   let offset = 0
   body.forEach((line, i) => {
     if (i % STRIDE === 0) sparse.push(`${lines[i][0]}\t${offset}\n`)
-    offset += line.length
+    offset += Buffer.byteLength(line)
   })
   sparse.push(`\t${offset}\n`)
   const sparseText = sparse.join('')
   const temp = `${file}.${process.pid}`
   try {
     mkdirSync(dirname(file), {recursive: true})
-    writeFileSync(temp, `${stamp}\n${sparseText.length}\n${sparseText}${body.join('')}`, 'latin1')
+    writeFileSync(temp, `${stamp}\n${Buffer.byteLength(sparseText)}\n${sparseText}${body.join('')}`, 'utf8')
     renameSync(temp, file)
   } catch {
     // A cache that cannot be written (a read-only or absent home) only costs time.

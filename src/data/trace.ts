@@ -1,13 +1,18 @@
 // --trace 'COMMAND LINE': the command runs with /bin/sh -c in the helper's sandbox, which sees the
-// host read-only (a private writable /tmp is HOME and the working directory); every host path it
-// and its descendants opened, executed, stat-ed or listed is kept, with what it was used as.
+// host read-only but for /tmp and the working directory (the host's, each under a throw-away
+// writable layer), in the environment run gives (clean; -e and --env-file on top); every host path
+// it and its descendants opened, executed, stat-ed or listed is kept, with what it was used as.
+import {readFileSync} from 'node:fs'
+import {constants} from 'node:os'
 import {posix} from 'node:path'
-import {DATA_FLAGS} from '../cli/options/build-rootfs.js'
+import {DATA_FLAGS} from '../options/build-rootfs.js'
 import {NsToolError} from '../errors.js'
 import {helperPath} from '../helper/locate.js'
+import {commandEnvironment} from '../environment/index.js'
 
 export const DEFAULT_TRACE_TIMEOUT = Number(DATA_FLAGS['trace-timeout'].default)
-// What the sandbox has of its own, not the host's: nothing there belongs in a tree.
+// What the sandbox has of its own, not the host's: nothing there belongs in a tree (/tmp: what the
+// command wrote there is in the throw-away layer, what it read is scratch of the host's).
 const PRIVATE_DIRS = ['/proc', '/sys', '/dev', '/tmp', '/run']
 // What a tree has of its own (the loader's cache, its users): never the host's copy.
 const TREE_OWN = new Set(['/etc/ld.so.cache', '/etc/passwd', '/etc/group', '/etc/shadow', '/etc/gshadow'])
@@ -28,23 +33,38 @@ export interface TraceOptions {
   timeout?: number
   // Where the command's own output goes (default: ns-tool's stderr, keeping stdout for --json).
   output?: 'inherit' | 'ignore'
+  // Variables set over the clean environment, as run's -e and --env-file.
+  env?: Record<string, string>
+  envFile?: string[]
 }
 
 const RANK: Record<TraceUse, number> = {exec: 0, open: 1, list: 2, stat: 3}
 
+// The helper's writable layers: /tmp, and the working directory unless it is / or below /tmp. An
+// overlay shows one filesystem: a directory with mounts below it stays read-only instead, so that
+// the trace sees them.
+function overlays(cwd: string): string[] {
+  const points = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((line) => line.split(' ')[4]).filter(Boolean)
+  const dirs = ['/tmp']
+  if (cwd !== '/' && cwd !== '/tmp' && !cwd.startsWith('/tmp/')) dirs.push(cwd)
+  return dirs.filter((dir) => !points.some((point) => point.startsWith(`${dir}/`))).flatMap((dir) => ['--overlay', dir])
+}
+
 // Runs the command line; throws NsToolError when the sandbox could not start it or the time ran out.
 export async function traceCommand(command: string, options: TraceOptions = {}): Promise<TraceResult> {
   const timeout = options.timeout ?? DEFAULT_TRACE_TIMEOUT
-  // The caller's environment (the command runs as it would in their shell), but a home of its own.
-  const env = {...process.env, HOME: '/tmp', PWD: '/tmp', TMPDIR: '/tmp'}
-  // The helper's own argv (not run's spec: the traced view, its private /tmp and the caller's
-  // environment are all this needs); a user namespace when not root, as run's userns auto.
+  // run's environment, so that the trace opens what a run of the tree will (the helper adds PATH).
+  const env = await commandEnvironment({env: options.env, envFile: options.envFile})
+  const setenv = Object.entries(env).flatMap(([key, value]) => ['--setenv', key, value])
+  const cwd = process.cwd()
+  // The helper's own argv (not run's spec: the traced view and its layers are all this needs); a
+  // user namespace when not root, as run's userns auto.
   const userns = process.getuid?.() === 0 ? [] : ['--userns']
-  const argv = ['--trace', '3', '--trace-timeout', String(timeout), ...userns, '--chdir', '/tmp', '--tmpfs', '/tmp', '--no-pty', '--', '/', '/bin/sh', '-c', command]
+  const argv = ['--trace', '3', '--trace-timeout', String(timeout), ...userns, '--clearenv', ...setenv, ...overlays(cwd), '--chdir', cwd, '--no-pty', '--', '/', '/bin/sh', '-c', command]
   const out = options.output === 'ignore' ? 'ignore' : process.stderr
   // Loaded here: a build that traces nothing does not pay for child_process (~2.5 ms).
   const {spawn} = await import('node:child_process')
-  const child = spawn(helperPath(), argv, {stdio: ['ignore', out, 'pipe', 'pipe'], env})
+  const child = spawn(helperPath(), argv, {stdio: ['ignore', out, 'pipe', 'pipe']})
   const chunks: Buffer[] = []
   let stderr = ''
   child.stdio[3]!.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -52,18 +72,20 @@ export async function traceCommand(command: string, options: TraceOptions = {}):
     stderr += chunk.toString()
     if (out !== 'ignore') process.stderr.write(chunk)
   })
-  const status = await new Promise<number>((resolve, reject) => {
+  const ended = await new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve, reject) => {
     child.on('error', reject)
-    child.on('close', (code, signal) => resolve(code ?? 128 + (signal ? 9 : 0)))
+    child.on('close', (code, signal) => resolve({code, signal}))
   })
+  const status = ended.code ?? 128 + (ended.signal ? constants.signals[ended.signal] : 0)
   const records = Buffer.concat(chunks).toString('utf8').split('\0')
   const end = records.length >= 3 ? records[records.length - 3] : undefined
   if (end === 'timeout' || (status === TIMED_OUT && end !== 'exit')) {
     throw new NsToolError(`--trace '${command}': still running after ${timeout} s, killed (give it longer with --trace-timeout SECONDS)`)
   }
   if (end !== 'exit') {
-    const why = stderr.trim().split('\n').filter((line) => line.startsWith('ns-tool-helper:')).pop() ?? `the helper exited with status ${status}`
-    throw new NsToolError(`--trace '${command}': the traced sandbox could not run it (${why.replace(/^ns-tool-helper: /, '')})`)
+    const said = stderr.trim().split('\n').filter((line) => line.startsWith('ns-tool-helper:')).pop()?.replace(/^ns-tool-helper: /, '')
+    const why = said ?? (ended.signal ? `the helper was killed by ${ended.signal}, status ${status}` : `the helper exited with status ${status}`)
+    throw new NsToolError(`--trace '${command}': the traced sandbox could not run it (${why})`)
   }
   return {command, paths: tracedPaths(records.slice(0, -3)), status}
 }

@@ -4,8 +4,8 @@ import {readFileSync} from 'node:fs'
 import {basename, join, resolve} from 'node:path'
 import {NsToolError, UsageError} from '../errors.js'
 import type {SbomDocument, SbomFormat} from '../provenance/sbom/index.js'
-import {MANIFEST} from '../rootfs/write/manifest-path.js'
-import {epoch, walk} from './tree.js'
+import {MANIFEST} from '../manifest-path.js'
+import {buildRequest, buildSysroot, epoch, walk} from './tree.js'
 
 export interface SbomOptions {
   format?: SbomFormat
@@ -18,7 +18,7 @@ export async function sbom(rootfs: string, options: SbomOptions = {}): Promise<s
   const {statSync} = await import('node:fs')
   if (!statSync(rootfs, {throwIfNoEntry: false})?.isDirectory()) throw new UsageError(`${rootfs}: no such directory (give the rootfs to describe)`)
   const seconds = options.created ?? (process.env.SOURCE_DATE_EPOCH ? epoch() : undefined)
-  const {SBOM} = await import('../cli/options/sbom.js')
+  const {SBOM} = await import('../options/sbom.js')
   const [document] = await treeSbom(rootfs, {formats: [options.format ?? SBOM.flags.format.default], created: seconds === undefined ? new Date() : new Date(seconds * 1000)})
   return document.text
 }
@@ -38,9 +38,9 @@ export async function treeSbom(tree: string, options: TreeSbomOptions): Promise<
   if (!manifest) throw new NsToolError(`${rootfs}: not a rootfs ns-tool built (no ${join(rootfs, MANIFEST)}), so which package each file comes from is unknown; build it with ns-tool build-rootfs`)
   // The request but the plan format and the caller's PATH and directory (they only tell the cache
   // when to plan again, and would publish the builder's home in the SBOM).
-  const request = manifest.cache ? (JSON.parse(manifest.cache.request) as Record<string, unknown>) : {}
-  const {plan: _format, path: _path, cwd, ...inputs} = request
-  const sysroot = resolve(typeof cwd === 'string' ? cwd : '/', typeof request.sysroot === 'string' ? request.sysroot : '/')
+  const request = buildRequest(manifest)
+  const {plan: _format, path: _path, cwd: _cwd, ...inputs} = request
+  const sysroot = buildSysroot(request)
   const {sbomDocuments} = await import('../provenance/sbom/index.js')
   return sbomDocuments(
     {

@@ -1,7 +1,9 @@
 // A rootfs as export reads it: every path below the root, sorted byte-wise, parents before
-// children, ns-tool's own bookkeeping (/.ns-tool) left out; and the time every mtime is clamped to.
+// children, ns-tool's own bookkeeping (/.ns-tool) left out; the time every mtime is clamped to; and
+// what its build recorded of where the files came from.
 import {lstatSync, readdirSync, type Stats} from 'node:fs'
-import {join, posix} from 'node:path'
+import {join, posix, resolve} from 'node:path'
+import type {Manifest} from '../rootfs/write/manifest.js'
 
 export const SKIPPED = new Set(['/.ns-tool'])
 
@@ -31,4 +33,15 @@ export function epoch(given?: number): number {
   if (given !== undefined) return given
   const fromEnv = process.env.SOURCE_DATE_EPOCH
   return fromEnv !== undefined && fromEnv !== '' && Number.isFinite(Number(fromEnv)) ? Number(fromEnv) : 0
+}
+
+// The request a build recorded in the tree's manifest (programs, flags, sysroot, its directory);
+// {} when it recorded none.
+export function buildRequest(manifest: Manifest | undefined): Record<string, unknown> {
+  return manifest?.cache ? (JSON.parse(manifest.cache.request) as Record<string, unknown>) : {}
+}
+
+// The sysroot the build read the tree's files from (a relative --sysroot, from its directory).
+export function buildSysroot(request: Record<string, unknown>): string {
+  return resolve(typeof request.cwd === 'string' ? request.cwd : '/', typeof request.sysroot === 'string' ? request.sysroot : '/')
 }

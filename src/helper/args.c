@@ -13,10 +13,17 @@ static void print_help(void) {
        "  --uid N --gid N     ids inside (default 0 0)\n"
        "  --hostname NAME     (default ns-tool)\n"
        "  --net-host          keep the host network (default: own namespace, lo up)\n"
+       "  --net-private       own namespace with outbound access through slirp4netns (run as the caller)\n"
+       "  --publish IP:HOSTPORT:PORT/tcp|udp   forward a host port to the sandbox (implies --net-private;\n"
+       "                      HOSTPORT 0: a free one, printed)\n"
+       "  --host-loopback     --net-private: 10.0.2.2 reaches the host's 127.0.0.1\n"
+       "  --etc-file NAME=CONTENT   /etc/NAME shows CONTENT for the run (mounted; ROOTFS is not written)\n"
        "  --setenv KEY VALUE  --clearenv\n"
        "  --term VALUE        TERM for COMMAND when its stdout is a terminal (unless --setenv sets it)\n"
        "  --chdir DIR         working directory inside (default /)\n"
        "  --bind SRC DEST  --ro-bind SRC DEST  --tmpfs DEST\n"
+       "  --hide DEST         an empty read-only tmpfs over the directory DEST, if there is one\n"
+       "  --overlay DEST      DEST as it is, writable; the writes go to a throw-away layer\n"
        "  --read-only         root mounted read-only\n"
        "  --ephemeral         writes go to a throw-away overlay\n"
        "  --init              a reaper is PID 1, COMMAND is PID 2\n"
@@ -47,7 +54,7 @@ static int defence_option(const char *flag, const char *value) {
 }
 
 void parse_args(int argc, char **argv) {
-  int i = 1;
+  int i = 1, taken;
   for (; i < argc; i++) {
     const char *a = argv[i];
 #define NEED(n) do { if (i + (n) >= argc) usage_error("missing value for", a); } while (0)
@@ -67,12 +74,12 @@ void parse_args(int argc, char **argv) {
       opt.setenv_keys[opt.nsetenv] = argv[++i];
       opt.setenv_values[opt.nsetenv++] = argv[++i];
     } else if (strcmp(a, "--chdir") == 0) { NEED(1); opt.chdir = argv[++i]; }
-    else if (strcmp(a, "--bind") == 0 || strcmp(a, "--ro-bind") == 0 || strcmp(a, "--tmpfs") == 0) {
-      int tmpfs = strcmp(a, "--tmpfs") == 0;
-      NEED(tmpfs ? 1 : 2);
+    else if (strcmp(a, "--bind") == 0 || strcmp(a, "--ro-bind") == 0 || strcmp(a, "--tmpfs") == 0 || strcmp(a, "--hide") == 0 || strcmp(a, "--overlay") == 0) {
+      int bind = strcmp(a, "--bind") == 0 || strcmp(a, "--ro-bind") == 0;
+      NEED(bind ? 2 : 1);
       if (opt.nmounts == MAX_MOUNTS) usage_error("too many mounts", a);
       opt.mounts[opt.nmounts].kind = a + 2;
-      opt.mounts[opt.nmounts].source = tmpfs ? NULL : argv[++i];
+      opt.mounts[opt.nmounts].source = bind ? argv[++i] : NULL;
       opt.mounts[opt.nmounts++].dest = argv[++i];
     } else if (strcmp(a, "--read-only") == 0) opt.read_only = 1;
     else if (strcmp(a, "--ephemeral") == 0) opt.ephemeral = 1;
@@ -81,6 +88,7 @@ void parse_args(int argc, char **argv) {
     else if (strcmp(a, "--no-pty") == 0) opt.pty = 0;
     else if (binfmt_option(a, i + 1 < argc ? argv[i + 1] : NULL)) i++;
     else if (defence_option(a, i + 1 < argc ? argv[i + 1] : NULL)) i++;
+    else if ((taken = net_option(a, i + 1 < argc ? argv[i + 1] : NULL)) > 0) i += taken - 1;
     /* The tracer is PID 1 with COMMAND its child, as --init's reaper is. */
     else if (strcmp(a, "--trace") == 0) { NEED(1); opt.trace_fd = parse_int(argv[++i], a); opt.read_only = 1; opt.init = 1; }
     else if (strcmp(a, "--trace-timeout") == 0) { NEED(1); opt.trace_timeout = parse_int(argv[++i], a); }

@@ -17,13 +17,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ns-tool-helper.h"
 
 #define CPU_PERIOD_US 100000
+#define CGROUP_ROOT "/sys/fs/cgroup"
 
 /* The mount namespace is shared with PID 1, whose pivot_root hides the host's /sys from this
  * process too: every later access goes through fds opened before. */
@@ -99,6 +102,8 @@ static int own_cgroup(const char *controller, char *path, size_t size) {
   for (line = strtok_r(text, "\n", &saveptr); line; line = strtok_r(NULL, "\n", &saveptr)) {
     char *list = strchr(line, ':'), *cgroup = list ? strchr(list + 1, ':') : NULL;
     if (!cgroup) continue;
+    /* "ID:CONTROLLERS:PATH": ID alone in LINE, so that v2's "0::PATH" is recognised. */
+    *list = '\0';
     *cgroup++ = '\0';
     if (controller ? has_word(list + 1, controller, ",") : strcmp(line, "0") == 0) {
       snprintf(path, size, "%s", cgroup);
@@ -108,12 +113,28 @@ static int own_cgroup(const char *controller, char *path, size_t size) {
   return -1;
 }
 
+/* A cgroup v2 host, tested as crun does: /sys/fs/cgroup itself is the unified hierarchy (on a
+ * hybrid host it is a tmpfs of v1 hierarchies, with cgroup2 mounted below it). */
+static int unified_host(void) {
+  struct statfs st;
+  return statfs(CGROUP_ROOT, &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC;
+}
+
 /* The directory of our cgroup in the hierarchy mounted with CONTROLLER (v1), or in cgroup2; TOP
  * gets the hierarchy's mount point. */
 static int hierarchy_dir(const char *controller, char *dir, char *top, size_t size) {
   char line[4096], own[PATH_MAX];
-  FILE *mounts = fopen("/proc/self/mountinfo", "re");
+  FILE *mounts;
   int found = -1;
+  if (!controller && unified_host()) {
+    /* /proc/self/cgroup's path is relative to our cgroup namespace's root, which is what is
+     * mounted there. */
+    if (own_cgroup(NULL, own, sizeof own) < 0) return -1;
+    if (snprintf(dir, size, "%s%s", CGROUP_ROOT, strcmp(own, "/") == 0 ? "" : own) >= (int)size) return -1;
+    snprintf(top, size, "%s", CGROUP_ROOT);
+    return 0;
+  }
+  mounts = fopen("/proc/self/mountinfo", "re");
   if (!mounts || own_cgroup(controller, own, sizeof own) < 0) {
     if (mounts) fclose(mounts);
     return -1;

@@ -105,6 +105,10 @@
 #ifndef MOUNT_ATTR_NODIRATIME
 #define MOUNT_ATTR_NODIRATIME 0x00000080
 #endif
+/* <linux/close_range.h> (5.11): close_range's flag that marks instead of closing. */
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
 #endif

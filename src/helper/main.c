@@ -69,6 +69,7 @@ int main(int argc, char **argv) {
     opt.rootfs = strdup(real);
   }
   if (cgroup_wanted()) cgroup_prepare();
+  net_prepare();
   if (opt.userns) enter_user_namespace();
   else if (emulating() && geteuid() == 0) enter_emulation_namespace();
   else if (geteuid() != 0) {
@@ -78,6 +79,7 @@ int main(int argc, char **argv) {
   /* With limits, PID 1 takes its cgroup namespace itself, once inside the run's cgroup. */
   flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | (cgroup_wanted() ? 0 : CLONE_NEWCGROUP) | (opt.net_host ? 0 : CLONE_NEWNET);
   if (unshare(flags) < 0) die("unshare");
+  net_start();
   if (opt.pty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) < 0) die("socketpair");
   keep_caller_proc();
   block_relayed_signals();
@@ -91,5 +93,5 @@ int main(int argc, char **argv) {
   }
   cgroup_check_parent();
   if (sockets[1] >= 0) close(sockets[1]);
-  return cgroup_finish(supervise(sockets[0]));
+  return cgroup_finish(net_finish(supervise(sockets[0])));
 }

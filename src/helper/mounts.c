@@ -12,16 +12,19 @@
 
 #include "ns-tool-helper.h"
 
-/* The flags a bind remount must keep: the kernel refuses to clear nosuid/nodev/noexec locked by
- * a more privileged mount namespace. */
+/* The flags a bind remount must keep, as runc keeps them: the kernel refuses to clear read-only,
+ * nosuid, nodev, noexec or change the atime flags that a more privileged mount namespace locked
+ * (a remount without a flag asks to clear it). No atime flag at all is strictatime, kept by 0. */
 unsigned long locked_flags(const char *path) {
   struct statvfs st;
   unsigned long flags = 0;
   if (statvfs(path, &st) < 0) return 0;
+  if (st.f_flag & ST_RDONLY) flags |= MS_RDONLY;
   if (st.f_flag & ST_NOSUID) flags |= MS_NOSUID;
   if (st.f_flag & ST_NODEV) flags |= MS_NODEV;
   if (st.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
   if (st.f_flag & ST_NOATIME) flags |= MS_NOATIME;
+  if (st.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
   if (st.f_flag & ST_RELATIME) flags |= MS_RELATIME;
   return flags;
 }
@@ -33,7 +36,7 @@ void remount_read_only(const char *path, const char *what) {
 /* A detached recursive copy of SOURCE's mounts, read-only (recursively) when asked: made on the
  * copy before it is attached, since a remount through /proc/self/fd would name the directory
  * under the new mount, not the mount. */
-static int clone_tree(const char *source, const char *what, int read_only) {
+int clone_tree(const char *source, const char *what, int read_only) {
   int tree = open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
   if (tree < 0) die("bind %s (open_tree)", what);
   if (read_only) {
@@ -43,7 +46,7 @@ static int clone_tree(const char *source, const char *what, int read_only) {
   return tree;
 }
 
-static void attach_tree(int tree, int target_fd, const char *what) {
+void attach_tree(int tree, int target_fd, const char *what) {
   if (move_mount(tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) die("bind %s", what);
   close(tree);
 }
@@ -60,7 +63,7 @@ void clone_bind_sources(void) {
   for (i = 0; i < opt.nmounts; i++) {
     struct extra_mount *m = &opt.mounts[i];
     struct stat st;
-    if (strcmp(m->kind, "tmpfs") == 0) continue;
+    if (!m->source) continue; /* --tmpfs, --hide, --overlay */
     if (stat(m->source, &st) < 0) die("bind %s", m->source);
     m->is_dir = S_ISDIR(st.st_mode);
     m->tree = clone_tree(m->source, m->source, strcmp(m->kind, "ro-bind") == 0);
@@ -140,12 +143,52 @@ void setup_sys(int rootfd) {
   close(fd);
 }
 
-/* The user's --tmpfs and --bind mounts, in the order given (a later one may go inside an earlier). */
+/* --hide DEST: an empty read-only tmpfs over the directory DEST, as /proc's masked directories
+ * are, so that COMMAND can neither read nor change what is there (ns-tool's manifest). Nothing to
+ * hide when DEST is absent, a link (walked through by no one) or not a directory. */
+static void hide_directory(int rootfd, const char *dest) {
+  struct stat st;
+  int fd = walk_beneath(rootfd, dest, MAKE_NOTHING);
+  if (fd < 0) return;
+  if (fstat(fd, &st) < 0) die("stat %s", dest);
+  if (S_ISDIR(st.st_mode) && mount("tmpfs", fd_path(fd), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=555") < 0) die("hide %s", dest);
+  close(fd);
+}
+
+/* --overlay DEST: an overlay whose lower layer is DEST as the tree has it and whose upper layer
+ * lives in a tmpfs mounted on DEST first (only this mount namespace has it; the overlay, stacked
+ * on top, hides it). The lower directory is named through an fd opened before the tmpfs. */
+static void overlay_onto(int rootfd, const char *dest) {
+  char options[256];
+  int lower = ensure_beneath(rootfd, dest, MAKE_NOTHING), scratch;
+  if (mount("tmpfs", fd_path(lower), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0) die("mount a tmpfs for the overlay on %s", dest);
+  scratch = ensure_beneath(rootfd, dest, MAKE_NOTHING);
+  if (mkdirat(scratch, "upper", 0755) < 0 || mkdirat(scratch, "work", 0700) < 0) die("mkdir the overlay's layers on %s", dest);
+  /* The upper layer's root takes the lower's mode: /tmp stays 1777. */
+  {
+    struct stat st;
+    if (fstat(lower, &st) == 0) fchmodat(scratch, "upper", st.st_mode & 07777, 0);
+  }
+  snprintf(options, sizeof options, "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", fd_path(lower), fd_path(scratch), fd_path(scratch));
+  if (mount("overlay", fd_path(scratch), "overlay", MS_NOSUID | MS_NODEV, options) < 0) die("mount the overlay on %s", dest);
+  close(scratch);
+  close(lower);
+}
+
+/* The --hide, --tmpfs, --overlay and --bind mounts, in the order given (a later one may go
+ * inside an earlier). */
 void setup_extra_mounts(int rootfd) {
   int i;
   for (i = 0; i < opt.nmounts; i++) {
     struct extra_mount *m = &opt.mounts[i];
     int fd;
+    if (strcmp(m->kind, "hide") == 0) {
+      hide_directory(rootfd, m->dest);
+      continue;
+    } else if (strcmp(m->kind, "overlay") == 0) {
+      overlay_onto(rootfd, m->dest);
+      continue;
+    }
     if (strcmp(m->kind, "tmpfs") == 0) {
       fd = ensure_beneath(rootfd, m->dest, MAKE_DIR);
       if (mount("tmpfs", fd_path(fd), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0) die("mount tmpfs on %s", m->dest);

@@ -17,8 +17,8 @@
 #define VERSION "0.1.0"
 
 struct extra_mount {
-  const char *kind; /* "bind", "ro-bind", "tmpfs" */
-  const char *source;
+  const char *kind; /* "bind", "ro-bind", "tmpfs", "hide", "overlay" */
+  const char *source; /* binds only */
   const char *dest;
   int tree;   /* binds: the source's mounts, copied by clone_bind_sources() */
   int is_dir; /* binds: the source is a directory */
@@ -57,6 +57,8 @@ const char *fd_path(int fd);
 /* mounts.c */
 unsigned long locked_flags(const char *path);
 void remount_read_only(const char *path, const char *what);
+int clone_tree(const char *source, const char *what, int read_only);
+void attach_tree(int tree, int target_fd, const char *what);
 void bind_onto(const char *source, int target_fd, const char *what, int read_only);
 void setup_proc(int rootfd);
 void setup_dev(int rootfd);
@@ -92,6 +94,14 @@ void set_capabilities(void);
 /* seccomp.c: --seccomp default|unconfined, --seccomp-bpf FD */
 int seccomp_option(const char *flag, const char *value);
 void install_seccomp(void);
+
+/* net.c: --net-private (slirp4netns), --publish, --host-loopback, --etc-file */
+int net_option(const char *flag, const char *value);
+int net_private(void);
+void net_prepare(void);
+void net_start(void);
+int net_finish(int status);
+void setup_etc_files(int rootfd);
 
 /* cgroup.c: --memory, --pids-limit, --cpus in a cgroup made for the run */
 int cgroup_option(const char *flag, const char *value);

@@ -50,6 +50,7 @@ void sandbox_main(int pty_sock) {
   setup_binfmt(rootfd);
   setup_dev(rootfd);
   setup_sys(rootfd);
+  setup_etc_files(rootfd);
   setup_extra_mounts(rootfd);
   if (opt.read_only) remount_read_only(".", "the root");
   close(rootfd);

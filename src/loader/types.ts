@@ -1,7 +1,7 @@
 // The dependency closure: every file a set of programs needs, and why.
 // All paths are absolute paths as seen inside the sysroot ("/" by default); the file to read is
 // join(sysroot, path).
-import type {DEPS} from '../cli/options/deps.js'
+import type {DEPS} from '../options/deps.js'
 
 // How a library was found, in the loader's own terms (deps shows it).
 export type FoundVia =

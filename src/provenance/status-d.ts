@@ -67,7 +67,7 @@ export function treeStatus(rootfs: string): Map<string, Record<string, string>> 
   }
   for (const file of readdirSync(dir, {withFileTypes: true})) {
     if (!file.isFile() || file.name.endsWith('.md5sums')) continue
-    const fields = parseParagraph(readFileSync(join(dir, file.name), 'latin1'))
+    const fields = parseParagraph(readFileSync(join(dir, file.name), 'utf8'))
     if (fields.Package) found.set(`${fields.Package}:${fields.Architecture ?? 'all'}`, fields)
   }
   return found

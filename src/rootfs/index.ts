@@ -3,7 +3,7 @@
 import type {BuildOptions, BuildResult, Plan} from './types.js'
 import {resolve as resolvePath} from 'node:path'
 import {buildOutput, dataPolicyOf} from './write/index.js'
-import {BUILD_ROOTFS} from '../cli/options/build-rootfs.js'
+import {BUILD_ROOTFS} from '../options/build-rootfs.js'
 
 const defaults = BUILD_ROOTFS.flags
 
@@ -16,9 +16,9 @@ export async function build(programs: string[], options: BuildOptions = {}): Pro
   const output = resolvePath(options.output ?? defaults.output.default)
   // The request, in the terms that decide the plan; with unchanged inputs its plan is reused.
   // plan: the plan's format (2: the ld.so.cache records are in the plan; 3: entries name their
-  // package; 4: data and traces).
-  const data = {...dataPolicyOf(options), traces: options.traces ?? [], traceTimeout: options.traceTimeout ?? Number(defaults['trace-timeout'].default)}
-  const request = JSON.stringify({plan: 4, programs, ...data, files: options.files ?? [], layout: options.layout ?? defaults.layout.default, resolver: options.resolver ?? defaults.resolver.default, sysroot: options.sysroot ?? '/', busybox: options.busybox ?? false, skeleton: options.skeleton ?? defaults.skeleton.default, allowMissing: options.allowMissing ?? false, path: process.env.PATH ?? '', cwd: process.cwd()})
+  // package; 4: data and traces; 5: package-aware data, locales and catalogues, the traces' environment).
+  const data = {...dataPolicyOf(options), traces: options.traces ?? [], traceTimeout: options.traceTimeout ?? Number(defaults['trace-timeout'].default), traceEnv: options.traceEnv ?? {}, traceEnvFile: options.traceEnvFile ?? [], locales: options.locales ?? [], langs: options.langs ?? []}
+  const request = JSON.stringify({plan: 5, programs, ...data, files: options.files ?? [], layout: options.layout ?? defaults.layout.default, resolver: options.resolver ?? defaults.resolver.default, sysroot: options.sysroot ?? '/', busybox: options.busybox ?? false, skeleton: options.skeleton ?? defaults.skeleton.default, allowMissing: options.allowMissing ?? false, path: process.env.PATH ?? '', cwd: process.cwd()})
   return buildOutput(output, request, () => plan(programs, options), options)
 }
 

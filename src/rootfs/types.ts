@@ -4,9 +4,9 @@ import type {LdCacheRecord} from '../loader/ld-cache.js'
 import type {DlopenLevel} from '../data/dlopen.js'
 import type {MissingLibrary, ProgramInfo} from '../loader/types.js'
 import type {PackageRef} from '../provenance/types.js'
-import type {BUILD_ROOTFS} from '../cli/options/build-rootfs.js'
+import type {BUILD_ROOTFS} from '../options/build-rootfs.js'
 
-// The choices are the command line's (src/cli/options).
+// The choices are the option table's (src/options).
 export type Layout = (typeof BUILD_ROOTFS.flags.layout.choices)[number]
 export type CopyMode = (typeof BUILD_ROOTFS)['flags']['copy-mode']['choices'][number]
 export type Resolver = (typeof BUILD_ROOTFS.flags.resolver.choices)[number]
@@ -52,6 +52,8 @@ export interface BuildStats {
   removed: number
   kept: number
   bytesCopied: number
+  // The size of the tree: the bytes of the files the plan put there (copied, linked or written).
+  bytes: number
 }
 
 export interface BuildResult extends Plan {
@@ -86,8 +88,17 @@ export interface BuildOptions {
   traces?: string[]
   // Seconds a traced command may run (default 60).
   traceTimeout?: number
+  // Variables over the traced commands' clean environment (run's -e and --env-file).
+  traceEnv?: Record<string, string>
+  traceEnvFile?: string[]
   // Where a traced command's output goes (default: stderr).
   traceOutput?: 'inherit' | 'ignore'
+  // Compiled locales of the host to add (de_DE.UTF-8); C.UTF-8 comes with glibc.
+  locales?: string[]
+  // Languages whose message catalogues the tree's packages get (de, pt_BR).
+  langs?: string[]
+  // Data rules left out, by id (docs/data-rules.md).
+  skipRules?: string[]
   // Called with (done, total) while files are written.
   progress?: (done: number, total: number) => void
   // Warnings (missing libraries with allowMissing, fallbacks) go here; default: ignored.

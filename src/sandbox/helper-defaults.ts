@@ -3,6 +3,7 @@
 // call numbers of the headers it was compiled against. scripts/setup.js calls this before `cc`.
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {NsToolError} from '../errors.js'
 import {ROOT_PATH} from '../loader/program.js'
 import {CAPABILITIES, DEFAULT_CAPABILITIES} from './capabilities.js'
 import {compile} from './seccomp/bpf.js'
@@ -20,7 +21,15 @@ function filterInitializer(filter: Buffer): string {
   return lines.join('\n')
 }
 
-export function helperHeader(filter: Buffer | undefined): string {
+// The i386 entry's numbers as NS_I386_NR_name (the tracer follows 32-bit programs on x86-64;
+// asm/unistd_32.h cannot be included beside the native table, whose names are the same).
+function i386Numbers(i386: Record<string, number> | undefined): string {
+  if (!i386) return ''
+  const lines = Object.entries(i386).map(([name, number]) => `#define NS_I386_NR_${name} ${number}`)
+  return `\n/* The i386 entry's system call numbers (asm/unistd_32.h). */\n${lines.join('\n')}\n`
+}
+
+export function helperHeader(filter: Buffer | undefined, i386?: Record<string, number>): string {
   const names = CAPABILITIES.map((name) => `"${name}"`).join(', ')
   const defaults = DEFAULT_CAPABILITIES.map((name) => CAPABILITIES.indexOf(name)).join(', ')
   // The table's numbering must be the kernel's; checked for every name these headers know.
@@ -45,22 +54,26 @@ ${checks}
 static const struct sock_filter ns_default_filter[] = {
 ${filter ? filterInitializer(filter) : '    {0x06, 0, 0, 0x7fff0000}, /* no default filter for this architecture */'}
 };
-#endif
+${i386Numbers(i386)}#endif
 `
 }
 
-// Writes the header and syscalls.json into dir; returns the header's path.
+// Writes the header and syscalls.json into dir; returns the header's path. Throws (NsToolError,
+// one line naming the step) before writing anything when a table or the default filter cannot be
+// made complete: a helper built without them would run without the filter the README promises.
 export function writeHelperDefaults(dir: string, cc: string): string {
-  mkdirSync(dir, {recursive: true})
   const tables = readSyscallTables(cc)
-  writeFileSync(join(dir, SYSCALLS_FILE), JSON.stringify(tables) + '\n')
   let filter: Buffer | undefined
-  try {
-    filter = compile(resolveProfile(defaultProfile()), tables)
-  } catch {
-    filter = undefined
+  if (Object.keys(tables).length > 0) {
+    try {
+      filter = compile(resolveProfile(defaultProfile()), tables)
+    } catch (error) {
+      throw new NsToolError(`compiling the default seccomp filter from src/sandbox/seccomp/table.ts failed: ${(error as Error).message}`)
+    }
   }
+  mkdirSync(dir, {recursive: true})
+  writeFileSync(join(dir, SYSCALLS_FILE), JSON.stringify(tables) + '\n')
   const header = join(dir, DEFAULTS_HEADER)
-  writeFileSync(header, helperHeader(filter))
+  writeFileSync(header, helperHeader(filter, tables.i386))
   return header
 }

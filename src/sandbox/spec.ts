@@ -1,6 +1,7 @@
 // A run spec (what `run` was asked for, in the API's terms) -> COMMAND's environment and the helper's
 // argv. The command line that produces a spec lives in src/cli/run.ts; running it in supervise.ts.
-import {parseCpus, parseMemory, parsePidsLimit, RUN} from '../cli/options/run.js'
+import {MANIFEST_DIR} from '../manifest-path.js'
+import {parseCpus, parseMemory, parsePidsLimit, RUN} from '../options/run.js'
 import {parseCapability} from './capabilities.js'
 
 export interface Bind {
@@ -16,7 +17,14 @@ export interface RunSpec {
   args?: string[]
   // auto: a user namespace exactly when not root.
   userns?: (typeof RUN.flags.userns.choices)[number]
+  // Default: private with publish or hostLoopback, else none (see network.ts).
   net?: (typeof RUN.flags.net.choices)[number]
+  // docker's -p syntax, '[IP:]HOSTPORT:PORT[/tcp|/udp]' (IP default 127.0.0.1).
+  publish?: string[]
+  dns?: string[]
+  // 'NAME:IP' lines for the sandbox's /etc/hosts.
+  addHost?: string[]
+  hostLoopback?: boolean
   hostname?: string
   // Set in COMMAND's environment, over envFile's variables; that is all it gets (and PATH, HOME,
   // HOSTNAME, TERM with a terminal) unless envHost passes the caller's environment too.
@@ -36,6 +44,8 @@ export interface RunSpec {
   pty?: boolean
   // binfmt_misc registrations for the sandbox's own instance (qemu for a foreign command).
   binfmt?: string[]
+  // Set by run(): the helper's options for the network and its /etc files (network.ts).
+  network?: string[]
   // Set by run(): TERM for COMMAND if its stdout turns out to be a terminal (see env.ts).
   term?: string
   // default: the table in src/sandbox/seccomp/table.ts; unconfined: none; else a profile file
@@ -76,11 +86,13 @@ export function helperArgv(spec: RunSpec, compiledFilter = false): string[] {
   if (userns === 'always' || (userns === 'auto' && process.getuid?.() !== 0)) argv.push('--userns')
   if (spec.user) argv.push('--uid', String(spec.user.uid), '--gid', String(spec.user.gid))
   argv.push('--hostname', spec.hostname ?? RUN.flags.hostname.default)
-  if (spec.net === 'host') argv.push('--net-host')
+  argv.push(...(spec.network ?? []))
   if (!spec.envHost) argv.push('--clearenv')
   for (const [key, value] of Object.entries(spec.env ?? {})) argv.push('--setenv', key, value)
   if (spec.term) argv.push('--term', spec.term)
   if (spec.workdir) argv.push('--chdir', spec.workdir)
+  // The tree's manifest is ns-tool's, not COMMAND's to read or change.
+  argv.push('--hide', `/${MANIFEST_DIR}`)
   for (const bind of spec.binds ?? []) argv.push(bind.readOnly ? '--ro-bind' : '--bind', bind.source, bind.dest)
   for (const dest of spec.tmpfs ?? []) argv.push('--tmpfs', dest)
   if (spec.readOnly) argv.push('--read-only')
@@ -93,16 +105,6 @@ export function helperArgv(spec: RunSpec, compiledFilter = false): string[] {
   // run() has chosen the shell when no command was given.
   argv.push('--', spec.rootfs, spec.command!, ...(spec.args ?? []))
   return argv
-}
-
-// COMMAND's environment, as in containers: clean (HOME, HOSTNAME; the helper adds PATH, and TERM
-// when COMMAND has a terminal, see termFor), then the variables of --env-file, then those of -e;
-// with envHost, on top of the caller's whole environment instead of the clean one.
-export async function commandEnvironment(spec: RunSpec): Promise<Record<string, string>> {
-  // HOME: docker's choice for a user the tree's /etc/passwd may not list.
-  const base: Record<string, string> = spec.envHost ? {} : {HOME: (spec.user?.uid ?? 0) === 0 ? '/root' : '/', HOSTNAME: spec.hostname ?? RUN.flags.hostname.default}
-  const files = spec.envFile?.length ? (await import('./env-file.js')).readEnvFiles(spec.envFile) : {}
-  return {...base, ...files, ...spec.env}
 }
 
 // The TERM COMMAND gets if its stdout is a terminal (only the helper knows: its own pty, or the

@@ -8,8 +8,9 @@ import {NsToolError, UsageError} from '../errors.js'
 import {helperPath} from '../helper/locate.js'
 import {commandExecution} from '../loader/execution.js'
 import {ROOT_PATH} from '../loader/program.js'
-import {MANIFEST, MANIFEST_DIR} from '../rootfs/write/manifest-path.js'
-import {commandEnvironment, helperArgv, SECCOMP_FD, termFor, type RunSpec} from './spec.js'
+import {MANIFEST, MANIFEST_DIR} from '../manifest-path.js'
+import {commandEnvironment} from '../environment/index.js'
+import {helperArgv, SECCOMP_FD, termFor, type RunSpec} from './spec.js'
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const
 
@@ -27,12 +28,14 @@ async function compiledFilter(spec: RunSpec): Promise<Buffer | undefined> {
 // Runs the command; resolves with its exit status (128+N when the helper died of signal N).
 export async function run(request: RunSpec): Promise<number> {
   checkRootfs(request.rootfs)
+  // Checked before anything starts: a bad -p is one line, and nothing has run.
+  const network = await networkArgv(request)
   const spec = request.command === undefined ? {...request, command: await shellOf(request.rootfs)} : request
   const env = await commandEnvironment(spec)
   const emulated = await withEmulation(spec, env)
   const helper = helperPath()
   const filter = await compiledFilter(emulated)
-  const argv = helperArgv({...emulated, env, term: termFor(spec), readOnly: spec.readOnly || mustStayUnchanged(spec)}, filter !== undefined)
+  const argv = helperArgv({...emulated, env, network, term: termFor(spec), readOnly: spec.readOnly || mustStayUnchanged(spec)}, filter !== undefined)
   return new Promise((resolve, reject) => {
     // The helper forwards these to the command; ns-tool itself must not die of them first. Listened
     // to before the spawn: on a busy machine COMMAND may run, and be signalled through ns-tool,
@@ -58,6 +61,12 @@ export async function run(request: RunSpec): Promise<number> {
       resolve(code ?? 128 + (signal ? osSignal(signal) : 0))
     })
   })
+}
+
+// The network's options, loaded only when a run asks for more than the default (no network, no files).
+async function networkArgv(spec: RunSpec): Promise<string[]> {
+  const wanted = (spec.net !== undefined && spec.net !== 'none') || spec.publish?.length || spec.dns?.length || spec.addHost?.length || spec.hostLoopback
+  return wanted ? (await import('./network.js')).networkArgv(spec) : []
 }
 
 // A command of an architecture this kernel does not execute runs under qemu, registered in the

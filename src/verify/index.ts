@@ -12,7 +12,7 @@ import {ElfSource} from '../loader/elf-source.js'
 import {searchedSummary} from '../loader/missing.js'
 import {parseShebang, ROOT_PATH, scriptSteps} from '../loader/program.js'
 import {Sysroot} from '../loader/sysroot.js'
-import {DATA_FLAGS} from '../cli/options/build-rootfs.js'
+import {DATA_FLAGS} from '../options/build-rootfs.js'
 import {readManifest, type DataPolicy} from '../rootfs/write/manifest.js'
 import type {VerifyOptions, VerifyProblem, VerifyResult} from './types.js'
 
@@ -69,8 +69,8 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
 
   const policy = dataPolicy(rootfs, options)
   if (policy.data) {
-    const {dataProblems} = await import('../data/check.js')
-    problems.push(...(await dataProblems(sysroot, builder, elfFiles, policy.dlopen)))
+    const {dataProblems} = await import('./data.js')
+    problems.push(...(await dataProblems(sysroot, builder, elfFiles, policy.dlopen, policy.skipRules)))
   }
   for (const entry of builder.result().missing) {
     const problem: VerifyProblem = {path: entry.neededBy, kind: 'library', name: entry.soname, searched: entry.searched}
@@ -86,7 +86,8 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
 function dataPolicy(rootfs: string, options: VerifyOptions): DataPolicy {
   const built = readManifest(rootfs)?.data
   const data = options.data ?? built?.data ?? DATA_FLAGS.data.default
-  return {data, dlopen: data ? (options.dlopen ?? built?.dlopen ?? DATA_FLAGS.dlopen.default) : 'none'}
+  const skipped = built?.skipRules?.length ? {skipRules: built.skipRules} : {}
+  return {data, dlopen: data ? (options.dlopen ?? built?.dlopen ?? DATA_FLAGS.dlopen.default) : 'none', ...skipped}
 }
 
 // One problem in one line, as deps and build-rootfs say a missing library.

@@ -31,6 +31,8 @@ export interface VerifyResult {
   // the lowest .note.dlopen priority followed; as the tree was built (its manifest) unless asked.
   data: boolean
   dlopen: DlopenLevel
+  // The data rules the tree was built without (--skip-rule), not checked.
+  skipRules?: string[]
 }
 
 export interface VerifyOptions {

@@ -3,14 +3,14 @@
 // exit statuses in --help, one way to render errors with no stack trace, refusals that all exit 2.
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
-import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {cli, repoRoot} from '../support/cli.js'
 import {compile} from '../support/fixtures.js'
 import {makeTempDir} from '../support/temp.js'
 
-// Every command with an option table (src/cli/options/ID.ts).
-const COMMANDS = readdirSync(join(repoRoot, 'src', 'cli', 'options')).filter((name) => name.endsWith('.ts') && name !== 'index.ts').map((name) => name.slice(0, -3))
+// Every command with an option table (src/options/ID.ts beside commands/ID.ts).
+const COMMANDS = readdirSync(join(repoRoot, 'src', 'options')).filter((name) => name.endsWith('.ts') && existsSync(join(repoRoot, 'commands', name))).map((name) => name.slice(0, -3))
 
 function lines(text: string): string[] {
   return text.trim().split('\n')
@@ -106,8 +106,9 @@ process.exitCode = reportError(new TypeError('boom'), {command: 'deps'})`
     expect(lines(build.stderr)).to.deep.equal([line[0].replace('ns-tool deps:', 'ns-tool build-rootfs:'), 'ns-tool build-rootfs: add the library with --file, or pass --allow-missing'])
   })
 
-  it('no help text and no README line refers to a design document users do not have', function () {
-    const texts: Array<[string, string]> = [['ns-tool --help', cli(['--help']).stdout], ['README.md', readFileSync(join(repoRoot, 'README.md'), 'utf8')]]
+  it('no help text, no README line and no page of docs/ refers to a design document users do not have', function () {
+    const pages = readdirSync(join(repoRoot, 'docs')).filter((name) => name.endsWith('.md')).map((name): [string, string] => [`docs/${name}`, readFileSync(join(repoRoot, 'docs', name), 'utf8')])
+    const texts: Array<[string, string]> = [['ns-tool --help', cli(['--help']).stdout], ['README.md', readFileSync(join(repoRoot, 'README.md'), 'utf8')], ...pages]
     for (const command of COMMANDS) texts.push([`ns-tool help ${command}`, cli(['help', command]).stdout])
     for (const [where, text] of texts) expect(text, where).to.not.match(/design\b|§/i)
   })

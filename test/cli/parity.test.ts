@@ -13,8 +13,8 @@ import {join} from 'node:path'
 import {oclifArgv, parseArgv, type Parsed} from '../../src/cli/argv.js'
 import {fromOclif} from '../../src/cli/oclif-flags.js'
 import {UsageError} from '../../src/errors.js'
-import type {OptionTable} from '../../src/cli/options/index.js'
-import {BUILD_ROOTFS} from '../../src/cli/options/build-rootfs.js'
+import type {OptionTable} from '../../src/options/index.js'
+import {BUILD_ROOTFS} from '../../src/options/build-rootfs.js'
 import {repoRoot} from '../support/cli.js'
 import {seededRandom} from '../support/random.js'
 
@@ -24,8 +24,8 @@ interface CommandClass {
   strict?: boolean
 }
 
-// Every table of src/cli/options with its command: a new command is covered as soon as it exists.
-const OPTIONS_DIR = join(repoRoot, 'src', 'cli', 'options')
+// Every table of src/options with its command: a new command is covered as soon as it exists.
+const OPTIONS_DIR = join(repoRoot, 'src', 'options')
 const COMMANDS: Array<[OptionTable, CommandClass]> = []
 for (const name of readdirSync(OPTIONS_DIR).filter((file) => file.endsWith('.ts') && file !== 'index.ts').sort()) {
   const module = (await import(join(OPTIONS_DIR, name))) as Record<string, unknown>
@@ -128,10 +128,13 @@ const NAMED: Record<string, string[][]> = {
     ['R', '--', '--weird', 'x'],
     ['-e', '--init', 'R'],
     ['--no-pty', 'R', '/bin/true'],
+    ['R', '--hostname'],
+    ['R', '-w', '--', '/bin/ls'],
+    ['--net', 'hots', 'R'],
     ['R'],
     [],
   ],
-  chroot: [['ls', '-l', '/'], ['--', 'ls', '--help'], ['--rootfs', 'd', 'sh', '-c', 'true'], ['--help']],
+  chroot: [['ls', '-l', '/'], ['--', 'ls', '--help'], ['--rootfs', 'd', 'sh', '-c', 'true'], ['--help'], ['--rootfs']],
   deps: [['ls'], ['--json', 'ls', 'bash'], ['--format', 'dot', '--json', 'ls']],
   verify: [['rootfs'], ['rootfs', 'extra'], ['--json']],
   export: [['R', '--format', 'tar', '-o', 'out.tar'], ['R', '--format', 'zip', '-o', 'x'], ['R', '-o', 'x']],

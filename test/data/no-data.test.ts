@@ -1,8 +1,9 @@
 // --no-data gives the ELF closure alone (the trees of before data existed), data only ever adds to
-// it, and the data keeps `build-rootfs bash ls ps` within 10% of its ELF-only size.
+// it, and the package-aware rules (library and data packages, helpers, C.UTF-8) grow the trees of
+// `bash ls ps` and of python3 by at most 10% over the rules before them.
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
-import {rmSync} from 'node:fs'
+import {existsSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {plan, resolve} from '../../src/index.js'
 import {cli} from '../support/cli.js'
@@ -10,6 +11,8 @@ import {compile} from '../support/fixtures.js'
 import {makeTempDir} from '../support/temp.js'
 
 const PROGRAMS = ['bash', 'ls', 'ps']
+// The package-aware rules (docs/data-rules.md); --locale and --lang add only what is asked for.
+const PACKAGE_RULES = ['library-packages', 'data-packages', 'helpers', 'c-utf8']
 
 // Bytes as `du -sb` counts them, ns-tool's own bookkeeping (/.ns-tool, left out of exports) aside.
 function treeBytes(dir: string): number {
@@ -40,17 +43,18 @@ describe('data: --no-data and the size budget', function () {
     expect(full.entries.length).to.be.greaterThan(bare.entries.length)
   })
 
-  it('build-rootfs bash ls ps with data stays within 10% of the --no-data tree', function () {
+  it('the package-aware rules grow the trees of bash ls ps and of python3 by at most 10%', function () {
     const dir = makeTempDir()
-    const sizes: number[] = []
-    for (const flags of [['--no-data'], []]) {
-      const output = join(dir, flags.length ? 'bare' : 'data')
-      const r = cli(['build-rootfs', '-q', '-o', output, ...flags, ...PROGRAMS])
-      expect(r.status, r.stderr).to.equal(0)
-      sizes.push(treeBytes(output))
+    for (const programs of [PROGRAMS, ...(existsSync('/usr/bin/python3') ? [['/usr/bin/python3']] : [])]) {
+      const sizes = [['--no-data'], PACKAGE_RULES.flatMap((id) => ['--skip-rule', id]), []].map((flags, i) => {
+        const output = join(dir, `${programs.length}-${i}`)
+        const r = cli(['build-rootfs', '-q', '-o', output, ...flags, ...programs])
+        expect(r.status, r.stderr).to.equal(0)
+        return treeBytes(output)
+      })
+      process.stdout.write(`      ${programs.join(' ')}: --no-data ${sizes[0]} bytes, the rules before ${sizes[1]}, every rule ${sizes[2]} (+${((sizes[2] / sizes[1] - 1) * 100).toFixed(1)}%)\n`)
+      expect(sizes[2] / sizes[1], programs.join(' ')).to.be.at.most(1.1)
     }
-    process.stdout.write(`      sizes: --no-data ${sizes[0]} bytes, with data ${sizes[1]} bytes (+${((sizes[1] / sizes[0] - 1) * 100).toFixed(1)}%)\n`)
-    expect(sizes[1] / sizes[0]).to.be.at.most(1.1)
   })
 
   it('verify holds a tree to what it was built with: a --no-data tree passes, --data asks for the rest, a tree without its manifest is held to the defaults', function () {

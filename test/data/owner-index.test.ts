@@ -39,14 +39,31 @@ describe('data/owner-index', () => {
     const dir = join(process.env.XDG_CACHE_HOME!, 'ns-tool', 'dpkg-owners')
     const [file] = readdirSync(dir)
     // The saved index is what answers next time: an owner changed in it shows.
-    const text = readFileSync(join(dir, file), 'latin1')
-    writeFileSync(join(dir, file), text.replace(`${name(12_345)}\tbig:amd64\n`, `${name(12_345)}\tsmall:all\n`), 'latin1')
+    const text = readFileSync(join(dir, file), 'utf8')
+    writeFileSync(join(dir, file), text.replace(`${name(12_345)}\tbig:amd64\n`, `${name(12_345)}\tsmall:all\n`))
     forgetPackageDatabases()
     expect(probes.map(owner)).to.deep.equal(['big', 'big', 'small', 'small', 'big', undefined, undefined])
     // A changed database is read afresh.
     status('\nDescription: changed')
     forgetPackageDatabases()
     expect(probes.map(owner)).to.deep.equal(fresh)
+  })
+
+  it('answers for file names that are not ASCII, from the lists and from the saved index', () => {
+    const sysroot = makeTempDir()
+    const dpkg = join(sysroot, 'var/lib/dpkg')
+    mkdirSync(join(dpkg, 'info'), {recursive: true})
+    writeFileSync(join(dpkg, 'status'), 'Package: big\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1\n')
+    // Two names in three take more bytes than characters: offsets counted in characters drift.
+    const name = (i: number) => (i % 3 === 0 ? `/usr/share/big/f${i}` : `/usr/share/big/Főtanúsítvány-陳${i}.crt`)
+    writeFileSync(join(dpkg, 'info/big.list'), Array.from({length: FILES}, (_, i) => name(i)).join('\n') + '\n')
+    const probes = Array.from({length: 40}, (_, k) => name(Math.floor((k * FILES) / 40) + (k % 7))).concat([name(FILES - 1), '/usr/share/big/Főtanúsítvány-陳1.pem'])
+    const owners = () => probes.map((path) => packageDatabase(sysroot).ownerOf(path)?.name)
+    const expected = probes.map((path, i) => (i === probes.length - 1 ? undefined : 'big'))
+    expect(owners()).to.deep.equal(expected)
+    expect(readdirSync(join(process.env.XDG_CACHE_HOME!, 'ns-tool', 'dpkg-owners'))).to.have.length(1)
+    forgetPackageDatabases()
+    expect(owners()).to.deep.equal(expected)
   })
 
   it("replaces the same sysroot's index of an earlier format or name, and nothing else", () => {

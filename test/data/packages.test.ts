@@ -6,11 +6,12 @@ import {spawnSync} from 'node:child_process'
 import {existsSync, lstatSync, mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {packageDatabase} from '../../src/data/packages.js'
+import {skipBecause} from '../support/skip.js'
 import {makeTempDir} from '../support/temp.js'
 
 describe('data/packages', () => {
   it('names the package dpkg-query -S names for sampled files of every kind, and their versions', function () {
-    if (!existsSync('/var/lib/dpkg/status')) this.skip()
+    if (!existsSync('/var/lib/dpkg/status')) skipBecause(this, 'this host has no dpkg database (/var/lib/dpkg/status)')
     const db = packageDatabase('/')
     expect(db.format).to.equal('dpkg')
     // Regular files from every 25th package: dpkg's own answer is the oracle.
@@ -38,7 +39,8 @@ describe('data/packages', () => {
   })
 
   it('finds a file\'s package through either side of a merged-/usr link', function () {
-    if (!existsSync('/var/lib/dpkg/status') || !lstatSync('/bin').isSymbolicLink()) this.skip()
+    if (!existsSync('/var/lib/dpkg/status')) skipBecause(this, 'this host has no dpkg database (/var/lib/dpkg/status)')
+    if (!lstatSync('/bin').isSymbolicLink()) skipBecause(this, 'this host has no merged /usr (/bin is not a link)')
     const db = packageDatabase('/')
     const bash = spawnSync('dpkg-query', ['-S', '/bin/bash'], {encoding: 'utf8'}).stdout.split(':')[0]
     expect(db.ownerOf('/bin/bash')?.name).to.equal(bash)

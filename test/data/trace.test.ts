@@ -1,16 +1,18 @@
-// --trace: the traced sandbox (host read-only, private /tmp = HOME = cwd) and what the tracer
-// records of a command and all its descendants, as root and as uid 65534; its time limit.
+// --trace: the traced sandbox (host read-only; /tmp and the working directory the host's under a
+// throw-away layer; run's clean environment) and what the tracer records of a command and all its
+// descendants, native and 32-bit, as root and as uid 65534; its time limit; how it ends.
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
 import {chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {traceCommand} from '../../src/data/trace.js'
 import {binRun, cli} from '../support/cli.js'
+import {compile32} from '../support/fixtures.js'
 import {isRoot, skipBecause} from '../support/skip.js'
 import {makeTempDir} from '../support/temp.js'
-import {asUser, requireRootless, runEnv} from '../support/run.js'
+import {asUser, descendants, requireRootless, runEnv} from '../support/run.js'
 
-// A directory the sandbox can see (its /tmp is private), removed after the test.
+// A directory outside /tmp (whose writes the sandbox throws away), removed after the test.
 function hostDir(): string {
   const dir = mkdtempSync('/var/tmp/ns-tool-trace-test-')
   chmodSync(dir, 0o777)
@@ -50,6 +52,91 @@ describe('data/trace', function () {
     expect([...traced.paths.keys()].some((path) => /^\/(proc|tmp|dev|sys)(\/|$)/.test(path)), 'the sandbox\'s own /proc, /tmp, /dev, /sys are not the host\'s').to.equal(false)
   })
 
+  it('a 32-bit program is traced too: its opens, stats and execs through the i386 entry', async function () {
+    const dir = hostDir()
+    const program = join(dir, 'open32')
+    compile32(this, 'run/open32.c', program)
+    chmodSync(program, 0o755)
+    const traced = await traceCommand(`${program} /etc/debian_version /usr/share/misc /bin/true`, {output: 'ignore'})
+    expect(traced.status).to.equal(0)
+    expect(traced.paths.get(program)).to.equal('exec')
+    expect(traced.paths.get('/etc/debian_version'), 'opened by the 32-bit program').to.equal('open')
+    expect(traced.paths.get('/usr/share/misc'), 'stat-ed by the 32-bit program').to.equal('stat')
+    expect(traced.paths.get('/usr/bin/true') ?? traced.paths.get('/bin/true'), 'executed by the 32-bit program').to.equal('exec')
+  })
+
+  it('an fstat of an open descriptor names no path: a memfd\'s is not recorded', async function () {
+    if (!existsSync('/usr/bin/python3')) skipBecause(this, 'python3 is not installed')
+    const traced = await traceCommand(`/usr/bin/python3 -c "import os; fd = os.memfd_create('ns-tool-probe'); os.fstat(fd); os.stat('/etc/debian_version')"`, {output: 'ignore'})
+    expect(traced.status).to.equal(0)
+    expect(traced.paths.get('/etc/debian_version')).to.equal('stat')
+    expect([...traced.paths.keys()].filter((path) => path.includes('memfd'))).to.deep.equal([])
+  })
+
+  it('the helper killed by a signal is reported with that signal\'s status (128+N), not 137', async function () {
+    const pending = traceCommand('sleep 30', {output: 'ignore', timeout: 60})
+    let helperPid: number | undefined
+    for (let i = 0; i < 400 && helperPid === undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25))
+      helperPid = descendants(process.pid).find((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'ns-tool-helper'
+        } catch {
+          return false
+        }
+      })
+    }
+    expect(helperPid, 'the helper started').to.not.equal(undefined)
+    process.kill(helperPid!, 'SIGALRM')
+    let message = ''
+    try {
+      await pending
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).to.equal("--trace 'sleep 30': the traced sandbox could not run it (the helper was killed by SIGALRM, status 142)")
+  })
+
+  // What run gives COMMAND (a clean environment; -e and --env-file on top), not the caller's.
+  it('runs the command in run\'s environment: the caller\'s LANG and SSL_CERT_FILE change nothing; -e and --env-file apply', function () {
+    if (!existsSync('/usr/lib/locale/C.utf8/LC_CTYPE')) skipBecause(this, 'the host has no compiled C.utf8 locale')
+    if (!existsSync('/usr/bin/python3')) skipBecause(this, 'python3 is not installed')
+    const cert = readdirSync('/etc/ssl/certs').map((name) => join('/etc/ssl/certs', name)).find((path) => path.endsWith('.pem'))
+    if (!cert) skipBecause(this, 'no CA certificate in /etc/ssl/certs')
+    // PYTHONCOERCECLOCALE=0: python would otherwise load C.UTF-8 whatever the environment says.
+    const command = 'ls / > /dev/null; PYTHONCOERCECLOCALE=0 /usr/bin/python3 -c "import ssl; ssl.create_default_context()"'
+    const traced = (args: string[], env: Record<string, string>) => {
+      const r = cli(['build-rootfs', '--dry-run', '--json', '--no-data', '-o', '/tmp/never', ...args, '--trace', command, '/bin/true'], {env, cwd: '/'})
+      expect(r.status, r.stderr).to.equal(0)
+      return (JSON.parse(r.stdout).entries as Array<{path: string}>).map((entry) => entry.path)
+    }
+    const clean = traced([], {LANG: '', LC_ALL: '', SSL_CERT_FILE: ''})
+    expect(clean.filter((path) => path.startsWith('/usr/lib/locale/C.utf8')), 'a clean run opens no locale').to.deep.equal([])
+    expect(clean).to.not.include(cert)
+    const callers = traced([], {LANG: 'C.UTF-8', SSL_CERT_FILE: cert!})
+    expect(callers, 'the caller\'s environment does not reach the trace').to.deep.equal(clean)
+    const dir = hostDir()
+    writeFileSync(join(dir, 'env'), `SSL_CERT_FILE=${cert}\n`)
+    const given = traced(['-e', 'LANG=C.UTF-8', '--env-file', join(dir, 'env')], {})
+    expect(given).to.include('/usr/lib/locale/C.utf8/LC_CTYPE')
+    expect(given).to.include(cert)
+  })
+
+  it('sees the host\'s /tmp and working directory (a script there runs), writes go to a throw-away layer', function () {
+    if (!existsSync('/usr/bin/python3')) skipBecause(this, 'python3 is not installed')
+    const dir = makeTempDir()
+    expect(dir.startsWith('/tmp/')).to.equal(true)
+    writeFileSync(join(dir, 'app.py'), "import json\nopen('out.txt', 'w').write('written')\nopen('/tmp/ns-tool-trace-scratch', 'w').write('x')\nprint(open('out.txt').read())\n")
+    const r = cli(['build-rootfs', '--dry-run', '--json', '--no-data', '-o', '/tmp/never', '--trace', `python3 ${dir}/app.py`, '/bin/true'], {cwd: dir})
+    expect(r.status, r.stderr).to.equal(0)
+    expect(r.stderr).to.include('written')
+    expect(r.stderr).to.not.include('warning')
+    const paths = (JSON.parse(r.stdout).entries as Array<{path: string}>).map((entry) => entry.path)
+    expect(paths).to.include('/usr/lib/python3.11/json/__init__.py')
+    expect(readdirSync(dir), 'the host is unchanged').to.deep.equal(['app.py'])
+    expect(existsSync('/tmp/ns-tool-trace-scratch')).to.equal(false)
+  })
+
   for (const rootless of [false, true]) {
     it(`the traced command cannot write to the host: EROFS, the host unchanged (${rootless ? 'uid 65534' : 'root'})`, function () {
       if (!rootless && !isRoot) skipBecause(this, 'needs root')
@@ -59,15 +146,19 @@ describe('data/trace', function () {
       writeFileSync(file, 'before\n')
       chmodSync(file, 0o666)
       const before = readdirSync(dir).sort()
-      const command = `echo after > ${file}; echo "write: $?"; rm -f ${file}; touch ${dir}/new; mkdir ${dir}/d; echo private > /tmp/x && cat /tmp/x && echo "home=$HOME pwd=$(pwd)"`
+      // Written in the throw-away layer over the host's /tmp.
+      const scratch = `/tmp/ns-tool-trace-private-${process.pid}-${rootless ? 'nobody' : 'root'}`
+      const command = `echo after > ${file}; echo "write: $?"; rm -f ${file}; touch ${dir}/new; mkdir ${dir}/d; echo private > ${scratch} && cat ${scratch} && echo "home=$HOME pwd=$(pwd)"`
       const args = ['build-rootfs', '--dry-run', '--no-data', '-o', join(dir, 'out'), '--trace', command, '/bin/true']
       const r = rootless ? asNobody(args) : cli(args)
       expect(r.status, r.stderr).to.equal(0)
       expect(r.stderr).to.match(/Read-only file system/)
       expect(r.stderr).to.match(/write: [12]/)
-      expect(r.stderr).to.include('private\nhome=/tmp pwd=/tmp')
+      // run's environment (HOME of uid 0 inside), the caller's working directory (/ here).
+      expect(r.stderr).to.include('private\nhome=/root pwd=/')
       expect(readFileSync(file, 'utf8')).to.equal('before\n')
       expect(readdirSync(dir).sort()).to.deep.equal(before)
+      expect(existsSync(scratch), 'the host\'s /tmp is unchanged').to.equal(false)
     })
   }
 

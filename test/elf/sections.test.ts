@@ -5,6 +5,7 @@ import {spawnSync} from 'node:child_process'
 import {existsSync, realpathSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {readElfSections} from '../../src/elf/sections.js'
+import {skipBecause} from '../support/skip.js'
 import {makeTempDir} from '../support/temp.js'
 
 // readelf --dyn-syms: undefined (UND) and defined symbols, versions stripped.
@@ -25,7 +26,7 @@ function readelfSymbols(path: string): {imports: string[]; exports: string[]} {
 describe('elf/sections', function () {
   for (const path of ['/usr/bin/bash', '/usr/bin/ls', '/usr/bin/git', '/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu/libssl.so.3']) {
     it(`reads the symbols ${path} imports and exports as readelf does`, function () {
-      if (!existsSync(path)) this.skip()
+      if (!existsSync(path)) skipBecause(this, `${path} is not installed`)
       const real = realpathSync(path)
       const ours = readElfSections(real)
       const theirs = readelfSymbols(real)

@@ -2,11 +2,13 @@
 // a bundle that runc runs.
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
-import {existsSync, readFileSync, utimesSync, writeFileSync} from 'node:fs'
+import {readFileSync, utimesSync} from 'node:fs'
 import {join} from 'node:path'
+import {requireStaticBusybox} from '../support/busybox.js'
 import {cli} from '../support/cli.js'
 import {treeListing} from '../support/tree.js'
 import {isRoot, skipBecause, which} from '../support/skip.js'
+import {runcRun} from '../support/runc.js'
 import {makeTempDir} from '../support/temp.js'
 
 describe('export', function () {
@@ -15,7 +17,7 @@ describe('export', function () {
   let rootfs: string
 
   beforeEach(function () {
-    if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed')
+    requireStaticBusybox(this)
     work = makeTempDir()
     rootfs = join(work, 'rootfs')
     const r = cli(['build-rootfs', '-q', '-o', rootfs, '--busybox'])
@@ -63,13 +65,7 @@ describe('export', function () {
     const bundle = join(work, 'bundle')
     const r = cli(['export', rootfs, '--format', 'bundle', '-o', bundle, '--entrypoint', '/bin/hostname'])
     expect(r.status, r.stderr).to.equal(0)
-    const config = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'))
-    // This machine mixes cgroup v1 and v2; no resources are requested, so runc needs no controller.
-    delete config.linux.resources
-    writeFileSync(join(bundle, 'config.json'), JSON.stringify(config))
-    const name = `ns-tool-test-${process.pid}`
-    const run = spawnSync(runc, ['run', '--bundle', bundle, name], {encoding: 'utf8', timeout: 60_000})
-    spawnSync(runc, ['delete', '--force', name])
+    const run = runcRun(runc, bundle)
     expect(run.status, run.stderr).to.equal(0)
     expect(run.stdout.trim()).to.equal('ns-tool')
   })

@@ -1,4 +1,4 @@
-// export's output path: a missing parent directory is an error, and nothing is created.
+// export's output path: a missing parent directory is bad usage (exit 2), and nothing is created.
 import {expect} from 'chai'
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
@@ -13,7 +13,7 @@ describe('export -o', function () {
     for (const format of ['tar', 'oci', 'bundle']) {
       const missing = join(work, 'missing', 'dir')
       const r = cli(['export', rootfs, '--format', format, '-o', join(missing, 'out')])
-      expect(r.status, `${format}: ${r.stderr}`).to.equal(1)
+      expect(r.status, `${format}: ${r.stderr}`).to.equal(2)
       expect(r.stderr).to.contain(missing).and.to.contain('does not exist')
       expect(r.stderr.trim().split('\n')).to.have.length(1)
       expect(existsSync(join(work, 'missing')), format).to.equal(false)

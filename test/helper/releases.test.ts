@@ -16,10 +16,12 @@ import {skipBecause} from '../support/skip.js'
 import {makeTempDir} from '../support/temp.js'
 
 const RELEASES: Release[] = ['bullseye', 'trixie']
+// The helper's own tests that run the binary test/support/helper.ts names.
+const HELPER_TESTS = ['test/helper/helper.test.ts', 'test/helper/mounts.test.ts', 'test/helper/beneath.test.ts']
 
 // Compiles src/helper with the sysroot's gcc: the work directory is bind-mounted at its own path
 // inside the sysroot, so that the compiler sees the paths set-up's step gives it.
-async function compileIn(root: string): Promise<{binary: string; complaint?: string}> {
+async function compileIn(root: string): Promise<{binary: string; failure?: {message: string; output?: string}}> {
   const work = makeTempDir()
   const sourceDir = join(work, 'src')
   mkdirSync(sourceDir)
@@ -34,8 +36,8 @@ async function compileIn(root: string): Promise<{binary: string; complaint?: str
     const mounted = spawnSync('mount', ['--bind', work, inside], {encoding: 'utf8'})
     if (mounted.status !== 0) throw new Error(`mount --bind ${work} ${inside}: ${mounted.stderr}`)
     try {
-      const complaint = await compileHelper({sourceDir, outputDir: join(work, 'out'), cc})
-      return {binary: join(work, 'out', 'ns-tool-helper'), complaint}
+      const failure = await compileHelper({sourceDir, outputDir: join(work, 'out'), cc})
+      return {binary: join(work, 'out', 'ns-tool-helper'), failure}
     } finally {
       spawnSync('umount', [inside])
     }
@@ -51,8 +53,8 @@ for (const release of RELEASES) {
     it('compiles, runs a sandbox job, and passes the helper tests', async function () {
       requireHelperTestable(this)
       const root = releaseSysroot(this, release)
-      const {binary, complaint} = await compileIn(root)
-      expect(complaint, `${release}: compiling src/helper`).to.equal(undefined)
+      const {binary, failure} = await compileIn(root)
+      expect(failure, `${release}: ${failure?.message}\n${failure?.output}`).to.equal(undefined)
       const versions = `gcc ${inChrootOk(root, ['gcc', '-dumpversion']).trim()}, ${inChrootOk(root, ['ldd', '--version']).split('\n')[0]}`
       console.log(`      ${release}: compiled with ${versions}`)
       const tree = makeRootfs()
@@ -60,11 +62,11 @@ for (const release of RELEASES) {
       expect({status: job.status, stdout: job.stdout, stderr: job.stderr}).to.deep.equal({status: 0, stdout: `${release}\n1\n`, stderr: ''})
       // The helper's own tests, with this binary in place of the one set-up built.
       const mocha = join(repoRoot, 'node_modules/mocha/bin/mocha.js')
-      const env = {...process.env, NS_TOOL_TEST_HELPER: binary, NS_TOOL_SPEC: 'test/helper/helper.test.ts'}
+      const env = {...process.env, NS_TOOL_TEST_HELPER: binary, NS_TOOL_SPEC: HELPER_TESTS.join(',')}
       const suite = spawnSync(process.execPath, [mocha], {cwd: repoRoot, encoding: 'utf8', env, timeout: 240_000})
       const summary = /tests: (\d+) passed, (\d+) failed, (\d+) skipped/.exec(suite.stdout)
       expect(summary, suite.stdout + suite.stderr).to.not.equal(null)
-      console.log(`      ${release}: test/helper/helper.test.ts with this helper: ${summary![0]}`)
+      console.log(`      ${release}: ${HELPER_TESTS.join(' ')} with this helper: ${summary![0]}`)
       expect({status: suite.status, failed: summary![2], skipped: summary![3]}, suite.stdout).to.deep.equal({status: 0, failed: '0', skipped: '0'})
     })
   })

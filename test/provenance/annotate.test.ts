@@ -6,6 +6,7 @@ import {expect} from 'chai'
 import {copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {parseParagraph} from '../../src/data/packages.js'
+import {requireStaticBusybox} from '../support/busybox.js'
 import {cli} from '../support/cli.js'
 import {dpkgOwners, expectedPackages, field, haveDpkg, manifestEntries} from '../support/dpkg.js'
 import {skipBecause} from '../support/skip.js'
@@ -17,7 +18,7 @@ function statusEntries(rootfs: string): Map<string, Record<string, string>> {
   const found = new Map<string, Record<string, string>>()
   for (const name of readdirSync(join(rootfs, STATUS_D))) {
     if (name.endsWith('.md5sums')) continue
-    const fields = parseParagraph(readFileSync(join(rootfs, STATUS_D, name), 'latin1'))
+    const fields = parseParagraph(readFileSync(join(rootfs, STATUS_D, name), 'utf8'))
     found.set(`${fields.Package}:${fields.Architecture}`, fields)
   }
   return found
@@ -56,7 +57,7 @@ describe('provenance in the tree', function () {
     const tinfo = 'libtinfo6:amd64'
     const md5sums = join('/var/lib/dpkg/info', `${tinfo}.md5sums`)
     if (!existsSync(md5sums)) skipBecause(this, `${tinfo} is not installed here`)
-    const whole = readFileSync(md5sums, 'latin1').split('\n').filter(Boolean).map((line) => '/' + line.slice(34))
+    const whole = readFileSync(md5sums, 'utf8').split('\n').filter(Boolean).map((line) => '/' + line.slice(34))
     const r = cli(['build-rootfs', '-q', '-o', rootfs, 'bash', ...whole.flatMap((path) => ['--file', path])])
     expect(r.status, r.stderr).to.equal(0)
     expect(readFileSync(join(rootfs, 'etc/os-release'), 'utf8')).to.equal(readFileSync('/etc/os-release', 'utf8'))
@@ -72,8 +73,8 @@ describe('provenance in the tree', function () {
     expect(entries.get(tinfo)!['X-Ns-Tool-Partial'], 'libtinfo6 is whole').to.equal(undefined)
     expect(entries.get('bash:amd64')!['X-Ns-Tool-Partial'], 'bash is partial').to.equal('yes')
     // bash's md5sums: the host's lines for the files the tree holds, and only those.
-    const kept = readFileSync(join(rootfs, STATUS_D, 'bash.md5sums'), 'latin1').split('\n').filter(Boolean)
-    const host = readFileSync('/var/lib/dpkg/info/bash.md5sums', 'latin1').split('\n').filter(Boolean)
+    const kept = readFileSync(join(rootfs, STATUS_D, 'bash.md5sums'), 'utf8').split('\n').filter(Boolean)
+    const host = readFileSync('/var/lib/dpkg/info/bash.md5sums', 'utf8').split('\n').filter(Boolean)
     expect(kept).to.deep.equal(host.filter((line) => existsSync(join(rootfs, line.slice(34)))))
     expect(kept.map((line) => line.slice(34))).to.include.members(['bin/bash', 'usr/share/doc/bash/copyright'])
   })
@@ -89,7 +90,7 @@ describe('provenance in the tree', function () {
   })
 
   it('takes os-release and the package database from a --sysroot', function () {
-    if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed')
+    requireStaticBusybox(this)
     const sysroot = join(work, 'sysroot')
     for (const dir of ['usr/bin', 'etc', 'var/lib/dpkg/info', 'usr/share/doc/tiny-box']) mkdirSync(join(sysroot, dir), {recursive: true})
     symlinkSync('usr/bin', join(sysroot, 'bin'))

@@ -15,8 +15,9 @@ import {makeSuiteTempDir, makeTempDir} from '../support/temp.js'
 const schemas = join(repoRoot, 'test', 'provenance', 'schemas')
 
 async function validator(schema: string, refs: string[] = []) {
-  const {default: Ajv} = await import('ajv')
-  const {default: addFormats} = await import('ajv-formats')
+  // Both are CommonJS: Ajv is also a named export; the plugin is only the default's default.
+  const {Ajv} = await import('ajv')
+  const addFormats = (await import('ajv-formats')).default.default
   const ajv = new Ajv({strict: false, allErrors: true})
   addFormats(ajv)
   // The IRI and IDN formats these schemas use, checked as their ASCII forms (what ns-tool writes).

@@ -4,6 +4,7 @@
 import {expect} from 'chai'
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {requireStaticBusybox} from '../support/busybox.js'
 import {cli} from '../support/cli.js'
 import {isRoot, skipBecause} from '../support/skip.js'
 import {makeSuiteTempDir, makeTempDir} from '../support/temp.js'
@@ -38,7 +39,7 @@ describe('run: capabilities', function () {
 
   before(function () {
     if (!isRoot) skipBecause(this, 'these tests build their trees as root and switch to uid 65534 with setpriv')
-    if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed (the test bootstrap installs it as root)')
+    requireStaticBusybox(this)
     if (!existsSync(HEADER)) skipBecause(this, `${HEADER} is missing (linux-libc-dev)`)
     box = join(makeSuiteTempDir('ns-tool-caps-'), 'box')
     const built = cli(['build-rootfs', '-q', '-o', box, '--busybox'])

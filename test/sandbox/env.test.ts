@@ -13,7 +13,7 @@ import {makeSharedTempDir} from '../support/temp.js'
 const ROOT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
 // The caller's environment: a variable of its own, and NODE_EXTRA_CA_CERTS as on this machine.
-const caller = {...runEnv, CALLER_ONLY: 'from the caller', NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', TERM: 'xterm-256color'}
+const caller: NodeJS.ProcessEnv = {...runEnv, CALLER_ONLY: 'from the caller', NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', TERM: 'xterm-256color'}
 
 function environment(args: string[], rootless = false): string[] {
   const r = nsTool(['run', ...args], rootless, {env: caller})

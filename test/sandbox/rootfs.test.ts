@@ -5,9 +5,10 @@ import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
 import {chmodSync, copyFileSync, existsSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {requireStaticBusybox} from '../support/busybox.js'
 import {cli} from '../support/cli.js'
 import {compile} from '../support/fixtures.js'
-import {nsTool, requireRootless, runModes} from '../support/run.js'
+import {busyboxTree, nsTool, requireRootless, runModes} from '../support/run.js'
 import {isRoot, skipBecause} from '../support/skip.js'
 import {makeSharedTempDir} from '../support/temp.js'
 
@@ -16,7 +17,7 @@ describe('run: ROOTFS', function () {
 
   before(function () {
     if (!isRoot) skipBecause(this, 'these tests switch to uid 65534 with setpriv')
-    if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed')
+    requireStaticBusybox(this)
   })
 
   it('a file given as ROOTFS is "not a directory", exit 2, with no advice to build there', function () {
@@ -25,6 +26,27 @@ describe('run: ROOTFS', function () {
     const r = cli(['run', file, '/bin/true'])
     expect(r.status).to.equal(2)
     expect(r.stderr.trim()).to.equal(`ns-tool run: ${file}: not a directory (ROOTFS is the directory of a tree, such as one ns-tool build-rootfs made)`)
+  })
+
+  // A read-only bind mount carries flags a user namespace may not clear (read-only, nosuid, nodev,
+  // noexec, atime): every remount of the helper must keep them, as runc does.
+  it('rootless: a tree behind a read-only bind mount (nosuid, nodev, noatime) runs, also with --read-only', function () {
+    requireRootless(this)
+    const tree = busyboxTree(this)
+    const point = makeSharedTempDir()
+    const mount = (args: string[]) => expect(spawnSync('mount', args, {encoding: 'utf8'}).status, `mount ${args.join(' ')}`).to.equal(0)
+    mount(['--bind', tree, point])
+    try {
+      mount(['-o', 'remount,bind,ro,nosuid,nodev,noatime', point])
+      for (const extra of [[], ['--read-only']]) {
+        const r = nsTool(['run', ...extra, point, '/bin/sh', '-c', 'echo inside; touch /x 2>/dev/null || echo refused'], true)
+        expect(r.stderr, extra.join(' ')).to.equal('')
+        expect(r.status, extra.join(' ')).to.equal(0)
+        expect(r.stdout).to.equal('inside\nrefused\n')
+      }
+    } finally {
+      spawnSync('umount', [point])
+    }
   })
 
   for (const {name, rootless} of runModes) {

@@ -2,8 +2,9 @@
 // which), else refuses with one line; an exported image's default command is the same choice.
 // The README's first example (`build-rootfs bash ls ps`, then `run rootfs`) works as written.
 import {expect} from 'chai'
-import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {requireStaticBusybox} from '../support/busybox.js'
 import {cli} from '../support/cli.js'
 import {nsTool, requireRootless, runModes} from '../support/run.js'
 import {isRoot, skipBecause} from '../support/skip.js'
@@ -39,7 +40,7 @@ describe('run and export: the default shell', function () {
   })
 
   it('a tree with /bin/sh starts it without a word', function () {
-    if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed')
+    requireStaticBusybox(this)
     const box = join(shared, 'box')
     expect(cli(['build-rootfs', '-q', '-o', box, '--busybox']).status).to.equal(0)
     const r = nsTool(['run', box], false, {input: 'readlink /proc/$$/exe\n'})

@@ -2,10 +2,12 @@
 // per-process build dir (removed at exit). The same (sources, flags) pair is compiled once.
 import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import type {Context} from 'mocha'
 import {repoRoot} from './cli.js'
+import {skipBecause} from './skip.js'
 
 export const fixturesDir = join(repoRoot, 'fixtures')
 let buildDir: string | undefined
@@ -46,6 +48,28 @@ export function compile(options: CompileOptions): string {
   const r = spawnSync(compiler, ['-o', output, ...sources, ...flags], {encoding: 'utf8'})
   if (r.status !== 0) throw new Error(`${compiler} ${sources.join(' ')} ${flags.join(' ')} failed:\n${r.stderr}`)
   return output
+}
+
+// The helper's C sources for a driver that links them with a main() of its own (test/helper):
+// every file but main.c, whose die() and usage_error() come through fixtures/helper/die.c.
+export function helperSources(): string[] {
+  const dir = join(repoRoot, 'src/helper')
+  return ['helper/die.c', ...readdirSync(dir).filter((name) => name.endsWith('.c') && name !== 'main.c').map((name) => join(dir, name))]
+}
+
+// The flags the helper is compiled with by scripts/setup.js that a driver needs (its generated
+// header is in dist/helper).
+export function helperFlags(): string[] {
+  return ['-D_GNU_SOURCE', '-I', join(repoRoot, 'src/helper'), '-I', join(repoRoot, 'dist/helper')]
+}
+
+// A static 32-bit (i386) program at output, or the test skipped when there is no 32-bit toolchain.
+export function compile32(ctx: Context, source: string, output: string): string {
+  try {
+    return compile({sources: [source], flags: ['-m32', '-static', '-O2'], output})
+  } catch (error) {
+    skipBecause(ctx, `no 32-bit toolchain (gcc-multilib): ${(error as Error).message.split('\n')[0]}`)
+  }
 }
 
 // A root with the host's x86-64 glibc loader and libc in /usr/lib/x86_64-linux-gnu (and the

@@ -4,6 +4,7 @@ import {spawnSync, type StdioOptions} from 'node:child_process'
 import {chmodSync, copyFileSync, existsSync, mkdirSync, symlinkSync} from 'node:fs'
 import type {Context} from 'mocha'
 import {join, resolve} from 'node:path'
+import {requireStaticBusybox} from './busybox.js'
 import {asUser} from './run.js'
 import {isRoot, skipBecause} from './skip.js'
 import {makeSharedTempDir} from './temp.js'
@@ -22,7 +23,7 @@ export const helperModes = [
 // switch to uid 65534 and run rootful mode). Skips the test, saying which is missing.
 export function requireHelperTestable(ctx: Context): void {
   if (!existsSync(helper)) skipBecause(ctx, 'dist/helper/ns-tool-helper is missing (run node scripts/setup.js)')
-  if (!existsSync('/bin/busybox')) skipBecause(ctx, 'busybox-static is not installed')
+  requireStaticBusybox(ctx)
   if (!isRoot) skipBecause(ctx, 'the helper tests switch to uid 65534 and run rootful mode: they need root')
 }
 

@@ -1,9 +1,10 @@
 // `ns-tool run` as a user calls it, as root or as uid 65534 (rootless), and what the host looks
 // like around it (mounts, processes): what the sandbox tests (test/sandbox) share.
 import {spawn, spawnSync, type SpawnOptions, type SpawnSyncOptions} from 'node:child_process'
-import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 import type {Context} from 'mocha'
 import {join} from 'node:path'
+import {requireStaticBusybox} from './busybox.js'
 import {binRun, repoRoot} from './cli.js'
 import {isRoot, skipBecause} from './skip.js'
 import {makeSuiteTempDir} from './temp.js'
@@ -115,7 +116,7 @@ let box: string | undefined
 // 65534; removed with the suite's temp dirs. Skips the suite where the sandbox tests cannot run.
 export function busyboxTree(ctx: Context): string {
   if (!isRoot) skipBecause(ctx, 'these tests build their tree as root and switch to uid 65534 with setpriv')
-  if (!existsSync('/bin/busybox')) skipBecause(ctx, 'busybox-static is not installed')
+  requireStaticBusybox(ctx)
   if (box) return box
   const dir = join(makeSuiteTempDir('ns-tool-box-'), 'box')
   const r = spawnSync(process.execPath, [binRun, 'build-rootfs', '-q', '-o', dir, '--busybox'], {encoding: 'utf8', env: runEnv})

@@ -3,6 +3,7 @@ import {spawnSync} from 'node:child_process'
 import {chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {verify} from '../../src/verify/index.js'
+import {requireStaticBusybox} from '../support/busybox.js'
 import {cli} from '../support/cli.js'
 import {compile, haveCompiler} from '../support/fixtures.js'
 import {isRoot, skipBecause} from '../support/skip.js'
@@ -171,6 +172,7 @@ describe('verify', function () {
   })
 
   it("checks executable scripts' interpreters, env NAME included, and ignores non-executable text", async function () {
+    requireStaticBusybox(this)
     const root = makeTree(fixtures())
     put(root, '/usr/bin/busybox', '/bin/busybox')
     link(root, '/usr/bin/sh', 'busybox')

@@ -4,7 +4,7 @@ import {cyclonedxDocument, CYCLONEDX_MEDIA_TYPE} from './cyclonedx.js'
 import {sbomModel, type SbomInput} from './model.js'
 import {spdxDocument, SPDX_MEDIA_TYPE} from './spdx.js'
 
-import type {SBOM} from '../../cli/options/sbom.js'
+import type {SBOM} from '../../options/sbom.js'
 
 export type SbomFormat = (typeof SBOM.flags.format.choices)[number]
 

@@ -4,6 +4,7 @@ import {lstatSync, readFileSync} from 'node:fs'
 import {posix, resolve as resolvePath} from 'node:path'
 import {NsToolError} from '../../errors.js'
 import type {ResolvedWithData} from '../../data/index.js'
+import type {Refusal} from '../../loader/classify.js'
 import type {BuildOptions, Layout, Plan} from '../types.js'
 import {placeBusybox} from './busybox.js'
 import {closureReason, EntryMap} from './entries.js'
@@ -14,7 +15,7 @@ import {HostTree, placeHostPath, placeTopLinks, placeTreeDir} from './host-layou
 import {ldCacheRecords, libraryDirs} from './ld-cache.js'
 import {placeProvenance} from './provenance.js'
 import {NSSWITCH_PATH, SKELETON_NSSWITCH, skeletonEntries} from './skeleton.js'
-import {BUILD_ROOTFS} from '../../cli/options/build-rootfs.js'
+import {BUILD_ROOTFS} from '../../options/build-rootfs.js'
 
 export {findBusybox} from './busybox.js'
 export {parseFileFlag, type FileRequest} from './files.js'
@@ -27,7 +28,7 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
   for (const request of requests) {
     if (!lstatSync(request.source, {throwIfNoEntry: false})) throw new NsToolError(`--file ${request.source}: no such file or directory`)
   }
-  const {closure, data} = await resolveClosure(programs, requests, sysroot, options)
+  const {closure, data} = await resolveClosure(await programsToResolve(programs, sysroot, options), requests, sysroot, options)
   // An ELF file a data rule or a trace brought, or a library a .note.dlopen names, keeps that reason.
   const dataReasons = new Map(data.map((file) => [file.path, file.reason]))
   const map = new EntryMap(layout)
@@ -72,6 +73,26 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
   return {output, layout, programs: closure.programs, entries: map.sorted(), missing: closure.missing, libraryDirs: dirs, ...(ldCache && {ldCache}), ...warnings}
 }
 
+// The PROGRAMs that are programs. Every missing one is named in one error; directories and files
+// that are no programs among others are skipped with one warning (an error when nothing is left).
+async function programsToResolve(programs: string[], sysroot: string, options: BuildOptions): Promise<string[]> {
+  const [{sortPrograms}, {Sysroot}] = await Promise.all([import('../../loader/classify.js'), import('../../loader/sysroot.js')])
+  if ((options.traces?.length ?? 0) > 0) (await import('../../data/index.js')).refuseTraceOutsideHost(new Sysroot(sysroot))
+  if (programs.length === 0) return programs
+  const {found, missing, notPrograms} = sortPrograms(new Sysroot(sysroot), programs)
+  if (missing.length > 0) throw new NsToolError(byReason(missing), 'not-found')
+  if (found.length === 0) throw new NsToolError(notPrograms.map(({name, reason}) => `${name}: ${reason}`).join('\n'))
+  if (notPrograms.length > 0) options.warn?.(`warning: skipped ${notPrograms.length} of the PROGRAMs given: ${notPrograms.map(({name, reason}) => `${name} (${reason})`).join(', ')}`)
+  return found
+}
+
+// `a, b: not found on PATH (...)`: the programs refused for one reason named in one line.
+function byReason(refusals: Refusal[]): string {
+  const names = new Map<string, string[]>()
+  for (const {name, reason} of refusals) names.set(reason, [...(names.get(reason) ?? []), name])
+  return [...names].map(([reason, named]) => `${named.join(', ')}: ${reason}`).join('\n')
+}
+
 // The closure of the programs and of the ELF files among the --file additions (placed after the
 // programs, so that they never shadow one; learnt first, so the resolver includes their needs),
 // with the data files and traced files (src/data) and their closures.
@@ -85,7 +106,7 @@ async function resolveClosure(programs: string[], requests: FileRequest[], sysro
   if (programs.length > 0 || extraFiles.length > 0 || (options.traces ?? []).length > 0) {
     const {resolveWithData} = await import('../../data/index.js')
     const nsswitch = treeNsswitch(requests, options)
-    const data = {data: options.data, dlopen: options.dlopen, traces: options.traces, traceTimeout: options.traceTimeout, traceOutput: options.traceOutput, nsswitch}
+    const data = {data: options.data, dlopen: options.dlopen, traces: options.traces, traceTimeout: options.traceTimeout, traceEnv: options.traceEnv, traceEnvFile: options.traceEnvFile, traceOutput: options.traceOutput, nsswitch, locales: options.locales, langs: options.langs, skipRules: options.skipRules}
     resolved = await resolveWithData(programs, {sysroot, resolver: options.sysroot ? 'elf' : options.resolver, extraFiles}, data)
   }
   const {closure} = resolved

@@ -17,7 +17,7 @@ hosts: files dns
 `
 
 // localhost by name, as every system resolves it (getent hosts localhost, a server on 127.0.0.1).
-const hosts = `127.0.0.1\tlocalhost
+export const LOCALHOST_HOSTS = `127.0.0.1\tlocalhost
 ::1\tlocalhost ip6-localhost ip6-loopback
 `
 
@@ -35,7 +35,10 @@ export function skeletonEntries(libraryDirs: string[]): PlanEntry[] {
     file('/etc/passwd', passwd),
     file('/etc/group', group),
     file('/etc/hostname', 'ns-tool\n'),
-    file('/etc/hosts', hosts),
+    file('/etc/hosts', LOCALHOST_HOSTS),
+    // Empty: where run mounts the resolvers of --net host and private (a file must be there to
+    // mount over, and run never writes into the tree).
+    file('/etc/resolv.conf', ''),
     file(NSSWITCH_PATH, SKELETON_NSSWITCH),
     // Where libraries lie outside the loader's default directories (the flat layout's /lib64, which
     // Debian's loader does not search), the writer makes /etc/ld.so.cache from this list.

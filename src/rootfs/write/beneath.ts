@@ -7,6 +7,8 @@ import {NsToolError} from '../../errors.js'
 const DIRECTORY_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW
 // O_PATH (Linux, every architecture ns-tool builds for): a handle on an entry one may not read.
 const O_PATH = 0o10000000
+// Directories a PinnedTree keeps open at most (more only while one path is deeper than this).
+const MAX_OPEN_DIRS = 256
 
 // A path inside a tree that cannot be used as asked: a symlink or a file where a directory is needed.
 export class BeneathError extends NsToolError {}
@@ -134,20 +136,36 @@ export class PinnedTree {
   }
 
   // The directory `dir` held open, or undefined when a component is missing or not a directory.
+  // The descriptor stays open until the next call at least: it is the most recently used one.
   private dirFd(dir: string): number | undefined {
     const known = this.fds.get(dir)
-    if (known !== undefined) return known
+    if (known !== undefined) {
+      // Most recently used goes last: the cache lets go of the first ones.
+      this.fds.delete(dir)
+      this.fds.set(dir, known)
+      return known
+    }
     const parent = this.dirFd(posix.dirname(dir))
     if (parent === undefined) return undefined
-    // Deep trees would hold too many descriptors: keep the root and the last few.
-    if (this.fds.size > 256) this.release()
     try {
       const fd = openSync(`/proc/self/fd/${parent}/${posix.basename(dir)}`, DIRECTORY_FLAGS)
       this.fds.set(dir, fd)
+      this.evict(dir)
       return fd
     } catch (error) {
       if (isErrno(error, 'ENOENT', 'ENOTDIR', 'ELOOP', 'EACCES')) return undefined
       throw error
+    }
+  }
+
+  // Deep or wide trees would hold too many descriptors: close the least recently used beyond
+  // MAX_OPEN_DIRS, never the root nor `inUse` and its parents (a name made from them is about to be used).
+  private evict(inUse: string): void {
+    for (const [dir, fd] of this.fds) {
+      if (this.fds.size <= MAX_OPEN_DIRS) return
+      if (dir === '/' || inUse === dir || inUse.startsWith(dir + '/')) continue
+      closeSync(fd)
+      this.fds.delete(dir)
     }
   }
 
@@ -213,17 +231,8 @@ export class PinnedTree {
     renameSync(temporary, at)
   }
 
-  private release(): void {
-    for (const [dir, fd] of this.fds) {
-      if (dir === '/') continue
-      closeSync(fd)
-      this.fds.delete(dir)
-    }
-  }
-
   close(): void {
-    this.release()
-    if (this.rootFd !== undefined) closeSync(this.rootFd)
+    for (const fd of this.fds.values()) closeSync(fd)
     this.fds.clear()
     this.rootFd = undefined
   }

@@ -1,7 +1,7 @@
 // The plan's files into the staging tree: the previous tree's very copy when unchanged, else a
 // reflink, a copy or (--copy-mode hardlink) the host's own inode, up to COPY_CONCURRENCY at once.
 import {constants, lstatSync, type Stats} from 'node:fs'
-import {BUILD_ROOTFS} from '../../cli/options/build-rootfs.js'
+import {BUILD_ROOTFS} from '../../options/build-rootfs.js'
 import {NsToolError} from '../../errors.js'
 import type {BuildOptions, BuildStats, PlanEntry} from '../types.js'
 import type {WritableTree} from './beneath.js'

@@ -4,9 +4,9 @@ import {lstatSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import type {DlopenLevel} from '../../data/dlopen.js'
 import type {BuildOptions, BuildResult, BuildStats, Plan, PlanEntry} from '../types.js'
-import {BUILD_ROOTFS} from '../../cli/options/build-rootfs.js'
+import {BUILD_ROOTFS} from '../../options/build-rootfs.js'
 import {PinnedTree} from './beneath.js'
-import {MANIFEST, MANIFEST_DIR} from './manifest-path.js'
+import {MANIFEST, MANIFEST_DIR} from '../../manifest-path.js'
 
 export {MANIFEST, MANIFEST_DIR}
 
@@ -60,6 +60,8 @@ export interface Manifest {
 export interface DataPolicy {
   data: boolean
   dlopen: DlopenLevel
+  // The data rules left out (--skip-rule), when some were.
+  skipRules?: string[]
 }
 
 export interface PlanCache {
@@ -156,7 +158,8 @@ export function replaceManifest(output: string, manifest: Manifest): void {
 }
 
 export function dataPolicyOf(options: BuildOptions): DataPolicy {
-  return {data: options.data ?? BUILD_ROOTFS.flags.data.default, dlopen: options.dlopen ?? BUILD_ROOTFS.flags.dlopen.default}
+  const skipped = options.skipRules?.length ? {skipRules: [...new Set(options.skipRules)].sort()} : {}
+  return {data: options.data ?? BUILD_ROOTFS.flags.data.default, dlopen: options.dlopen ?? BUILD_ROOTFS.flags.dlopen.default, ...skipped}
 }
 
 export function settingsOf(options: BuildOptions): string {
@@ -178,10 +181,18 @@ export function unchanged(previous: Manifest, plan: Plan, settings: string, reus
 }
 
 export function emptyStats(): BuildStats {
-  return {copied: 0, reused: 0, linked: 0, removed: 0, kept: 0, bytesCopied: 0}
+  return {copied: 0, reused: 0, linked: 0, removed: 0, kept: 0, bytesCopied: 0, bytes: 0}
+}
+
+// The bytes of a tree's files: those brought from the host (files) and those the plan writes.
+export function treeBytes(plan: Plan, files: ManifestFile[]): number {
+  let bytes = 0
+  for (const file of files) bytes += file.size
+  for (const entry of plan.entries) if (entry.content !== undefined) bytes += Buffer.byteLength(entry.content)
+  return bytes
 }
 
 // The result of a build that left the tree as it was.
 export function untouched(plan: Plan, previous: Manifest): BuildResult {
-  return {...plan, stats: {...emptyStats(), reused: previous.files.length}, removed: [], replaced: []}
+  return {...plan, stats: {...emptyStats(), reused: previous.files.length, bytes: treeBytes(plan, previous.files)}, removed: [], replaced: []}
 }

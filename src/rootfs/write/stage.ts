@@ -8,7 +8,7 @@ import {PinnedTree, removeTree, WritableTree} from './beneath.js'
 import {carryOver, type CarryOver} from './carry-over.js'
 import {copyFiles, type FileJob} from './copy.js'
 import {checkAborted, writeFailure} from './faults.js'
-import {dataPolicyOf, emptyStats, MANIFEST_DIR, planCache, replaceManifest, settingsOf, unchanged, untouched, writeManifest, type Manifest, type ManifestFile} from './manifest.js'
+import {dataPolicyOf, emptyStats, treeBytes, MANIFEST_DIR, planCache, replaceManifest, settingsOf, unchanged, untouched, writeManifest, type Manifest, type ManifestFile} from './manifest.js'
 import {checkOutput} from './output.js'
 import {createStaging, pausePoint, switchIn} from './switch.js'
 
@@ -140,6 +140,7 @@ async function stageTree(plan: Plan, staging: string, previous: Manifest | undef
   let outcome: CarryOver = {kept: 0, replaced: [], removed: [], dirModes: []}
   try {
     const {files, dirModes} = await writeEntries({plan, tree, old, previous, options, stats, fresh: !options.base})
+    stats.bytes = treeBytes(plan, files)
     await makeLdCache(plan, tree, options)
     checkAborted(plan.output, options.signal)
     if (old) outcome = carryOver(old, tree, previous, options.clean === true)

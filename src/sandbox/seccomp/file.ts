@@ -60,7 +60,7 @@ export async function loadProfileFile(file: string): Promise<DockerSeccomp> {
     const error = validate.errors![0]
     const key = error.keyword === 'additionalProperties' ? `${error.instancePath}/${String(error.params.additionalProperty)}` : error.instancePath || '(the whole file)'
     const expected = error.keyword === 'additionalProperties' ? 'not supported' : error.keyword === 'enum' ? `one of ${(error.params.allowedValues as string[]).join(', ')}` : error.message
-    throw new UsageError(`--seccomp ${file}: ${key}: ${expected} (README: "What the sandbox refuses" lists the format ns-tool reads)`)
+    throw new UsageError(`--seccomp ${file}: ${key}: ${expected} (docs/run.md: "What the sandbox refuses" lists the format ns-tool reads)`)
   }
   const profile = value as DockerSeccomp & {defaultErrno?: keyof typeof constants.errno}
   profile.defaultErrnoRet ??= profile.defaultErrno && constants.errno[profile.defaultErrno]

@@ -28,9 +28,18 @@ function evaluate(macros: Map<string, string>, name: string, depth = 0): number 
   return sum
 }
 
+// Calls every table has: a table without them was cut short, not read.
+const EVERY_TABLE_HAS = ['read', 'write', 'execve', 'exit_group', 'clone']
+
 function readHeader(cc: string, header: string): Record<string, number> {
+  const step = `reading the system call numbers from <${header}> with \`${cc} -E\``
   const r = spawnSync(cc, ['-dM', '-E', '-x', 'c', '-'], {input: `#include <${header}>\n`, encoding: 'utf8'})
-  if (r.status !== 0) return {}
+  // A compiler that exits before reading its input leaves EPIPE here: its status says the rest.
+  if (r.error && r.status === null) throw new NsToolError(`${step}: ${r.error.message}`)
+  if (r.status !== 0) {
+    const said = String(r.stderr).trim().split('\n').find((line) => line.trim() !== '') ?? `exit status ${r.status}`
+    throw new NsToolError(`${step} failed: ${said.trim()} (install the kernel headers: Debian/Ubuntu linux-libc-dev, Fedora kernel-headers; or set CC to a working compiler)`)
+  }
   const macros = new Map<string, string>()
   for (const line of r.stdout.split('\n')) {
     const match = /^#define (\w+) (.+)$/.exec(line)
@@ -42,15 +51,17 @@ function readHeader(cc: string, header: string): Record<string, number> {
     const value = evaluate(macros, name)
     if (value !== undefined) numbers[name.slice(5)] = value
   }
+  const missing = EVERY_TABLE_HAS.filter((call) => numbers[call] === undefined)
+  if (missing.length > 0) throw new NsToolError(`${step}: the table is ${Object.keys(numbers).length === 0 ? 'empty' : `partial (no ${missing.join(', ')})`}; the helper's default seccomp filter cannot be built from it`)
   return numbers
 }
 
+// Every table this machine runs, each complete, or an NsToolError naming the step: a missing table
+// would leave that entry point out of the default filter. An architecture without tables here has
+// no default filter at all (the helper then refuses to run without --seccomp unconfined or a profile).
 export function readSyscallTables(cc: string): SyscallTables {
   const tables: SyscallTables = {}
-  for (const [table, header] of HEADERS[process.arch] ?? []) {
-    const numbers = readHeader(cc, header)
-    if (Object.keys(numbers).length > 0) tables[table] = numbers
-  }
+  for (const [table, header] of HEADERS[process.arch] ?? []) tables[table] = readHeader(cc, header)
   return tables
 }
 

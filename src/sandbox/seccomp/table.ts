@@ -1,5 +1,5 @@
 // The default seccomp filter, as the table it is compiled from: what COMMAND may never ask the
-// kernel for. Everything not listed is allowed. README's "What the sandbox refuses" shows it.
+// kernel for. Everything not listed is allowed. docs/run.md's "What the sandbox refuses" shows it.
 import type {Capability} from '../capabilities.js'
 
 export interface Refusal {
@@ -69,6 +69,9 @@ export const REFUSALS: RefusalGroup[] = [
   ]},
   {group: 'Socket families', rows: [
     {syscalls: ['socket'], whenValues: {arg: 0, values: {AF_ALG: 38, AF_VSOCK: 40}}, why: 'the kernel crypto interface; sockets to the hypervisor (Docker refuses both)'},
+    // i386 only (x86-64 has no socketcall). glibc's socket() on i386 goes through socketcall with
+    // no fallback: 32-bit programs get no socket under the default filter.
+    {syscalls: ['socketcall'], whenValues: {arg: 0, values: {SYS_SOCKET: 1}}, errno: 'ENOSYS', why: 'the i386 multiplexer: its socket call\'s family is in memory a filter cannot read, so every socket it would make is refused (the direct socket call is filtered by family)'},
   ]},
   {group: 'Obsolete', rows: [
     {syscalls: ['uselib', 'ustat', 'sysfs', '_sysctl', 'nfsservctl', 'bdflush', 'create_module', 'get_kernel_syms', 'query_module', 'vm86', 'vm86old'], why: 'no current program needs them; old code paths'},

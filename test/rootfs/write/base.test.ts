@@ -5,6 +5,7 @@ import {spawnSync} from 'node:child_process'
 import {chmodSync, copyFileSync, createWriteStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {pipeline} from 'node:stream/promises'
+import {requireStaticBusybox} from '../../support/busybox.js'
 import {binRun, cli} from '../../support/cli.js'
 import {isRoot, skipBecause} from '../../support/skip.js'
 import {makeSharedTempDir, makeTempDir} from '../../support/temp.js'
@@ -46,7 +47,7 @@ function listing(dir: string): string[] {
 describe('build-rootfs --base', function () {
   this.timeout(120_000)
   beforeEach(function () {
-    if (!existsSync('/bin/busybox')) skipBecause(this, 'busybox-static is not installed')
+    requireStaticBusybox(this)
   })
 
   it('starts from a mini root filesystem in each compression and a directory, links and modes kept, and adds ls', function () {

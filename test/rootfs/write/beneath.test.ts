@@ -80,6 +80,29 @@ describe('rootfs/write/beneath', function () {
     expect(readFileSync(join(outside, 'x'), 'utf8')).to.equal('outside\n')
   })
 
+  it('a pinned tree reads a path deeper than the descriptors it keeps, and many directories in turn', function () {
+    const root = join(makeTempDir(), 'tree')
+    // 300 levels: more directories on one path than the pinned tree keeps open.
+    const deep = '/' + Array.from({length: 300}, () => 'd').join('/')
+    mkdirSync(root + deep, {recursive: true})
+    writeFileSync(root + deep + '/file', 'deep\n')
+    for (let i = 0; i < 600; i++) {
+      mkdirSync(join(root, 'wide', `w${i}`), {recursive: true})
+      writeFileSync(join(root, 'wide', `w${i}`, 'file'), `${i}\n`)
+    }
+    const pinned = PinnedTree.open(root)!
+    try {
+      expect(pinned.readFile(deep + '/file')?.toString()).to.equal('deep\n')
+      expect(pinned.readdir(deep)).to.deep.equal(['file'])
+      for (let i = 0; i < 600; i++) expect(pinned.readdir(`/wide/w${i}`), `/wide/w${i}`).to.deep.equal(['file'])
+      expect(pinned.readFile(deep + '/file')?.toString()).to.equal('deep\n')
+      // Every directory in reach again, after the cache let go of the first ones.
+      for (let i = 0; i < 600; i += 37) expect(pinned.readFile(`/wide/w${i}/file`)?.toString()).to.equal(`${i}\n`)
+    } finally {
+      pinned.close()
+    }
+  })
+
   it('a rebuild keeps a link planted in the tree as a link, writing nothing where it points', function () {
     const work = makeTempDir()
     const out = join(work, 'rootfs')

@@ -27,6 +27,9 @@ export const DEPS = {
     dlopen: {...DATA_FLAGS.dlopen, api: false},
     trace: {...DATA_FLAGS.trace, api: false},
     'trace-timeout': {...DATA_FLAGS['trace-timeout'], api: false},
+    locale: {...DATA_FLAGS.locale, api: false},
+    lang: {...DATA_FLAGS.lang, api: false},
+    'skip-rule': {...DATA_FLAGS['skip-rule'], api: false},
   },
   api: {searchPath: 'string', extraFiles: 'string[]', loaderInvocation: 'boolean'},
 } as const satisfies OptionTable

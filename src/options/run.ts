@@ -1,7 +1,7 @@
 // run's options; run() of the API takes the same ones, as a RunSpec (see index.ts).
 import {statSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
-import {UsageError} from '../../errors.js'
+import {UsageError} from '../errors.js'
 import type {OptionTable} from './index.js'
 
 export const RUN = {
@@ -16,7 +16,12 @@ export const RUN = {
   },
   flags: {
     userns: {type: 'string', choices: ['auto', 'always', 'never'], default: 'auto', description: 'user namespace: auto (when not root), always, never'},
-    net: {type: 'string', choices: ['none', 'host'], default: 'none', description: 'none: own network namespace with loopback; host: the host network'},
+    // No default here: -p and --host-loopback choose private, anything else none (src/sandbox/network.ts).
+    net: {type: 'string', choices: ['none', 'host', 'private'], value: 'none|host|private', description: 'none (default): own network namespace, loopback only; host: the host\'s network; private: own namespace with outbound access through slirp4netns, run as you (default with -p)'},
+    publish: {type: 'string', char: 'p', multiple: true, value: '[IP:]HOSTPORT:PORT[/tcp|/udp]', description: 'forward HOSTPORT on the host (IP default 127.0.0.1, not docker\'s 0.0.0.0) to PORT in the sandbox; HOSTPORT 0: a free one, printed; implies --net private'},
+    dns: {type: 'string', multiple: true, value: 'IP', description: 'a nameserver for the sandbox\'s /etc/resolv.conf, instead of the host\'s (--net host) or slirp4netns\'s 10.0.2.3 (--net private)'},
+    'add-host': {type: 'string', multiple: true, value: 'NAME:IP', description: 'a line of the sandbox\'s /etc/hosts (IP host-gateway: the host, 10.0.2.2, with --net private)'},
+    'host-loopback': {type: 'boolean', description: 'let the sandbox reach the host\'s 127.0.0.1 at 10.0.2.2 (off by default, as in podman: services there often trust any local caller); implies --net private'},
     hostname: {type: 'string', default: 'ns-tool', value: 'NAME', description: 'hostname inside'},
     env: {type: 'string', char: 'e', multiple: true, value: 'KEY[=VALUE]', apiType: 'record', toApi: (values: string[]) => parseEnv(values), description: 'set a variable (KEY alone: the caller\'s value, if it has one); the environment is otherwise clean: PATH, HOME, HOSTNAME, TERM with a terminal'},
     'env-file': {type: 'string', multiple: true, value: 'FILE', path: 'whole', description: 'set the variables of FILE, one KEY=VALUE or KEY a line (docker\'s format); -e wins'},
@@ -30,7 +35,7 @@ export const RUN = {
     ephemeral: {type: 'boolean', description: 'writes go to a throw-away overlay; ROOTFS stays untouched'},
     init: {type: 'boolean', description: 'a small reaper is PID 1 and forwards signals; COMMAND is PID 2'},
     pty: {type: 'boolean', allowNo: true, description: 'give COMMAND its own pseudo-terminal (default: when stdin and stdout are terminals)'},
-    seccomp: {type: 'string', default: 'default', value: 'default|unconfined|FILE', path: 'whole', words: ['default', 'unconfined'], description: 'system call filter: default (see README: What the sandbox refuses), unconfined, or a profile in the OCI/Docker JSON format'},
+    seccomp: {type: 'string', default: 'default', value: 'default|unconfined|FILE', path: 'whole', words: ['default', 'unconfined'], description: 'system call filter: default (see docs/run.md: What the sandbox refuses), unconfined, or a profile in the OCI/Docker JSON format'},
     'cap-add': {type: 'string', multiple: true, value: 'CAP', description: 'add a capability to Docker\'s default set (CAP_ optional, any case)'},
     'cap-drop': {type: 'string', multiple: true, value: 'CAP|ALL', description: 'drop a capability from the default set, or ALL'},
     memory: {type: 'string', value: 'SIZE', apiType: 'number', toApi: (value: string) => parseMemory(value), description: 'memory limit, RAM and swap (512m, 2g); a command OOM-killed exits 137 (API: bytes)'},

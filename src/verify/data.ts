@@ -6,13 +6,13 @@ import {readElfSync} from '../elf/index.js'
 import {readElfSections} from '../elf/sections.js'
 import type {ClosureBuilder} from '../loader/closure.js'
 import type {Sysroot} from '../loader/sysroot.js'
-import type {VerifyProblem} from '../verify/types.js'
-import {dlopenFeatures, follows, type DlopenLevel} from './dlopen.js'
-import {DATA_RULES, type NamedProgram, type RuleContext} from './rules.js'
+import type {VerifyProblem} from './types.js'
+import {dlopenFeatures, follows, type DlopenLevel} from '../data/dlopen.js'
+import {activeRules, type NamedProgram, type RuleContext} from '../data/rules.js'
 
 // elfFiles: the loadable ELF files of the tree (in-rootfs paths); builder: verify's loader, whose
 // search inside the tree finds the dlopen'd libraries.
-export async function dataProblems(sysroot: Sysroot, builder: ClosureBuilder, elfFiles: string[], level: DlopenLevel): Promise<VerifyProblem[]> {
+export async function dataProblems(sysroot: Sysroot, builder: ClosureBuilder, elfFiles: string[], level: DlopenLevel, skipRules: string[] = []): Promise<VerifyProblem[]> {
   const problems: VerifyProblem[] = []
   const programs: NamedProgram[] = []
   const libraries: string[] = []
@@ -35,7 +35,7 @@ export async function dataProblems(sysroot: Sysroot, builder: ClosureBuilder, el
     libraries,
     nsswitch: nsswitch ? readText(sysroot.hostPath(nsswitch.real)) : '',
   }
-  for (const rule of DATA_RULES) {
+  for (const rule of activeRules(skipRules)) {
     const trigger = rule.trigger(context)
     if (trigger === undefined) continue
     const paths = rule.paths(context).map((spec) => spec.path)

@@ -1,10 +1,10 @@
-// The public API's options checked against the command's option table: an unknown name (`layot`)
-// or a value of the wrong shape is a UsageError naming the function and the option; absent
-// options get the table's defaults, so the library sees the same values as the command line.
+// A table's options as the library takes them: flags under their API names, converted (toApi),
+// with their defaults. The API's own calls are checked against the same table: an unknown name
+// (`layot`) or a value of the wrong shape is a UsageError naming the function and the option;
+// absent options get the table's defaults, so the library sees the same values as the command line.
 import {UsageError} from '../errors.js'
-import {apiDefaults, apiName} from './argv.js'
-import type {ApiType, OptionTable} from './options/index.js'
-import {didYouMean} from './suggest.js'
+import {didYouMean} from '../suggest.js'
+import type {ApiType, Flag, OptionTable} from './index.js'
 
 type Shape = ApiType | {oneOf: readonly string[]}
 
@@ -46,11 +46,42 @@ export function checkApiOptions<O extends object>(table: OptionTable, options: O
     if (value === undefined) continue
     const {shape} = entry
     if (typeof shape === 'object') {
-      if (!shape.oneOf.includes(value as string)) throw new UsageError(`${fn}(): option ${key} must be one of ${shape.oneOf.join(', ')} (got ${JSON.stringify(value)})`)
+      if (!shape.oneOf.includes(value as string)) throw new UsageError(`${fn}(): option ${key} must be one of ${shape.oneOf.join(', ')} (got ${JSON.stringify(value)})${typeof value === 'string' ? didYouMean(value, shape.oneOf) : ''}`)
     } else if (!CHECKS[shape][0](value)) {
       throw new UsageError(`${fn}(): option ${key} must be ${CHECKS[shape][1]} (got ${JSON.stringify(value) ?? typeof value})`)
     }
   }
   for (const [key, entry] of known) if (entry.required && given[key] === undefined) throw new UsageError(`${fn}(): option ${key} is required`)
   return {...apiDefaults(table), ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined))} as O
+}
+
+// `copy-mode` -> `copyMode`
+export function camelCase(name: string): string {
+  return name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())
+}
+
+export function apiName(name: string, flag: Flag): string | undefined {
+  return flag.api === false ? undefined : (flag.api ?? camelCase(name))
+}
+
+// The defaults of a table by flag name (command line) or by API name.
+export function flagDefaults(table: OptionTable): Record<string, string | boolean> {
+  const defaults: Record<string, string | boolean> = {}
+  for (const [name, flag] of Object.entries(table.flags)) if (flag.default !== undefined) defaults[name] = flag.default
+  return defaults
+}
+
+export function apiDefaults(table: OptionTable): Record<string, unknown> {
+  return toApiOptions(table, flagDefaults(table))
+}
+
+// Parsed command-line values -> the API's options (renamed, converted by toApi).
+export function toApiOptions(table: OptionTable, values: Record<string, unknown>): Record<string, unknown> {
+  const options: Record<string, unknown> = {}
+  for (const [name, flag] of Object.entries(table.flags)) {
+    const key = apiName(name, flag)
+    if (key === undefined || values[name] === undefined) continue
+    options[key] = flag.toApi ? flag.toApi(values[name] as never) : values[name]
+  }
+  return options
 }

@@ -1,8 +1,9 @@
-// The options of every command, one table per command (build-rootfs.ts, run.ts, ...): the single
-// source of the oclif flags, the fast start-up parser, the --config schema and the API's checks.
+// The options of every command, one table per command (build-rootfs.ts, run.ts, ...): names, types,
+// defaults, choices, docs. Facts of the library layers that use them; nothing here knows oclif.
 //
-// This folder is a leaf (it imports only src/errors.ts), so the library folders may take their
-// defaults from it without an import cycle.
+// This folder lies below every other (it imports only src/errors.ts and src/suggest.ts), so the
+// library takes its defaults from it; src/cli renders the tables as oclif flags, the fast start-up
+// parser, --help and the --config schema, and api.ts checks the API's calls against them.
 //
 // HOW TO ADD A FLAG: add one row to the command's table, e.g. in run.ts
 //     memory: {type: 'string', value: 'BYTES', description: 'limit the memory (cgroup memory.max)'},

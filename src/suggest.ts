@@ -1,5 +1,5 @@
-// "Did you mean": the closest of some names to a mistyped one (edit distance), for commands, flags
-// and the API's option names alike.
+// "Did you mean": the closest of some names to a mistyped one (edit distance), for commands, flags,
+// the values of choice flags and the API's option names alike.
 
 function distance(a: string, b: string): number {
   const row = Array.from({length: b.length + 1}, (_, i) => i)
@@ -15,14 +15,18 @@ function distance(a: string, b: string): number {
   return row[b.length]
 }
 
-// The closest name, when it is close enough to be what was meant.
+// The closest name, when it is close enough to be what was meant; else the one name that begins
+// with the word (`spdx` for spdx-json).
 export function closest(word: string, names: Iterable<string>): string | undefined {
   let best: {name: string; d: number} | undefined
-  for (const name of names) {
+  const all = [...names]
+  for (const name of all) {
     const d = distance(word, name)
     if (!best || d < best.d) best = {name, d}
   }
-  return best && best.d <= Math.max(2, Math.floor(best.name.length / 3)) ? best.name : undefined
+  if (best && best.d <= Math.max(2, Math.floor(best.name.length / 3))) return best.name
+  const extending = all.filter((name) => word.length >= 2 && name.startsWith(word))
+  return extending.length === 1 ? extending[0] : undefined
 }
 
 // `; did you mean X?` or nothing.

@@ -1,5 +1,5 @@
-// The busybox rootfs of `ns-tool chroot`, made once in the user's cache directory and reused
-// as long as ns-tool's manifest says it is one.
+// `ns-tool chroot`: building and running composed. A busybox rootfs made once in the user's cache
+// directory (reused as long as ns-tool's manifest says it is one), then a run in it like `run`.
 import {cacheDir} from '../cache-dir.js'
 import {NsToolError} from '../errors.js'
 
@@ -19,4 +19,11 @@ export async function ensureBusyboxRootfs(dir = defaultChrootDir(), busybox?: st
   }
   await build([], {output: dir, busybox: path})
   return dir
+}
+
+// COMMAND (default: the tree's shell) in the busybox rootfs at dir, made first if need be; its exit status.
+export async function chroot(options: {dir?: string; busybox?: string; command?: string; args?: string[]}): Promise<number> {
+  const rootfs = await ensureBusyboxRootfs(options.dir, options.busybox)
+  const {run} = await import('../sandbox/supervise.js')
+  return run({rootfs, command: options.command, args: options.args})
 }

@@ -1,13 +1,19 @@
 // build-rootfs's options; build() and plan() of the API take the same ones (see index.ts).
-import {UsageError} from '../../errors.js'
+import {UsageError} from '../errors.js'
 import type {OptionTable} from './index.js'
+import {parseEnv} from './run.js'
 
 // The flags of what is not an ELF dependency (src/data); deps has them too.
 export const DATA_FLAGS = {
   data: {type: 'boolean', allowNo: true, default: true, description: "add what the programs need besides ELF dependencies: their packages' run-time files, the data rules (an interpreter's library, gconv, CA bundle, terminfo, zoneinfo...), the libraries .note.dlopen names; --no-data: the ELF closure alone"},
   dlopen: {type: 'string', choices: ['required', 'recommended', 'suggested', 'none'], default: 'recommended', value: 'PRIORITY', description: 'follow the .note.dlopen features of this priority and the higher ones (none: ignore the notes)'},
-  trace: {type: 'string', multiple: true, value: "'COMMAND LINE'", api: 'traces', description: 'run it with /bin/sh -c in a sandbox that sees the host read-only (/tmp is private, HOME and the working directory) and add every file it and its children open, execute, stat or list, with their dependencies (repeatable)'},
+  trace: {type: 'string', multiple: true, value: "'COMMAND LINE'", api: 'traces', description: 'run it with /bin/sh -c, in run\'s clean environment, in a sandbox that sees the host read-only (/tmp and the working directory writable, the writes thrown away) and add every file it and its children open, execute, stat or list, with their dependencies (repeatable)'},
   'trace-timeout': {type: 'string', default: '60', value: 'SECONDS', apiType: 'number', toApi: (value: string) => seconds(value), description: 'kill a traced command still running after SECONDS'},
+  env: {type: 'string', char: 'e', multiple: true, value: 'KEY[=VALUE]', api: 'traceEnv', apiType: 'record', toApi: (values: string[]) => parseEnv(values), description: 'set a variable for the traced commands (KEY alone: the caller\'s value), as run -e does; their environment is otherwise run\'s clean one'},
+  'env-file': {type: 'string', multiple: true, value: 'FILE', path: 'whole', api: 'traceEnvFile', description: 'set the variables of FILE for the traced commands, as run --env-file does; -e wins'},
+  locale: {type: 'string', multiple: true, value: 'NAME', api: 'locales', description: "add the host's compiled locale NAME (de_DE.UTF-8), from its directory or the locale-archive; C.UTF-8 comes with glibc (repeatable)"},
+  lang: {type: 'string', multiple: true, value: 'LL', api: 'langs', description: "add the message catalogues of language LL (de, pt_BR) of the tree's packages (repeatable)"},
+  'skip-rule': {type: 'string', multiple: true, value: 'RULE', api: 'skipRules', description: 'leave out the data rule RULE, by its id: python-stdlib, library-packages, data-packages, helpers, c-utf8... (an unknown one lists them all; docs/data-rules.md) (repeatable)'},
 } as const
 
 function seconds(value: string): number {

@@ -1,7 +1,7 @@
 // --env-file: docker's format (KEY=VALUE or KEY a line, # comments), read only when the flag is
 // given, off run's common path.
 import {readFileSync} from 'node:fs'
-import {splitVariable} from '../cli/options/run.js'
+import {splitVariable} from '../options/run.js'
 import {describeLookupFailure, UsageError} from '../errors.js'
 
 // Every file's variables, a later file winning.
