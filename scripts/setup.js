@@ -9,6 +9,7 @@ import {tmpdir} from 'node:os'
 import {dirname, join, relative} from 'node:path'
 import {createRequire} from 'node:module'
 import {fileURLToPath, pathToFileURL} from 'node:url'
+import {compileHelper} from './helper-build.js'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
 const args = new Set(process.argv.slice(2))
@@ -145,26 +146,12 @@ async function buildHelper() {
   if (probe.error || probe.status !== 0) {
     fail(`no C compiler (${cc}) to build the helper: install one (Debian/Ubuntu: apt-get install gcc libc6-dev; Fedora: dnf install gcc glibc-static)`)
   }
-  mkdirSync(outputDir, {recursive: true})
-  const {writeHelperDefaults} = await import(pathToFileURL(join(root, 'dist', 'src', 'sandbox', 'helper-defaults.js')).href)
-  try {
-    writeHelperDefaults(outputDir, cc)
-  } catch (error) {
-    fail(`generating the helper's system call tables and default seccomp filter: ${error.message}`)
-  }
-  const tmp = `${output}.tmp-${process.pid}`
-  const common = ['-O2', '-Wall', '-Wextra', '-D_GNU_SOURCE', '-I', outputDir, '-o', tmp, ...sources.map((s) => join(sourceDir, s))]
   console.error('setup: compiling the C helper')
-  // Static where libc allows, so the helper has no run-time dependency; dynamic otherwise.
-  const built = spawnSync(cc, ['-static', ...common], {cwd: root, stdio: ['ignore', 'ignore', 'pipe']})
-  if (built.status !== 0) {
-    console.error('setup: static link unavailable (no libc.a); linking the helper dynamically')
-    if (!run(cc, common)) {
-      rmSync(tmp, {force: true})
-      fail('compiling src/helper failed (see the compiler output above)')
-    }
+  const failure = await compileHelper({sourceDir, outputDir, cc, log: (line) => console.error(`setup: ${line}`)})
+  if (failure) {
+    if (failure.output) process.stderr.write(failure.output)
+    fail(failure.message)
   }
-  renameSync(tmp, output)
 }
 
 // V8's code cache of the bundles that have one (bin/code-cache.js), made when one has none from

@@ -21,7 +21,9 @@ static char stopped_at[PATH_MAX];
 static int open_component(int dirfd, const char *name, int flags, mode_t mode) {
   struct open_how how = {.flags = (unsigned long long)(flags | O_CLOEXEC), .mode = (flags & O_CREAT) ? mode : 0,
                          .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
-  return (int)syscall(SYS_openat2, dirfd, name, &how, sizeof how);
+  int fd = (int)syscall(SYS_openat2, dirfd, name, &how, sizeof how);
+  if (fd < 0 && errno == ENOSYS) needs_kernel("openat2", "5.6");
+  return fd;
 }
 
 /* The missing component NAME, made as a directory or (MAKE_FILE) an empty regular file, then

@@ -38,6 +38,12 @@ void die(const char *step, ...) {
   _exit(EXIT_SETUP);
 }
 
+/* A system call the running kernel does not have (ENOSYS): the kernel, not the caller, is at fault. */
+void needs_kernel(const char *call, const char *version) {
+  fprintf(stderr, "ns-tool-helper: needs Linux >= %s (%s)\n", version, call);
+  _exit(EXIT_SETUP);
+}
+
 void usage_error(const char *message, const char *what) {
   fprintf(stderr, "ns-tool-helper: %s%s%s (see ns-tool-helper --help)\n", message, what ? ": " : "", what ? what : "");
   exit(EXIT_SETUP);

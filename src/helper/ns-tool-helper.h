@@ -7,6 +7,8 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include "compat.h"
+
 #define EXIT_SETUP 125
 #define EXIT_CANNOT_EXEC 126
 #define EXIT_NOT_FOUND 127

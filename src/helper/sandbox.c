@@ -29,7 +29,14 @@ void sandbox_main(int pty_sock) {
   const char *root = opt.rootfs;
   int rootfd;
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die("prctl PDEATHSIG");
-  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die("make / private");
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+    /* EINVAL: / is no mount point (a chroot's), so it can be neither made private nor pivoted from. */
+    if (errno == EINVAL) {
+      errno = 0;
+      die("/ is not a mount point (a chroot?): run ns-tool where / is a mount (a container, or `mount --bind DIR DIR` before the chroot)");
+    }
+    die("make / private");
+  }
   clone_bind_sources();
   if (opt.ephemeral) root = setup_overlay();
   else if (opt.trace_fd >= 0) root = setup_traced_view();

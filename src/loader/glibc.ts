@@ -115,7 +115,7 @@ export class GlibcRules implements LoaderRules {
   // glibc-hwcaps or legacy hwcap subdirectory of one.
   needsCache(path: string): boolean {
     let dir = hwcapsBase(posix.dirname(path))
-    const legacy = this.profile.legacySubdirs.find((subdir) => dir.endsWith(`/${subdir}`))
+    const legacy = this.profile.legacyVariants.find((subdir) => dir.endsWith(`/${subdir}`))
     if (legacy) dir = dir.slice(0, -legacy.length - 1)
     return !this.profile.systemDirs.includes(dir || '/')
   }
@@ -193,7 +193,7 @@ export class GlibcRules implements LoaderRules {
       return this.searchDirectories(process, name, dirs, 'ld.so.conf', searched, skipped)
     }
     searched.push(CACHE_PATH)
-    const hit = lookupLdCache(cache, name, profile.cacheFlags, profile.activeHwcaps)
+    const hit = lookupLdCache(cache, name, profile.cacheFlags, profile.activeHwcaps, profile.acceptsLegacyEntry)
     if (!hit || (nodeflib && inSystemDir(hit.path))) return undefined
     const probe = await probeGlibc(shared.sysroot, shared.elfSource, hit.path, process.expect)
     if (probe.status === 'ok') {
@@ -227,9 +227,12 @@ export class GlibcRules implements LoaderRules {
     return undefined
   }
 
-  // Every copy of `name` the loader could pick in `dir` on some CPU: rule 3.
+  // Every copy of `name` the loader could pick in `dir` on some CPU: rule 3, for glibc-hwcaps and
+  // legacy subdirectories alike (only those under a first component that exists are looked at).
   private variantsIn(dir: string, name: string, chosen: string): string[] | undefined {
-    const subdirs = [...this.profile.hwcaps.map((level) => `glibc-hwcaps/${level}`), ...new Set(this.profile.legacySubdirs), '']
+    const {hwcaps, legacyVariants} = this.profile
+    const legacy = legacyVariants.filter((subdir) => this.shared.directoryExists(posix.join(dir, subdir.split('/')[0])))
+    const subdirs = [...hwcaps.map((level) => `glibc-hwcaps/${level}`), ...legacy, '']
     const present = subdirs.map((subdir) => posix.join(dir, subdir, name)).filter((path) => this.shared.sysroot.openable(path))
     if (present.length > 1 || (present.length === 1 && present[0] !== chosen)) return present
     return undefined

@@ -152,12 +152,14 @@ function parseNew(buf: Buffer): LdCache {
 // The loader's choice for a soname (dl-cache.c search_cache): among entries with acceptable flags,
 // the glibc-hwcaps entry of the highest active priority, else the first plain entry.
 // activeHwcaps lists the subdirectories this CPU supports, best first. Legacy-hwcap entries
-// (tls/, x86_64/ subdirectories of a pre-2.37 ldconfig) are not chosen.
+// (tls/, x86_64/ subdirectories of a pre-2.37 ldconfig, sorted most bits first) are chosen only by
+// a loader that accepts them (acceptsLegacy: a glibc < 2.37 loader's HWCAP_CHECK).
 export function lookupLdCache(
   cache: LdCache,
   soname: string,
   acceptFlags: readonly number[] | undefined,
   activeHwcaps: readonly string[],
+  acceptsLegacy?: (hwcap: bigint) => boolean,
 ): {path: string; hwcaps?: string} | undefined {
   const candidates = cache.byKey.get(soname)
   if (!candidates) return undefined
@@ -173,7 +175,7 @@ export function lookupLdCache(
       continue
     }
     if (best) break
-    if (entry.legacyHwcap !== 0n) continue
+    if (entry.legacyHwcap !== 0n && !acceptsLegacy?.(entry.legacyHwcap)) continue
     best = entry
     break
   }

@@ -2,9 +2,10 @@
 // loader what it loads (the oracle), and running a program in a minimal rootfs made of nothing
 // but a closure's files (with the host's symlinks along their paths).
 import {spawnSync, type SpawnSyncReturns} from 'node:child_process'
-import {chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {dirname, join, posix} from 'node:path'
 import type {Context} from 'mocha'
+import {readElfSync} from '../../src/elf/index.js'
 import {parseLddOutput} from '../../src/ldd/parse.js'
 import type {Closure} from '../../src/loader/types.js'
 import {compile, haveCompiler} from '../support/fixtures.js'
@@ -19,6 +20,21 @@ export interface RunResult {
 export function run(command: string, args: string[] = [], env: Record<string, string | undefined> = {}): RunResult {
   const r: SpawnSyncReturns<string> = spawnSync(command, args, {encoding: 'utf8', timeout: 30_000, env: {...process.env, ...env}})
   return {status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? ''}
+}
+
+// The dynamic ELF programs of dir inside root ("/": the host), by their path inside root.
+export function dynamicPrograms(root: string, dir = '/usr/bin'): string[] {
+  const programs: string[] = []
+  for (const name of readdirSync(join(root, dir)).sort()) {
+    const path = join(root, dir, name)
+    try {
+      if (!statSync(path).isFile() || (statSync(path).mode & 0o111) === 0) continue
+      if (readElfSync(path).linkage === 'dynamic') programs.push(posix.join(dir, name))
+    } catch {
+      // not ELF, unreadable, a dangling link: not a dynamic program
+    }
+  }
+  return programs
 }
 
 export function requireFixtureTools(ctx: Context): void {

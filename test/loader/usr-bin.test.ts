@@ -1,26 +1,11 @@
 // For every dynamic ELF program in /usr/bin: the elf resolver's closure (interpreter + libraries,
 // by real path) equals what ldd (the real loader, in trace mode) loads.
 import {expect} from 'chai'
-import {readdirSync, realpathSync, statSync} from 'node:fs'
-import {join} from 'node:path'
-import {readElfSync} from '../../src/elf/index.js'
+import {realpathSync} from 'node:fs'
 import {resolve} from '../../src/loader/index.js'
+import {dynamicPrograms} from './helpers.js'
 import {parseLddOutput, runLdd} from '../../src/ldd/parse.js'
 import {spawnSync} from 'node:child_process'
-
-function dynamicPrograms(dir: string): string[] {
-  const programs: string[] = []
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name)
-    try {
-      if (!statSync(path).isFile() || (statSync(path).mode & 0o111) === 0) continue
-      if (readElfSync(path).linkage === 'dynamic') programs.push(path)
-    } catch {
-      // not ELF, unreadable: not a dynamic program
-    }
-  }
-  return programs
-}
 
 function real(path: string): string {
   try {
@@ -34,7 +19,7 @@ describe('resolve: every dynamic ELF program of /usr/bin against ldd', function 
   this.timeout(600_000)
 
   it('gives the same interpreter and libraries, by real path', async function () {
-    const programs = dynamicPrograms('/usr/bin')
+    const programs = dynamicPrograms('/')
     expect(programs.length).to.be.greaterThan(100)
     const sections = await runLdd(programs)
     const mismatches: string[] = []

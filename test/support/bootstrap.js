@@ -5,13 +5,15 @@
 // a missing tool skip themselves, printing why. The scanner (an npm package) is installed for any
 // user, into the user's cache directory. As root it also downloads the Debian packages of
 // other architectures the foreign-architecture tests unpack (test/support/foreign-debs.js), which
-// adds those architectures to dpkg. Run with tsx (scripts/test.js does), as it shares the tests'
-// TypeScript check of busybox.
+// adds those architectures to dpkg, and makes the Debian 11 and 13 sysroots of the release tests
+// (test/support/sysroots.js; once per machine, a few minutes). Run with tsx (scripts/test.js
+// does), as it shares the tests' TypeScript check of busybox.
 import {spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {notStaticBusybox} from './busybox.js'
 import {downloadDebs, FOREIGN_PACKAGES} from './foreign-debs.js'
 import {installScanner} from './scanner-install.js'
+import {makeDebianSysroots, RELEASES} from './sysroots.js'
 
 // [package, a file it provides, and where the file's existence is not enough, whether it is right]
 const wanted = [
@@ -64,7 +66,16 @@ const wanted = [
   ['locales', '/usr/share/i18n/locales/de_DE'],
   ['libc-l10n', '/usr/share/locale/de/LC_MESSAGES/libc.mo'],
   ['media-types', '/etc/mime.types'],
+  // the sysroots of other Debian releases (test/support/sysroots.js)
+  ['debootstrap', '/usr/sbin/debootstrap'],
 ]
+
+// A suite run inside another run's sysroot (test/releases.test.ts) installs nothing: its tests
+// that need a missing tool skip, saying so.
+if (process.env.NS_TOOL_TEST_INSTALL === 'no') {
+  console.error('bootstrap: NS_TOOL_TEST_INSTALL=no: installing nothing')
+  process.exit(0)
+}
 
 // A compiled locale besides C.UTF-8 for the --locale test: de_DE.UTF-8, as a directory of its own
 // (localedef --no-archive) unless the host has it already (in its archive or as a directory).
@@ -81,17 +92,20 @@ function compileLocale() {
 const scannerMissing = installScanner()
 if (scannerMissing) console.error(`bootstrap: no scanner: ${scannerMissing} (the scanner tests will skip)`)
 
-function foreignDebs() {
+async function cachedDownloads() {
   for (const arch of Object.keys(FOREIGN_PACKAGES)) {
     const why = downloadDebs(arch)
     if (why) console.error(`bootstrap: no ${arch} packages for the foreign-architecture tests (${why})`)
   }
+  if (process.getuid?.() !== 0) return
+  const reasons = await makeDebianSysroots(Object.keys(RELEASES))
+  for (const [release, reason] of Object.entries(reasons)) console.error(`bootstrap: ${reason} (the ${release} tests will skip)`)
 }
 
 const missing = wanted.filter(([, file, right = existsSync]) => !right(file)).map(([pkg]) => pkg)
 if (missing.length === 0) {
   if (process.getuid?.() === 0) compileLocale()
-  foreignDebs()
+  await cachedDownloads()
   process.exit(0)
 }
 if (process.getuid?.() !== 0) {
@@ -106,4 +120,4 @@ if (!apt(['install', '-y', '-q', ...missing])) {
   if (!apt(['install', '-y', '-q', ...missing])) console.error('bootstrap: apt-get install failed; dependent tests will skip')
 }
 compileLocale()
-foreignDebs()
+await cachedDownloads()

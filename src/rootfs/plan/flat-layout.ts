@@ -1,18 +1,25 @@
 // The flat layout (copy_exe.sh's tree): programs in /bin, libraries in /lib64 under the name the
 // loader asks for, the interpreter at its PT_INTERP path; /etc/ld.so.cache points the loader there.
-import {statSync} from 'node:fs'
 import {basename, posix} from 'node:path'
+import {Sysroot} from '../../loader/sysroot.js'
 import type {Closure} from '../../loader/types.js'
+import {NsToolError} from '../../errors.js'
 import {closureReason, type EntryMap} from './entries.js'
 
 // A glibc-hwcaps variant's level (x86-64-v3, ...) in its path.
 export const HWCAPS_DIR = /\/glibc-hwcaps\/([^/]+)\/[^/]+$/
 
+// Each file is copied from its real file, its links followed inside the sysroot as the loader
+// there follows them (an absolute link /lib64/ld-linux-x86-64.so.2 -> /lib/... stays inside).
 export function placeFlat(map: EntryMap, sysroot: string, closure: Closure): void {
+  const root = new Sysroot(sysroot)
+  const source = (path: string) => {
+    const file = root.file(path)
+    if (!file) throw new NsToolError(`${path}: not a regular file in ${sysroot} (its links lead nowhere)`)
+    return {host: root.hostPath(file.real), mode: file.stats.mode & 0o7777}
+  }
   for (const file of closure.files) {
-    const host = posix.join(sysroot, file.path)
-    const stat = statSync(host)
-    const mode = stat.mode & 0o7777
+    const {host, mode} = source(file.path)
     if (file.kind === 'program') {
       map.add({path: posix.join('/bin', basename(file.path)), type: 'file', source: host, mode, reason: 'program'})
     } else if (file.kind === 'interpreter') {
@@ -23,8 +30,8 @@ export function placeFlat(map: EntryMap, sysroot: string, closure: Closure): voi
       for (const variant of file.variants ?? []) {
         const level = HWCAPS_DIR.exec(variant)?.[1]
         if (level === undefined) continue
-        const variantHost = posix.join(sysroot, variant)
-        map.add({path: flatLibraryPath(name, level), type: 'file', source: variantHost, mode: statSync(variantHost).mode & 0o7777, reason: 'library (hwcaps variant)'})
+        const copy = source(variant)
+        map.add({path: flatLibraryPath(name, level), type: 'file', source: copy.host, mode: copy.mode, reason: 'library (hwcaps variant)'})
       }
     }
   }
