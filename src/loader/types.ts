@@ -116,10 +116,15 @@ export interface ResolveOptions {
   expand?: (closure: Closure) => Promise<Expansion>
 }
 
-// More to resolve: files whose interpreter and libraries are wanted (as extraFiles), and
+// More to resolve: files whose interpreter and libraries are wanted, and
 // libraries an object loads with dlopen (the first of the sonames found is taken; none found is
 // not an error: the caller sees no edge for it).
 export interface Expansion {
+  // Files that entered the tree (ClosureBuilder.addEntered): their #! interpreters looked up on
+  // searchPath (default: the programs' own).
   files: string[]
   dlopen: Array<{from: string; sonames: string[]}>
+  searchPath?: string
+  // What one of `files` (or what it brought) misses, one line per need: it is not closed.
+  unmet(file: string, needs: Array<{path: string; missing: string}>): void
 }

@@ -27,7 +27,7 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
   for (const request of requests) {
     if (!lstatSync(request.source, {throwIfNoEntry: false})) throw new NsToolError(`--file ${request.source}: no such file or directory`)
   }
-  const {closure, data} = await resolveClosure(programs, requests, sysroot, options)
+  const {closure, data, warnings: dataWarnings, notClosed} = await resolveClosure(programs, requests, sysroot, options)
   // An ELF file a data rule or a trace brought, or a library a .note.dlopen names, keeps that reason.
   const dataReasons = new Map(data.map((file) => [file.path, file.reason]))
   const map = new EntryMap(layout)
@@ -68,8 +68,11 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
   if (layout === 'host') placeTopLinks(map, tree)
   const needsLdCache = dirs.length > 0 && (layout === 'flat' || closure.needsLdCache !== false)
   const ldCache = needsLdCache ? ldCacheRecords(closure, layout) : undefined
-  const warnings = closure.warnings?.length ? {warnings: closure.warnings} : undefined
-  return {output, layout, programs: closure.programs, entries: map.sorted(), missing: closure.missing, libraryDirs: dirs, ...(ldCache && {ldCache}), ...warnings}
+  // Told again by a build that reuses the plan: what the programs are, what is left out or not closed.
+  const told = [...(closure.warnings ?? []), ...dataWarnings]
+  const warnings = told.length > 0 ? {warnings: told} : undefined
+  const unclosed = notClosed.length > 0 ? {notClosed: notClosed.filter((file) => map.has(map.canonical(file.path)))} : undefined
+  return {output, layout, programs: closure.programs, entries: map.sorted(), missing: closure.missing, libraryDirs: dirs, ...(ldCache && {ldCache}), ...warnings, ...unclosed}
 }
 
 // The closure of the programs and of the ELF files among the --file additions (placed after the
@@ -81,7 +84,7 @@ async function resolveClosure(programs: string[], requests: FileRequest[], sysro
   for (const request of requests) placer.place(request)
   const extraHost = placer.elfFiles
   const extraFiles = extraHost.map((host) => (sysroot === '/' ? host : host.startsWith(sysroot + '/') ? host.slice(sysroot.length) : host))
-  let resolved: ResolvedWithData = {closure: {programs: [], files: [], missing: []}, data: [], warnings: []}
+  let resolved: ResolvedWithData = {closure: {programs: [], files: [], missing: [], warnings: []}, data: [], warnings: [], notClosed: []}
   if (programs.length > 0 || extraFiles.length > 0 || (options.traces ?? []).length > 0) {
     const {resolveWithData} = await import('../../data/index.js')
     const nsswitch = treeNsswitch(requests, options)
