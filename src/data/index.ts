@@ -209,7 +209,7 @@ class DataCollector {
     }
     const context: RuleContext = {sysroot: this.sysroot, programs, libraries, nsswitch: this.options.nsswitch ?? ''}
     for (const {rule, trigger, paths} of ruleNeeds(context)) {
-      for (const spec of paths) for (const {path, stats} of this.walk(spec)) this.add(path, `${rule.name}: ${trigger}`, false, stats)
+      for (const spec of paths) for (const {path, stats} of this.walk(spec)) this.add(path, `${rule.name}: ${trigger}`, spec.runs === true, stats)
     }
     this.readDlopenNotes(closure)
   }

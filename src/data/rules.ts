@@ -30,6 +30,8 @@ export interface PathSpec {
   path: string
   tree?: boolean
   skip?: RegExp
+  // A program that is run (a helper): a script among them gets its interpreter (docs/data.md).
+  runs?: boolean
 }
 
 export interface DataRule {
