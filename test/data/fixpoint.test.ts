@@ -7,6 +7,7 @@ import {existsSync, lstatSync, readlinkSync} from 'node:fs'
 import {join} from 'node:path'
 import {build, resolve, verify} from '../../src/index.js'
 import {problemLine} from '../../src/verify/index.js'
+import {cli} from '../support/cli.js'
 import {skipBecause} from '../support/skip.js'
 import {makeTempDir} from '../support/temp.js'
 
@@ -61,6 +62,12 @@ describe('data: the closure is a fixpoint, and build and verify agree', function
     expect(jvm, 'libjvm.so in the closure').to.not.equal(undefined)
     // The plain ELF closure does not need it: the launcher dlopens it.
     expect((await resolve(['/usr/bin/java'])).files.some((file) => file.path.endsWith('/libjvm.so'))).to.equal(false)
+    // A tree of java alone verifies, and the JVM starts in it.
+    const {output} = await buildTree(['/usr/bin/java'])
+    await expectVerifies(output)
+    const started = cli(['run', output, '--', '/usr/bin/java', '-version'], {timeout: 120_000})
+    expect(started.status, started.stderr).to.equal(0)
+    expect(started.stderr).to.match(/^openjdk version "\d+/m)
   })
 
   for (const [programs, why] of [
