@@ -10,7 +10,6 @@ import {Sysroot} from '../loader/sysroot.js'
 import {DEFAULT_DLOPEN_LEVEL, dlopenFeatures, follows, type DlopenLevel} from './dlopen.js'
 import {packageDatabase} from './packages.js'
 import {runtimeFilesOf} from './package-files.js'
-import {ROOT_PATH} from '../loader/program.js'
 import {firstLoads, ruleNeeds, ruleProgram} from './needs.js'
 import type {NamedProgram, PathSpec, RuleContext} from './rules.js'
 import {DEFAULT_TRACE_TIMEOUT, traceCommand} from './trace.js'
@@ -162,7 +161,7 @@ class DataCollector {
     for (const request of dlopen) this.examined.add(`dlopen\0${request.from}`)
     const first = this.firstRequests
     this.firstRequests = []
-    return {files, dlopen: [...first, ...dlopen], searchPath: ROOT_PATH, unmet: (file, needs) => this.unmet(file, needs)}
+    return {files, dlopen: [...first, ...dlopen], unmet: (file, needs) => this.unmet(file, needs)}
   }
 
   // dlopen'd libraries get their note's reason; a note whose library is nowhere is a warning.

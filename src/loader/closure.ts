@@ -16,7 +16,7 @@ import {muslArch, MuslSearches} from './musl.js'
 import {probeGlibc, type Probe} from './probe.js'
 import {LinkMapWalker, type ProcessStart} from './process.js'
 import {classifyFile, type Classified} from './classify.js'
-import {defaultSearchPath, findProgramIn, parseShebang, scriptStepError, scriptSteps, type Shebang} from './program.js'
+import {defaultSearchPath, findProgramIn, parseShebang, ROOT_PATH, scriptStepError, scriptSteps, type Shebang} from './program.js'
 import {ClosureRecord} from './record.js'
 import {Sysroot} from './sysroot.js'
 import type {Closure, MissingLibrary, ProgramInfo, ResolveOptions} from './types.js'
@@ -29,6 +29,8 @@ export class ClosureBuilder {
   private readonly sysroot: Sysroot
   private readonly elfSource: ElfSource
   private readonly searchPath: string
+  // Where `#!/usr/bin/env NAME` finds NAME: the PATH the tree runs with.
+  private readonly treePath: string
   private readonly loaderInvocation: boolean
   private readonly cwd: string
   private readonly record = new ClosureRecord()
@@ -49,6 +51,7 @@ export class ClosureBuilder {
       throw new UsageError('LD_LIBRARY_PATH applies to the host only: drop --ld-library-path or --sysroot')
     }
     this.searchPath = options.searchPath ?? defaultSearchPath()
+    this.treePath = options.treePath ?? ROOT_PATH
     this.loaderInvocation = options.loaderInvocation ?? false
     // Relative search directories are relative to the process's working directory.
     this.cwd = this.sysroot.isHost ? process.cwd() : '/'
@@ -100,14 +103,14 @@ export class ClosureBuilder {
   // file, a rule's, a traced one, a file verify finds): closed like anything the tree runs or loads.
   // A program starts its own process; a shared object is a module, loaded into the processes of
   // the programs seen so far (their objects answer its names first); a script needs its
-  // interpreter, `#!/usr/bin/env NAME` looked up on searchPath (the tree's PATH). Throws
-  // NsToolError when the file cannot be used; what it misses is recorded as missing.
-  async addEntered(path: string, searchPath = this.searchPath): Promise<void> {
+  // interpreter. Throws NsToolError when the file cannot be used; what it misses is recorded as
+  // missing.
+  async addEntered(path: string): Promise<void> {
     const classified = await this.classify(path, path)
     // A relocatable object or a core dump is nothing a loader opens.
     if (classified.type === 'elf' && !['executable', 'shared'].includes(classified.elf.identity.fileType)) return
     this.record.addFile(path, 'file', {foundVia: 'path'})
-    await this.runExecutable(path, path, classified, 0, false, searchPath)
+    await this.runExecutable(path, path, classified, 0, false)
   }
 
   // Whether a file would start a process of its own (an ELF program or a script), not be loaded
@@ -119,10 +122,10 @@ export class ClosureBuilder {
 
   // addEntered for a data file, whose needs the caller judges: what it (or what it brought) misses,
   // one line each, taken out of the closure's missing libraries; none when it is closed.
-  async closeEntered(path: string, searchPath = this.searchPath): Promise<Array<{path: string; missing: string}>> {
+  async closeEntered(path: string): Promise<Array<{path: string; missing: string}>> {
     const mark = this.record.missingMark()
     try {
-      await this.addEntered(path, searchPath)
+      await this.addEntered(path)
     } catch (error) {
       if (!(error instanceof NsToolError)) throw error
       return [...this.record.takeMissingSince(mark).map(unmet), {path, missing: error.message.startsWith(`${path}: `) ? error.message.slice(path.length + 2) : error.message}]
@@ -165,11 +168,11 @@ export class ClosureBuilder {
     this.foreign.set(why, [...(this.foreign.get(why) ?? []), path])
   }
 
-  private async runExecutable(path: string, label: string, classified: Classified, depth: number, named = true, searchPath = this.searchPath): Promise<void> {
+  private async runExecutable(path: string, label: string, classified: Classified, depth: number, named = true): Promise<void> {
     if (this.processes.has(path)) return
     this.processes.add(path)
     if (classified.type === 'script') {
-      await this.runScript(path, label, classified.shebang, depth, searchPath)
+      await this.runScript(path, label, classified.shebang, depth)
       return
     }
     const {elf} = classified
@@ -185,9 +188,11 @@ export class ClosureBuilder {
     for (const object of loaded) if (!this.programLoaded.has(object.real)) this.programLoaded.set(object.real, object)
   }
 
-  private async runScript(path: string, label: string, shebang: Shebang, depth: number, searchPath = this.searchPath): Promise<void> {
+  // `#!/usr/bin/env NAME` finds NAME on the tree's PATH, where the script will run (a shim first
+  // on the caller's PATH is not what runs it there).
+  private async runScript(path: string, label: string, shebang: Shebang, depth: number): Promise<void> {
     if (depth >= MAX_INTERPRETER_DEPTH) throw new NsToolError(`${label}: more than ${MAX_INTERPRETER_DEPTH} levels of #! interpreters`)
-    for (const step of scriptSteps(this.sysroot, shebang, searchPath, this.cwd)) {
+    for (const step of scriptSteps(this.sysroot, shebang, this.treePath, this.cwd)) {
       if (step.lookup) throw scriptStepError(label, step)
       const stepLabel = `${label}: ${step.label}`
       const stepClass = await this.classify(step.path!, stepLabel).catch((error: unknown) => {
@@ -195,7 +200,7 @@ export class ClosureBuilder {
         throw hasCode(error, 'not-found') ? new NsToolError(`${stepLabel}: does not exist`, 'not-found') : error
       })
       this.record.addInterpreter(path, path, step.name, step.path!)
-      await this.runExecutable(step.path!, step.name, stepClass, depth + 1, true, searchPath)
+      await this.runExecutable(step.path!, step.name, stepClass, depth + 1)
     }
   }
 

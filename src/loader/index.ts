@@ -29,7 +29,7 @@ export async function resolve(programs: string[], options: ResolveOptions = {}):
     // What programs dlopen first is loaded before the modules that match against it.
     for (const request of more.dlopen) await builder.addDlopen(request.from, request.sonames)
     for (const file of await programsFirst(builder, more.files)) {
-      const unmet = await builder.closeEntered(file, more.searchPath)
+      const unmet = await builder.closeEntered(file)
       if (unmet.length > 0) more.unmet(file, unmet)
     }
   }

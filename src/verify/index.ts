@@ -44,7 +44,8 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
 
   const sysroot = new Sysroot(rootfs)
   const elfSource = new ElfSource()
-  const builder = new ClosureBuilder({sysroot: sysroot.root, searchPath: options.searchPath ?? ROOT_PATH}, elfSource)
+  const treePath = options.searchPath ?? ROOT_PATH
+  const builder = new ClosureBuilder({sysroot: sysroot.root, searchPath: treePath, treePath}, elfSource)
   const problems: VerifyProblem[] = []
   const elfFiles: string[] = []
   const policy = dataPolicy(rootfs, options)
@@ -71,7 +72,7 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
     } else if (head[0] === 0x23 && head[1] === 0x21 && (candidate.mode & 0o111) !== 0) {
       // The kernel honours #! only on execve: a non-executable file with one is just text.
       checked++
-      problems.push(...checkScript(sysroot, path, head, options.searchPath ?? ROOT_PATH))
+      problems.push(...checkScript(sysroot, path, head, treePath))
     }
   }
   // Programs first: a module's names are matched against what they load (and load first).

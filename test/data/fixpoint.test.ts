@@ -3,7 +3,7 @@
 // with one warning, and a dlopen'ed module's libraries are matched against what is loaded first.
 // Each case is a defect of real host programs, built through the library API and verified.
 import {expect} from 'chai'
-import {existsSync, lstatSync, readlinkSync} from 'node:fs'
+import {existsSync, lstatSync, mkdirSync, readlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {build, resolve, verify} from '../../src/index.js'
 import {problemLine} from '../../src/verify/index.js'
@@ -68,6 +68,22 @@ describe('data: the closure is a fixpoint, and build and verify agree', function
     const started = cli(['run', output, '--', '/usr/bin/java', '-version'], {timeout: 120_000})
     expect(started.status, started.stderr).to.equal(0)
     expect(started.stderr).to.match(/^openjdk version "\d+/m)
+  })
+
+  it("a named script's #!/usr/bin/env NAME finds NAME where the tree will run it (run's PATH), not through the caller's shims", function () {
+    const work = makeTempDir()
+    const shims = join(work, 'shims')
+    mkdirSync(shims)
+    // A version manager's shim for bash, first on the caller's PATH.
+    writeFileSync(join(shims, 'bash'), '#!/bin/sh\nexec /usr/bin/bash "$@"\n', {mode: 0o755})
+    const script = join(work, 'hello')
+    writeFileSync(script, '#!/usr/bin/env bash\necho "hello from $BASH_VERSION"\n', {mode: 0o755})
+    const output = join(work, 'rootfs')
+    const built = cli(['build-rootfs', '-q', '-o', output, script], {env: {PATH: `${shims}:/usr/bin:/bin`}})
+    expect(built.status, built.stderr).to.equal(0)
+    expect(existsSync(join(output, shims, 'bash')), 'the shim is not in the tree').to.equal(false)
+    const checked = cli(['verify', output])
+    expect(checked.status, checked.stdout + checked.stderr).to.equal(0)
   })
 
   for (const [programs, why] of [

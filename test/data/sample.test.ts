@@ -7,7 +7,6 @@ import {closeSync, openSync, readdirSync, readSync, rmSync, statSync} from 'node
 import {join} from 'node:path'
 import {build, verify} from '../../src/index.js'
 import {problemLine} from '../../src/verify/index.js'
-import {ROOT_PATH} from '../../src/loader/program.js'
 import {skipBecause} from '../support/skip.js'
 import {makeTempDir} from '../support/temp.js'
 
@@ -59,17 +58,6 @@ async function outcomeOf(program: string, work: string): Promise<string> {
 
 describe('data: build and verify agree on a sample of /usr/bin', function () {
   this.timeout(30 * 60_000)
-  let path: string | undefined
-
-  // Named scripts' `#!/usr/bin/env NAME` are looked up as a user with the standard PATH would
-  // (the test host's own PATH may start with per-user shims, which `run`'s clean PATH lacks).
-  before(() => {
-    path = process.env.PATH
-    process.env.PATH = ROOT_PATH
-  })
-  after(() => {
-    process.env.PATH = path
-  })
 
   it(`every ${SAMPLE_STEP}th executable of /usr/bin builds and verifies, or is refused for its own need`, async function () {
     const all = executables()

@@ -28,5 +28,5 @@ export const DEPS = {
     trace: {...DATA_FLAGS.trace, api: false},
     'trace-timeout': {...DATA_FLAGS['trace-timeout'], api: false},
   },
-  api: {searchPath: 'string', extraFiles: 'string[]', loaderInvocation: 'boolean'},
+  api: {searchPath: 'string', treePath: 'string', extraFiles: 'string[]', loaderInvocation: 'boolean'},
 } as const satisfies OptionTable
