@@ -13,7 +13,7 @@ import {searchedSummary} from '../loader/missing.js'
 import {parseShebang, ROOT_PATH, scriptSteps} from '../loader/program.js'
 import {Sysroot} from '../loader/sysroot.js'
 import {DATA_FLAGS} from '../cli/options/build-rootfs.js'
-import {readManifest, type DataPolicy} from '../rootfs/write/manifest.js'
+import {readManifest, type DataPolicy, type Manifest} from '../rootfs/write/manifest.js'
 import type {VerifyOptions, VerifyProblem, VerifyResult} from './types.js'
 
 export type * from './types.js'
@@ -48,9 +48,10 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
   const builder = new ClosureBuilder({sysroot: sysroot.root, searchPath: treePath, treePath}, elfSource)
   const problems: VerifyProblem[] = []
   const elfFiles: string[] = []
-  const policy = dataPolicy(rootfs, options)
+  const manifest = readManifest(rootfs)
+  const policy = dataPolicy(manifest, options)
   // Files the build recorded as not closed (docs/data.md): their needs are not the tree's.
-  const notClosed = new Set((readManifest(rootfs)?.notClosed ?? []).map((file) => file.path))
+  const notClosed = new Set((manifest?.notClosed ?? []).map((file) => file.path))
   const programs: Array<{path: string; elf: ElfObject}> = []
   const modules: string[] = []
   let checked = 0
@@ -101,8 +102,8 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
 
 // What the tree was built to hold besides its ELF closure: a --no-data tree is not faulted for the
 // data it left out on purpose. The options win; a tree without a manifest is held to the defaults.
-function dataPolicy(rootfs: string, options: VerifyOptions): DataPolicy {
-  const built = readManifest(rootfs)?.data
+function dataPolicy(manifest: Manifest | undefined, options: VerifyOptions): DataPolicy {
+  const built = manifest?.data
   const data = options.data ?? built?.data ?? DATA_FLAGS.data.default
   return {data, dlopen: data ? (options.dlopen ?? built?.dlopen ?? DATA_FLAGS.dlopen.default) : 'none'}
 }

@@ -51,6 +51,10 @@ describe('data: the closure is a fixpoint, and build and verify agree', function
     expect(about[0]).to.include(readlinkSync(link)).and.to.match(/package systemd/)
     expect(lstatSync(join(output, link), {throwIfNoEntry: false})).to.equal(undefined)
     await expectVerifies(output)
+    // A rebuild that reuses the plan says it again.
+    const again: string[] = []
+    await build(['systemctl'], {output, copyMode: 'hardlink', warn: (line) => again.push(line)})
+    expect(again.filter((line) => line.includes(link))).to.deep.equal(about)
   })
 
   it("deps /usr/bin/java: the JDK's modules find libjvm.so, which the java launcher loads first", async function () {
