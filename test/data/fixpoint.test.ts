@@ -3,7 +3,7 @@
 // with one warning, and a dlopen'ed module's libraries are matched against what is loaded first.
 // Each case is a defect of real host programs, built through the library API and verified.
 import {expect} from 'chai'
-import {existsSync, lstatSync, mkdirSync, readlinkSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, lstatSync, mkdirSync, readlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {build, resolve, verify} from '../../src/index.js'
 import {problemLine} from '../../src/verify/index.js'
@@ -88,6 +88,20 @@ describe('data: the closure is a fixpoint, and build and verify agree', function
     expect(existsSync(join(output, shims, 'bash')), 'the shim is not in the tree').to.equal(false)
     const checked = cli(['verify', output])
     expect(checked.status, checked.stdout + checked.stderr).to.equal(0)
+  })
+
+  it('a script given with --file gets its interpreter, as the tree runs it; a --file lands only where it was asked for', async function () {
+    const work = makeTempDir()
+    const script = join(work, 'run')
+    writeFileSync(script, '#!/usr/bin/env bash\necho "hello from $BASH_VERSION"\n', {mode: 0o755})
+    const program = join(work, 'true')
+    copyFileSync('/usr/bin/true', program)
+    const output = join(work, 'rootfs')
+    await build([], {output, copyMode: 'hardlink', files: [`${script}:/app/run`, `${program}:/app/true`]})
+    expect(existsSync(join(output, '/usr/bin/bash')), 'bash is in the tree').to.equal(true)
+    // Each is where it was asked for, not also at its source's path.
+    expect([script, program].filter((path) => existsSync(join(output, path)))).to.deep.equal([])
+    await expectVerifies(output)
   })
 
   for (const [programs, why] of [
