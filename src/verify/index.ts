@@ -97,7 +97,7 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
   }
   const own = problems.filter((problem) => !notClosed.has(problem.path))
   own.sort((a, b) => compare(a.path, b.path) || compare(a.name, b.name))
-  return {ok: own.length === 0, checked, problems: own, ...policy}
+  return {ok: own.length === 0, checked, problems: own, ...policy, notClosed: notClosed.size}
 }
 
 // What the tree was built to hold besides its ELF closure: a --no-data tree is not faulted for the

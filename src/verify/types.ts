@@ -31,6 +31,8 @@ export interface VerifyResult {
   // the lowest .note.dlopen priority followed; as the tree was built (its manifest) unless asked.
   data: boolean
   dlopen: DlopenLevel
+  // Files the manifest records as not closed (docs/data.md), whose needs were not checked.
+  notClosed: number
 }
 
 export interface VerifyOptions {

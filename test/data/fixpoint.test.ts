@@ -39,6 +39,10 @@ describe('data: the closure is a fixpoint, and build and verify agree', function
     expect(about).to.have.length(1)
     expect(about[0]).to.match(/pwsh/).and.to.match(/package \S+/)
     await expectVerifies(output)
+    // The manifest records it, with why; verify does not check it, and says how many it left.
+    const {readManifest} = await import('../../src/rootfs/write/manifest.js')
+    expect(readManifest(output)?.notClosed?.find((file) => file.path === shim)?.reason).to.match(/not closed: pwsh/)
+    expect((await verify(output)).notClosed).to.be.greaterThan(0)
   })
 
   it('systemctl builds though its package ships a dangling link (/etc/modules-load.d/modules.conf): left out, with one warning naming it', async function () {

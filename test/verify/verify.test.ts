@@ -241,9 +241,10 @@ describe('verify', function () {
       const json = cli(['verify', '--json', root])
       expect(json.status).to.equal(1)
       const report = JSON.parse(json.stdout)
-      expect(Object.keys(report)).to.deep.equal(['ok', 'checked', 'problems', 'data', 'dlopen'])
+      expect(Object.keys(report)).to.deep.equal(['ok', 'checked', 'problems', 'data', 'dlopen', 'notClosed'])
       expect(report.ok).to.equal(false)
       expect(report.checked).to.equal(5)
+      expect(report.notClosed).to.equal(0)
       expect(report.problems.map((p: {path: string; kind: string; name: string}) => [p.path, p.kind, p.name])).to.deep.equal([
         ['/usr/bin/greet', 'library', 'libgreet.so.1'],
         ['/usr/bin/script', 'interpreter', '/bin/nosuchshell'],
