@@ -5,7 +5,7 @@ import {VERIFY} from '../src/options/verify.js'
 export default class Verify extends BaseCommand {
   static override summary = 'Check that every program in a rootfs finds its interpreter and libraries there.'
 
-  static override description = `Walks ROOTFS (without following symlinks out of it; /proc, /dev and /sys are skipped) and, for every ELF executable and shared library, resolves its interpreter and libraries the way the dynamic loader would inside ROOTFS alone: ROOTFS's own /etc/ld.so.cache and ld.so.conf, the loader's default directories, RPATH, RUNPATH and $ORIGIN; files of another class or machine are skipped as the loader skips them. Every executable #! script's interpreter must exist in ROOTFS too (and, for #!/usr/bin/env NAME, NAME must be on the usual PATH); every symlink must lead somewhere inside ROOTFS. What the programs need besides ELF libraries is checked as the tree was built (its manifest): each data rule that applies (gconv, zoneinfo, terminfo, CA bundle...) must find one of its files, and each library a .note.dlopen names must resolve; a tree built with --no-data is held to its ELF closure alone. Only headers are read; nothing is executed. ROOTFS that is not a directory is bad usage (2).`
+  static override description = `Walks ROOTFS (without following symlinks out of it; /proc, /dev and /sys are skipped) and, for every ELF executable and shared library, resolves its interpreter and libraries the way the dynamic loader would inside ROOTFS alone: ROOTFS's own /etc/ld.so.cache and ld.so.conf, the loader's default directories, RPATH, RUNPATH and $ORIGIN; files of another class or machine are skipped as the loader skips them. Every executable #! script's interpreter must exist in ROOTFS too (and, for #!/usr/bin/env NAME, NAME must be on the usual PATH); every symlink must lead somewhere inside ROOTFS. Files the manifest records as not closed (a data file whose needs the host could not meet, a module read by its interpreter) are not checked. What the programs need besides ELF libraries is checked as the tree was built (its manifest): each data rule that applies (gconv, zoneinfo, terminfo, CA bundle...) must find one of its files, and each library a .note.dlopen names must resolve; a tree built with --no-data is held to its ELF closure alone. Only headers are read; nothing is executed. ROOTFS that is not a directory is bad usage (2).`
 
   static override usage = oclifUsage(VERIFY)
   static override args = oclifArgs(VERIFY)
@@ -28,7 +28,8 @@ export default class Verify extends BaseCommand {
     } else if (result.ok) {
       // Summaries are for people (stderr, as build-rootfs's); stdout has the data: problems, --json.
       const scope = result.data ? '' : ` (data not checked: ${flags.data === false ? 'as --no-data asks' : 'the tree was built with --no-data'})`
-      process.stderr.write(`${rootfs}: ok, ${result.checked} file${result.checked === 1 ? '' : 's'} checked, every interpreter and library resolves${scope}\n`)
+      const unclosed = result.notClosed > 0 ? `; ${result.notClosed} file${result.notClosed === 1 ? '' : 's'} not closed, as built (see docs/data.md)` : ''
+      process.stderr.write(`${rootfs}: ok, ${result.checked} file${result.checked === 1 ? '' : 's'} checked, every interpreter and library resolves${scope}${unclosed}\n`)
     } else {
       for (const problem of result.problems) process.stdout.write(`${problemLine(problem)}\n`)
       const n = result.problems.length

@@ -9,9 +9,8 @@ import {BUILD_ROOTFS} from '../options/build-rootfs.js'
 export async function buildRootfsMain(parsed: Parsed<typeof BUILD_ROOTFS>): Promise<void> {
   const {flags, args: programs} = parsed
   if (programs.length === 0 && !flags.file && flags.busybox === undefined && !flags.base) throw new UsageError('nothing to build: give programs, --file or --busybox', 'usage')
-  const warn = (message: string) => {
-    if (!flags.quiet) process.stderr.write(`ns-tool build-rootfs: ${message}\n`)
-  }
+  // -q hides progress and summaries, never a warning: one may leave a program of the tree unable to run.
+  const warn = (message: string) => process.stderr.write(`ns-tool build-rootfs: ${message}\n`)
   const options = {...toApiOptions(BUILD_ROOTFS, flags), warn}
   const rootfs = await import('../rootfs/index.js')
   if (flags['dry-run']) {

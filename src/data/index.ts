@@ -1,6 +1,6 @@
 // What programs need that is not an ELF dependency (design §1 Data, §3 rule 8): their packages'
 // run-time files, the data rules' files, .note.dlopen libraries and traced runs, each with why.
-import {accessSync, constants, lstatSync, readdirSync, type Stats} from 'node:fs'
+import {accessSync, constants, lstatSync, readdirSync, readlinkSync, type Stats} from 'node:fs'
 import {posix} from 'node:path'
 import {isElfMagic, readHead} from '../elf/ident.js'
 import {readElfSections} from '../elf/sections.js'
@@ -10,7 +10,8 @@ import {Sysroot} from '../loader/sysroot.js'
 import {DEFAULT_DLOPEN_LEVEL, dlopenFeatures, follows, type DlopenLevel} from './dlopen.js'
 import {packageDatabase} from './packages.js'
 import {runtimeFilesOf} from './package-files.js'
-import {activeRules, type NamedProgram, type PathSpec, type RuleContext} from './rules.js'
+import {firstLoads, ruleNeeds, ruleProgram} from './needs.js'
+import type {NamedProgram, PathSpec, RuleContext} from './rules.js'
 import {DEFAULT_TRACE_TIMEOUT, traceCommand} from './trace.js'
 import {wrapperWarning} from './wrapper.js'
 
@@ -45,17 +46,25 @@ export interface DataOptions {
   skipRules?: string[]
 }
 
+// A file of the tree held as it is, not closed (docs/data.md): deliberately (a module its
+// interpreter reads, never run) or because this host cannot meet its needs (the warning says).
+export interface NotClosed {
+  path: string
+  reason: string
+}
+
 export interface ResolvedWithData {
   closure: Closure
   data: DataFile[]
   warnings: string[]
+  notClosed: NotClosed[]
 }
 
 // The closure of the programs with everything data and traces bring (and their closures).
 export async function resolveWithData(programs: string[], resolveOptions: ResolveOptions, options: DataOptions): Promise<ResolvedWithData> {
   const {resolve} = await import('../resolve/index.js')
   const traces = options.traces ?? []
-  if (options.data === false && traces.length === 0) return {closure: await resolve(programs, resolveOptions), data: [], warnings: []}
+  if (options.data === false && traces.length === 0) return {closure: await resolve(programs, resolveOptions), data: [], warnings: [], notClosed: []}
   const sysroot = new Sysroot(resolveOptions.sysroot ?? '/')
   if (traces.length > 0) refuseTraceOutsideHost(sysroot)
   const collector = new DataCollector(sysroot, options)
@@ -66,7 +75,7 @@ export async function resolveWithData(programs: string[], resolveOptions: Resolv
   }
   const closure = await resolve(programs, {...resolveOptions, expand: (partial) => collector.expand(partial)})
   collector.finish(closure)
-  return {closure, data: collector.files(), warnings: collector.warnings}
+  return {closure, data: collector.files(), warnings: collector.warnings, notClosed: collector.unclosed()}
 }
 
 // A trace runs host commands: it describes the host, never a sysroot (bad usage, checked before
@@ -83,6 +92,13 @@ class DataCollector {
   private readonly examined = new Set<string>()
   private readonly requests: Array<{from: string; sonames: string[]; why: string}> = []
   private readonly walks = new Map<string, Array<{path: string; stats: Stats}>>()
+  // Files that entered and are not closed, with why.
+  private readonly notClosed = new Map<string, string>()
+  // ELF files that entered as data, with the entry that brought them (a link's target: the link).
+  private readonly entered = new Map<string, string>()
+  // What the data rules see of the tree: its ELF programs, by path (undefined: not one).
+  private readonly rulePrograms = new Map<string, NamedProgram | undefined>()
+  private firstRequests: Array<{from: string; sonames: string[]}> = []
 
   constructor(private readonly sysroot: Sysroot, private readonly options: DataOptions) {}
 
@@ -90,21 +106,65 @@ class DataCollector {
     return [...this.entries].map(([path, reason]) => ({path, reason}))
   }
 
-  // A host path with its reason (the first reason wins). runs: an executable or a script that is
-  // run (a package's helper, a traced exec) gets its interpreter; otherwise only ELF files get
-  // their closure (a stdlib's executable .py is imported, not run).
+  unclosed(): NotClosed[] {
+    return [...this.notClosed].map(([path, reason]) => ({path, reason}))
+  }
+
+  // A host path with its reason (the first reason wins). Whatever enters is closed
+  // (docs/data.md): an ELF file by the loader's rules, an executable script by its interpreter —
+  // when it is run (runs: a package's helper, a traced exec); a script that is only read (a
+  // stdlib's executable .py, imported) is recorded as not closed. A link that leads nowhere is
+  // left out, with a warning.
   add(path: string, reason: string, runs = false, stats = this.lstat(path)): void {
     if (!stats || this.entries.has(path)) return
     // Sockets, fifos and devices are no tree's files (a tree gets its own /dev when it runs).
     if (!stats.isFile() && !stats.isDirectory() && !stats.isSymbolicLink()) return
+    if (stats.isSymbolicLink()) {
+      const real = this.realpath(path)
+      if (real === undefined) {
+        this.warnings.push(`warning: ${path} (${this.packageOf(path)}): a link to ${this.readlink(path)}, which leads nowhere on this host; left out`)
+        return
+      }
+      this.entries.set(path, reason)
+      this.enter(real, path, reason, runs)
+      return
+    }
     if (stats.isFile() && !this.readable(path)) {
       this.warnings.push(`warning: ${path} (${reason}): not readable by this user, left out`)
       return
     }
     this.entries.set(path, reason)
-    if (!stats.isFile() || (!(stats.mode & 0o111) && !/\.so(\.[\d.]+)?$/.test(path))) return
+    if (stats.isFile()) this.enter(path, path, reason, runs)
+  }
+
+  // A regular file (real path) that entered by `entry`.
+  private enter(path: string, entry: string, reason: string, runs: boolean): void {
+    if (this.entered.has(path) || this.notClosed.has(path)) return
     const head = this.head(path)
-    if (head === 'elf' || (runs && head === 'script')) this.pending.push(path)
+    if (head === 'elf') {
+      this.entered.set(path, entry)
+      this.pending.push(path)
+    } else if (head === 'script' && this.executable(path)) {
+      if (runs) {
+        this.entered.set(path, entry)
+        this.pending.push(path)
+      } else this.notClosed.set(path, `${reason}: read by its interpreter, not run, so its #! line is not followed`)
+    }
+  }
+
+  // A file that entered cannot be closed on this host: kept as it is, with one warning.
+  private unmet(file: string, needs: Array<{path: string; missing: string}>): void {
+    const entry = this.entered.get(file) ?? file
+    const what = needs.map((need) => need.missing)
+    this.notClosed.set(file, `${this.entries.get(entry) ?? 'data'}; not closed: ${what.join('; ')}`)
+    for (const need of needs) if (!this.notClosed.has(need.path)) this.notClosed.set(need.path, `brought by ${file}, which is not closed: ${need.missing}`)
+    const more = what.length > 1 ? ` (and ${what.length - 1} more)` : ''
+    this.warnings.push(`warning: ${file} (${this.packageOf(entry)}): ${what[0]}${more}; kept as it is, not closed`)
+  }
+
+  private packageOf(path: string): string {
+    const name = packageDatabase(this.sysroot.root).ownerOf(path)?.name
+    return name === undefined ? 'of no package' : `package ${name}`
   }
 
   async expand(closure: Closure): Promise<Expansion> {
@@ -113,7 +173,9 @@ class DataCollector {
     this.pending = []
     const dlopen = this.requests.filter((request) => !this.examined.has(`dlopen\0${request.from}`))
     for (const request of dlopen) this.examined.add(`dlopen\0${request.from}`)
-    return {files, dlopen}
+    const first = this.firstRequests
+    this.firstRequests = []
+    return {files, dlopen: [...first, ...dlopen], unmet: (file, needs) => this.unmet(file, needs)}
   }
 
   // dlopen'd libraries get their note's reason; a note whose library is nowhere is a warning.
@@ -143,14 +205,31 @@ class DataCollector {
       }
     }
     const libraries = closure.files.filter((file) => file.kind === 'library').map((file) => file.path)
+    // The rules see every ELF program of the tree (named, an interpreter, a --file, brought as
+    // data) and every shared object, as verify does.
+    const programs = [...this.named]
+    for (const path of [...closure.files.filter((file) => file.kind !== 'library').map((file) => file.path), ...this.entered.keys()]) {
+      if (!this.rulePrograms.has(path)) this.rulePrograms.set(path, this.firstLoading(ruleProgram(this.sysroot, path)))
+      const program = this.rulePrograms.get(path)
+      if (program) programs.push(program)
+      else if (this.entered.has(path)) libraries.push(path)
+    }
     const {locales, langs} = this.options
-    const context: RuleContext = {sysroot: this.sysroot, programs: this.named, libraries, nsswitch: this.options.nsswitch ?? '', packages: db, locales, langs}
-    for (const rule of activeRules(this.options.skipRules)) {
-      const trigger = rule.trigger(context)
-      if (trigger === undefined) continue
-      for (const spec of rule.paths(context)) for (const {path, stats} of this.walk(spec)) this.add(path, `${rule.name}: ${spec.why ?? trigger}`, spec.runs, stats)
+    const context: RuleContext = {sysroot: this.sysroot, programs, libraries, nsswitch: this.options.nsswitch ?? '', packages: db, locales, langs}
+    for (const {rule, trigger, paths} of ruleNeeds(context, this.options.skipRules)) {
+      for (const spec of paths) for (const {path, stats} of this.walk(spec)) this.add(path, `${rule.name}: ${spec.why ?? trigger}`, spec.runs === true, stats)
     }
     this.readDlopenNotes(closure)
+  }
+
+  // A program that loads libraries first (java its JVM) asks for them, each with its reason.
+  private firstLoading(program: NamedProgram | undefined): NamedProgram | undefined {
+    const first = program ? firstLoads(this.sysroot, program) : []
+    if (first.length > 0) {
+      this.firstRequests.push({from: program!.path, sonames: first})
+      for (const path of first) this.entries.set(path, `loaded first by ${posix.basename(program!.real)}`)
+    }
+    return program
   }
 
   private readDlopenNotes(closure: Closure): void {
@@ -215,6 +294,26 @@ class DataCollector {
   private lstat(path: string): Stats | undefined {
     const host = this.hostPath(path)
     return host === undefined ? undefined : lstatSync(host, {throwIfNoEntry: false})
+  }
+
+  private realpath(path: string): string | undefined {
+    try {
+      return this.sysroot.realpath(path)
+    } catch {
+      return undefined
+    }
+  }
+
+  private readlink(path: string): string {
+    try {
+      return readlinkSync(this.hostPath(path) ?? '')
+    } catch {
+      return '?'
+    }
+  }
+
+  private executable(path: string): boolean {
+    return ((this.lstat(path)?.mode ?? 0) & 0o111) !== 0
   }
 
   private readable(path: string): boolean {

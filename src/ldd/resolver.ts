@@ -9,7 +9,7 @@ import {ElfSource} from '../loader/elf-source.js'
 import {muslArch} from '../loader/musl.js'
 import {parsePreloadList, runLdd, runMuslList, type LddSection} from './parse.js'
 import {classifyFile, type Classified} from '../loader/classify.js'
-import {defaultSearchPath, findProgramIn, scriptStepError, scriptSteps} from '../loader/program.js'
+import {defaultSearchPath, findProgramIn, ROOT_PATH, scriptStepError, scriptSteps} from '../loader/program.js'
 import {Sysroot} from '../loader/sysroot.js'
 import {ClosureRecord} from '../loader/record.js'
 import type {Closure, FoundVia, ProgramInfo, ResolveOptions} from '../loader/types.js'
@@ -24,7 +24,7 @@ export async function resolveWithLdd(programs: string[], options: ResolveOptions
   if (options.sysroot !== undefined && posix.resolve(options.sysroot) !== '/') {
     throw new UsageError('--resolver ldd runs the host loader and cannot look inside a --sysroot (use --resolver elf)')
   }
-  const resolution = new LddResolution(options.searchPath ?? defaultSearchPath())
+  const resolution = new LddResolution(options.searchPath ?? defaultSearchPath(), options.treePath ?? ROOT_PATH)
   for (const name of programs) await resolution.addProgram(name)
   for (const path of options.extraFiles ?? []) await resolution.addExtraFile(path)
   return resolution.finish({LD_LIBRARY_PATH: options.ldLibraryPath})
@@ -37,7 +37,11 @@ class LddResolution {
   private readonly executables: Executable[] = []
   private readonly seen = new Set<string>()
 
-  constructor(private readonly searchPath: string) {}
+  // treePath: where `#!/usr/bin/env NAME` finds NAME, as the elf resolver looks (the tree's PATH).
+  constructor(
+    private readonly searchPath: string,
+    private readonly treePath: string,
+  ) {}
 
   async addProgram(name: string): Promise<void> {
     const path = findProgramIn(this.sysroot, name, this.searchPath)
@@ -81,7 +85,7 @@ class LddResolution {
     this.seen.add(path)
     this.executables.push({path, label, classified})
     if (classified.type !== 'script') return
-    for (const step of scriptSteps(this.sysroot, classified.shebang, this.searchPath)) {
+    for (const step of scriptSteps(this.sysroot, classified.shebang, this.treePath)) {
       if (step.lookup) throw scriptStepError(label, step)
       const stepClass = await this.classify(step.path!, `${label}: ${step.label}`)
       this.record.addInterpreter(path, path, step.name, step.path!)

@@ -9,17 +9,17 @@ import type {ElfObject} from '../elf/types.js'
 import {describeLookupFailure, hasCode, NsToolError, UsageError} from '../errors.js'
 import {ElfSource} from './elf-source.js'
 import {GlibcSearches} from './glibc.js'
-import type {LoaderRules} from './link-map.js'
+import type {LoadedObject, LoaderRules} from './link-map.js'
 import {loaderProfile} from './loader.js'
 import {globInSysroot} from './ld-conf.js'
 import {muslArch, MuslSearches} from './musl.js'
 import {probeGlibc, type Probe} from './probe.js'
 import {LinkMapWalker, type ProcessStart} from './process.js'
 import {classifyFile, type Classified} from './classify.js'
-import {defaultSearchPath, findProgramIn, parseShebang, scriptStepError, scriptSteps, type Shebang} from './program.js'
+import {defaultSearchPath, findProgramIn, parseShebang, ROOT_PATH, scriptStepError, scriptSteps, type Shebang} from './program.js'
 import {ClosureRecord} from './record.js'
 import {Sysroot} from './sysroot.js'
-import type {Closure, ProgramInfo, ResolveOptions} from './types.js'
+import type {Closure, MissingLibrary, ProgramInfo, ResolveOptions} from './types.js'
 
 
 // The kernel follows at most this many nested #! interpreters (BINPRM_MAX_RECURSION).
@@ -29,6 +29,8 @@ export class ClosureBuilder {
   private readonly sysroot: Sysroot
   private readonly elfSource: ElfSource
   private readonly searchPath: string
+  // Where `#!/usr/bin/env NAME` finds NAME: the PATH the tree runs with.
+  private readonly treePath: string
   private readonly loaderInvocation: boolean
   private readonly cwd: string
   private readonly record = new ClosureRecord()
@@ -38,6 +40,9 @@ export class ClosureBuilder {
   private readonly walker: LinkMapWalker
   // Programs this host cannot execute, by what to say about them.
   private readonly foreign = new Map<string, string[]>()
+  // The objects programs have loaded (their link maps and what they dlopen), by real path: a
+  // module's DT_NEEDED names are matched against them first, as in the program's own process.
+  private readonly programLoaded = new Map<string, LoadedObject>()
 
   constructor(options: ResolveOptions = {}, elfSource = new ElfSource()) {
     this.elfSource = elfSource
@@ -46,6 +51,7 @@ export class ClosureBuilder {
       throw new UsageError('LD_LIBRARY_PATH applies to the host only: drop --ld-library-path or --sysroot')
     }
     this.searchPath = options.searchPath ?? defaultSearchPath()
+    this.treePath = options.treePath ?? ROOT_PATH
     this.loaderInvocation = options.loaderInvocation ?? false
     // Relative search directories are relative to the process's working directory.
     this.cwd = this.sysroot.isHost ? process.cwd() : '/'
@@ -93,6 +99,40 @@ export class ClosureBuilder {
     await this.runExecutable(path, path, await this.classify(path, path), 0, false)
   }
 
+  // A file that entered the tree for a reason other than a DT_NEEDED name or a #! line (a package's
+  // file, a rule's, a traced one, a file verify finds): closed like anything the tree runs or loads.
+  // A program starts its own process; a shared object is a module, loaded into the processes of
+  // the programs seen so far (their objects answer its names first); a script needs its
+  // interpreter. Throws NsToolError when the file cannot be used; what it misses is recorded as
+  // missing.
+  async addEntered(path: string): Promise<void> {
+    const classified = await this.classify(path, path)
+    // A relocatable object or a core dump is nothing a loader opens.
+    if (classified.type === 'elf' && !['executable', 'shared'].includes(classified.elf.identity.fileType)) return
+    this.record.addFile(path, 'file', {foundVia: 'path'})
+    await this.runExecutable(path, path, classified, 0, false)
+  }
+
+  // Whether a file would start a process of its own (an ELF program or a script), not be loaded
+  // into one (a shared object); false for what cannot be classified.
+  async startsProgram(path: string): Promise<boolean> {
+    const classified = await this.classify(path, path).catch(() => undefined)
+    return classified !== undefined && (classified.type === 'script' || startsAsProgram(classified.elf))
+  }
+
+  // addEntered for a data file, whose needs the caller judges: what it (or what it brought) misses,
+  // one line each, taken out of the closure's missing libraries; none when it is closed.
+  async closeEntered(path: string): Promise<Array<{path: string; missing: string}>> {
+    const mark = this.record.missingMark()
+    try {
+      await this.addEntered(path)
+    } catch (error) {
+      if (!(error instanceof NsToolError)) throw error
+      return [...this.record.takeMissingSince(mark).map(unmet), {path, missing: error.message.startsWith(`${path}: `) ? error.message.slice(path.length + 2) : error.message}]
+    }
+    return this.record.takeMissingSince(mark).map(unmet)
+  }
+
   // Libraries `from` loads with dlopen (design §3 rule 8): searched as from's own DT_NEEDED names
   // would be, in a process of its own; the first of the alternatives found is taken, and none found
   // is no error (the caller sees no edge).
@@ -100,7 +140,7 @@ export class ClosureBuilder {
     const classified = await this.classify(from, from)
     if (classified.type !== 'elf' || classified.elf.linkage === 'static' || classified.elf.linkage === 'static-pie') return
     const {elf} = classified
-    await this.walker.walk(await this.processStart(from, from, classified.real, elf, elf.linkage === 'dynamic' ? elf.interpreter : undefined), sonames)
+    this.remember(await this.walker.walk(await this.processStart(from, from, classified.real, elf, elf.linkage === 'dynamic' ? elf.interpreter : undefined), sonames))
   }
 
   result(): Closure {
@@ -137,13 +177,22 @@ export class ClosureBuilder {
     }
     const {elf} = classified
     if (elf.linkage === 'static' || elf.linkage === 'static-pie') return
-    const interpreter = elf.linkage === 'dynamic' && (named || startsAsProgram(elf)) ? elf.interpreter : undefined
-    await this.walker.walk(await this.processStart(path, label, classified.real, elf, interpreter))
+    const program = named || startsAsProgram(elf)
+    const interpreter = elf.linkage === 'dynamic' && program ? elf.interpreter : undefined
+    const start = await this.processStart(path, label, classified.real, elf, interpreter)
+    if (program) this.remember(await this.walker.walk(start))
+    else await this.walker.walk(start, [], [...this.programLoaded.values()])
   }
 
+  private remember(loaded: LoadedObject[]): void {
+    for (const object of loaded) if (!this.programLoaded.has(object.real)) this.programLoaded.set(object.real, object)
+  }
+
+  // `#!/usr/bin/env NAME` finds NAME on the tree's PATH, where the script will run (a shim first
+  // on the caller's PATH is not what runs it there).
   private async runScript(path: string, label: string, shebang: Shebang, depth: number): Promise<void> {
     if (depth >= MAX_INTERPRETER_DEPTH) throw new NsToolError(`${label}: more than ${MAX_INTERPRETER_DEPTH} levels of #! interpreters`)
-    for (const step of scriptSteps(this.sysroot, shebang, this.searchPath, this.cwd)) {
+    for (const step of scriptSteps(this.sysroot, shebang, this.treePath, this.cwd)) {
       if (step.lookup) throw scriptStepError(label, step)
       const stepLabel = `${label}: ${step.label}`
       const stepClass = await this.classify(step.path!, stepLabel).catch((error: unknown) => {
@@ -204,4 +253,9 @@ export class ClosureBuilder {
     if (probe.status === 'skip') return new NsToolError(`${label}: its interpreter ${interpreter} is not a ${describeMachine(elf.identity)} loader (${probe.why})`)
     return new NsToolError(`${label}: its interpreter ${interpreter} cannot be loaded (${probe.status === 'fatal' ? probe.message : ''})`)
   }
+}
+
+// A missing library as the line a data file's warning gives.
+function unmet(missing: MissingLibrary): {path: string; missing: string} {
+  return {path: missing.neededBy, missing: `${missing.soname} needed by ${missing.neededBy}: ${missing.error ?? 'not found'}`}
 }

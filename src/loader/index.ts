@@ -26,8 +26,12 @@ export async function resolve(programs: string[], options: ResolveOptions = {}):
   for (;;) {
     const more = await options.expand(builder.result())
     if (more.files.length === 0 && more.dlopen.length === 0) return builder.result()
-    for (const file of more.files) await builder.addExtraFile(file)
+    // What programs dlopen first is loaded before the modules that match against it.
     for (const request of more.dlopen) await builder.addDlopen(request.from, request.sonames)
+    for (const file of await programsFirst(builder, more.files)) {
+      const unmet = await builder.closeEntered(file)
+      if (unmet.length > 0) more.unmet(file, unmet)
+    }
   }
 }
 
@@ -35,4 +39,12 @@ export async function resolve(programs: string[], options: ResolveOptions = {}):
 // sysroot), or a path. Throws NsToolError: `ls: not found on PATH (/usr/local/bin:/usr/bin:...)`.
 export function findProgram(name: string, options: ResolveOptions = {}): string {
   return findProgramIn(new Sysroot(options.sysroot ?? '/'), name, options.searchPath ?? defaultSearchPath())
+}
+
+// Programs before modules: a module's names are matched against what the programs loaded.
+async function programsFirst(builder: ClosureBuilder, files: string[]): Promise<string[]> {
+  const programs: string[] = []
+  const others: string[] = []
+  for (const file of files) ((await builder.startsProgram(file)) ? programs : others).push(file)
+  return [...programs, ...others]
 }

@@ -27,8 +27,10 @@ export class LinkMapWalker {
   ) {}
 
   // dlopened: names the program loads with dlopen once its link map is built (design §3 rule 8):
-  // the first one found is taken, none found is no error.
-  async walk(start: ProcessStart, dlopened: string[] = []): Promise<void> {
+  // the first one found is taken, none found is no error. loaded: objects already in the process
+  // before this one (a dlopen'ed module's program): glibc matches a DT_NEEDED name against their
+  // names and SONAMEs before it searches. Returns the process's link map.
+  async walk(start: ProcessStart, dlopened: string[] = [], loaded: LoadedObject[] = []): Promise<LoadedObject[]> {
     const {path, real, elf, origin, rules, interpreter} = start
     const main: LoadedObject = {path, real, names: new Set(), soname: elf.dynamic?.soname, elf, origin}
     // A dlopen round is a process of its own: its edges must not repeat the program's.
@@ -53,6 +55,13 @@ export class LinkMapWalker {
         if (rules.cacheFlags !== undefined) this.record.cacheFlags.set(interpreter.path, rules.cacheFlags)
       }
     }
+    for (const object of loaded) {
+      // A process holds objects of one class and machine: a foreign module matches none of them.
+      const {elfClass, endian, machine} = object.elf.identity
+      if (process.byReal.has(object.real) || elfClass !== process.expect.elfClass || endian !== process.expect.endian || machine !== process.expect.machine) continue
+      process.loaded.push(object)
+      this.remember(process, object, false)
+    }
     let next = 0
     const drain = async () => {
       for (; next < process.queue.length; next++) {
@@ -63,6 +72,7 @@ export class LinkMapWalker {
     await drain()
     for (const name of dlopened) if (await this.mapObject(process, name, main, true)) break
     await drain()
+    return process.loaded
   }
 
   private remember(process: Process, object: LoadedObject, searched: boolean): void {

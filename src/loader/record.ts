@@ -68,6 +68,19 @@ export class ClosureRecord {
     this.missing.set(key, entry)
   }
 
+  // How many missing libraries are recorded, for missingSince.
+  missingMark(): number {
+    return this.missing.size
+  }
+
+  // The missing libraries recorded after `mark`, taken out of the record: their requester is a
+  // data file whose own needs are its caller's to judge.
+  takeMissingSince(mark: number): MissingLibrary[] {
+    const taken = [...this.missing].slice(mark)
+    for (const [key] of taken) this.missing.delete(key)
+    return taken.map(([, entry]) => entry)
+  }
+
   result(): Closure {
     return {
       programs: this.programs,

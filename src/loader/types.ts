@@ -103,6 +103,9 @@ export interface ResolveOptions {
   resolver?: (typeof DEPS.flags.resolver.choices)[number]
   // PATH used to look program names up (default: process.env.PATH).
   searchPath?: string
+  // PATH inside the tree, where `#!/usr/bin/env NAME` finds NAME (default: the clean PATH `run`
+  // gives, /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin).
+  treePath?: string
   // LD_LIBRARY_PATH to honour (host mode only, and only when the user asks).
   ldLibraryPath?: string
   // Extra files (from --file) whose dependencies are wanted too; already absolute in the sysroot.
@@ -116,10 +119,13 @@ export interface ResolveOptions {
   expand?: (closure: Closure) => Promise<Expansion>
 }
 
-// More to resolve: files whose interpreter and libraries are wanted (as extraFiles), and
+// More to resolve: files whose interpreter and libraries are wanted, and
 // libraries an object loads with dlopen (the first of the sonames found is taken; none found is
 // not an error: the caller sees no edge for it).
 export interface Expansion {
+  // Files that entered the tree (ClosureBuilder.addEntered).
   files: string[]
   dlopen: Array<{from: string; sonames: string[]}>
+  // What one of `files` (or what it brought) misses, one line per need: it is not closed.
+  unmet(file: string, needs: Array<{path: string; missing: string}>): void
 }

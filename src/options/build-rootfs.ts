@@ -55,7 +55,7 @@ export const BUILD_ROOTFS = {
     skeleton: {type: 'boolean', allowNo: true, default: true, description: 'add the skeleton directories and /etc files, and what scanners read (os-release, the packages\' status.d entries and copyright files)'},
     'keep-setuid': {type: 'boolean', description: 'keep setuid/setgid bits (dropped by default)'},
     ...DATA_FLAGS,
-    quiet: {type: 'boolean', char: 'q', api: false, description: 'print nothing but errors'},
+    quiet: {type: 'boolean', char: 'q', api: false, description: 'print nothing but errors and warnings'},
     config: {type: 'string', value: 'FILE', api: false, config: false, description: 'read options from a JSON or YAML file (keys: the long flag names, and "programs"; paths relative to the file); flags given here win'},
   },
   api: {progress: 'function', warn: 'function', signal: 'abort-signal', traceOutput: 'string'},

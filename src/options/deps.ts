@@ -31,5 +31,5 @@ export const DEPS = {
     lang: {...DATA_FLAGS.lang, api: false},
     'skip-rule': {...DATA_FLAGS['skip-rule'], api: false},
   },
-  api: {searchPath: 'string', extraFiles: 'string[]', loaderInvocation: 'boolean'},
+  api: {searchPath: 'string', treePath: 'string', extraFiles: 'string[]', loaderInvocation: 'boolean'},
 } as const satisfies OptionTable

@@ -2,6 +2,7 @@
 // prints it, the writer executes it, tests assert on it.
 import type {LdCacheRecord} from '../loader/ld-cache.js'
 import type {DlopenLevel} from '../data/dlopen.js'
+import type {NotClosed} from '../data/index.js'
 import type {MissingLibrary, ProgramInfo} from '../loader/types.js'
 import type {PackageRef} from '../provenance/types.js'
 import type {BUILD_ROOTFS} from '../options/build-rootfs.js'
@@ -9,6 +10,7 @@ import type {BUILD_ROOTFS} from '../options/build-rootfs.js'
 // The choices are the option table's (src/options).
 export type Layout = (typeof BUILD_ROOTFS.flags.layout.choices)[number]
 export type CopyMode = (typeof BUILD_ROOTFS)['flags']['copy-mode']['choices'][number]
+export type {NotClosed}
 export type Resolver = (typeof BUILD_ROOTFS.flags.resolver.choices)[number]
 
 export interface PlanEntry {
@@ -38,6 +40,9 @@ export interface Plan {
   // What the resolver says the user should know (a program this host cannot run), warned again
   // on every build that reuses the plan.
   warnings?: string[]
+  // Files of the tree deliberately not closed, or whose needs this host cannot meet, each with why
+  // (docs/data.md); the manifest keeps them for verify.
+  notClosed?: NotClosed[]
   // Library directories the rootfs's /etc/ld.so.conf lists (an /etc/ld.so.cache is made from it).
   libraryDirs: string[]
   // The /etc/ld.so.cache the writer makes, where the loader needs one: always for the flat layout;

@@ -2,13 +2,13 @@
 // priorities of `level`) must resolve, and every data rule that applies must find something of its own.
 import {readFileSync} from 'node:fs'
 import {posix} from 'node:path'
-import {readElfSync} from '../elf/index.js'
 import {readElfSections} from '../elf/sections.js'
 import type {ClosureBuilder} from '../loader/closure.js'
 import type {Sysroot} from '../loader/sysroot.js'
 import type {VerifyProblem} from './types.js'
 import {dlopenFeatures, follows, type DlopenLevel} from '../data/dlopen.js'
-import {activeRules, type NamedProgram, type RuleContext} from '../data/rules.js'
+import {firstLoads, ruleNeeds, ruleProgram} from '../data/needs.js'
+import type {NamedProgram, RuleContext} from '../data/rules.js'
 
 // elfFiles: the loadable ELF files of the tree (in-rootfs paths); builder: verify's loader, whose
 // search inside the tree finds the dlopen'd libraries.
@@ -17,11 +17,10 @@ export async function dataProblems(sysroot: Sysroot, builder: ClosureBuilder, el
   const programs: NamedProgram[] = []
   const libraries: string[] = []
   for (const path of elfFiles) {
-    const host = sysroot.hostPath(sysroot.realpath(path))
-    const sections = readElfSections(host)
-    if (isProgram(host, path)) programs.push({path, real: sysroot.realpath(path), imports: new Set(sections.imports)})
+    const program = ruleProgram(sysroot, path)
+    if (program) programs.push(program)
     else libraries.push(path)
-    for (const feature of dlopenFeatures(sections.notes)) {
+    for (const feature of dlopenFeatures(readElfSections(sysroot.hostPath(sysroot.realpath(path))).notes)) {
       if (!follows(level, feature.priority)) continue
       await builder.addDlopen(path, feature.sonames)
       const found = builder.result().edges?.some((edge) => edge.from === path && edge.path !== undefined && edge.program.endsWith(' (dlopen)') && feature.sonames.includes(edge.name))
@@ -35,14 +34,21 @@ export async function dataProblems(sysroot: Sysroot, builder: ClosureBuilder, el
     libraries,
     nsswitch: nsswitch ? readText(sysroot.hostPath(nsswitch.real)) : '',
   }
-  for (const rule of activeRules(skipRules)) {
-    const trigger = rule.trigger(context)
-    if (trigger === undefined) continue
-    const paths = rule.paths(context).map((spec) => spec.path)
+  for (const {rule, trigger, paths: specs} of ruleNeeds(context, skipRules)) {
+    const paths = specs.map((spec) => spec.path)
     if (paths.length === 0 || paths.some((path) => exists(sysroot, path))) continue
     problems.push({path: triggerPath(context, trigger), kind: 'data', name: rule.name, searched: paths, error: `${trigger}, and the tree has none of its files`})
   }
   return problems
+}
+
+// The libraries the tree's programs load first (before the modules, whose names they answer).
+export async function loadFirst(sysroot: Sysroot, builder: ClosureBuilder, programs: string[]): Promise<void> {
+  for (const path of programs) {
+    const program = ruleProgram(sysroot, path)
+    const first = program ? firstLoads(sysroot, program) : []
+    if (first.length > 0) await builder.addDlopen(path, first)
+  }
 }
 
 // The file a trigger names first ("bash imports iconv_open", "nsswitch.conf names ..."), else /.
@@ -51,17 +57,6 @@ function triggerPath(context: RuleContext, trigger: string): string {
   if (name === 'nsswitch.conf') return '/etc/nsswitch.conf'
   const program = context.programs.find((p) => posix.basename(p.path) === name || posix.basename(p.real) === name)
   return program?.path ?? context.libraries.find((path) => posix.basename(path) === name) ?? '/'
-}
-
-// A program has an interpreter or is static; a library is a shared object (libc.so.6 has an
-// interpreter too: its name tells).
-function isProgram(hostPath: string, path: string): boolean {
-  if (/\.so(\.[\d.]+)?$/.test(path)) return false
-  try {
-    return readElfSync(hostPath).linkage !== 'shared'
-  } catch {
-    return false
-  }
 }
 
 function exists(sysroot: Sysroot, path: string): boolean {

@@ -13,7 +13,7 @@ import {searchedSummary} from '../loader/missing.js'
 import {parseShebang, ROOT_PATH, scriptSteps} from '../loader/program.js'
 import {Sysroot} from '../loader/sysroot.js'
 import {DATA_FLAGS} from '../options/build-rootfs.js'
-import {readManifest, type DataPolicy} from '../rootfs/write/manifest.js'
+import {readManifest, type DataPolicy, type Manifest} from '../rootfs/write/manifest.js'
 import type {VerifyOptions, VerifyProblem, VerifyResult} from './types.js'
 
 export type * from './types.js'
@@ -44,47 +44,66 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
 
   const sysroot = new Sysroot(rootfs)
   const elfSource = new ElfSource()
-  const builder = new ClosureBuilder({sysroot: sysroot.root, searchPath: options.searchPath ?? ROOT_PATH}, elfSource)
+  const treePath = options.searchPath ?? ROOT_PATH
+  const builder = new ClosureBuilder({sysroot: sysroot.root, searchPath: treePath, treePath}, elfSource)
   const problems: VerifyProblem[] = []
   const elfFiles: string[] = []
+  const manifest = readManifest(rootfs)
+  const policy = dataPolicy(manifest, options)
+  // Files the build recorded as not closed (docs/data.md): their needs are not the tree's.
+  const notClosed = new Set((manifest?.notClosed ?? []).map((file) => file.path))
+  const programs: Array<{path: string; elf: ElfObject}> = []
+  const modules: string[] = []
   let checked = 0
 
   for (const candidate of walk(sysroot)) {
     const {path, head} = candidate
+    if (notClosed.has(path)) continue
     if (candidate.link) {
       const problem = checkLink(sysroot, path)
       if (problem) problems.push(problem)
     } else if (isElfMagic(head)) {
-      const outcome = await checkElf(sysroot, elfSource, builder, path)
-      if (outcome === 'ignored') continue
+      const role = await elfRole(sysroot, elfSource, path)
+      if (role === 'ignored') continue
       checked++
-      if (outcome) problems.push(outcome)
-      else elfFiles.push(path)
+      if ('kind' in role) problems.push(role)
+      else if (role.elf.linkage === 'static' || role.elf.linkage === 'static-pie') elfFiles.push(path)
+      else if (startsAsProgram(role.elf)) programs.push({path, elf: role.elf})
+      else modules.push(path)
     } else if (head[0] === 0x23 && head[1] === 0x21 && (candidate.mode & 0o111) !== 0) {
       // The kernel honours #! only on execve: a non-executable file with one is just text.
       checked++
-      problems.push(...checkScript(sysroot, path, head, options.searchPath ?? ROOT_PATH))
+      problems.push(...checkScript(sysroot, path, head, treePath))
     }
   }
-
-  const policy = dataPolicy(rootfs, options)
-  if (policy.data) {
-    const {dataProblems} = await import('./data.js')
-    problems.push(...(await dataProblems(sysroot, builder, elfFiles, policy.dlopen, policy.skipRules)))
+  // Programs first: a module's names are matched against what they load (and load first).
+  for (const {path, elf} of programs) {
+    const problem = await checkProgram(sysroot, elfSource, builder, path, elf)
+    if (problem) problems.push(problem)
+    else elfFiles.push(path)
   }
+  const check = policy.data ? await import('./data.js') : undefined
+  await check?.loadFirst(sysroot, builder, elfFiles)
+  for (const path of modules) {
+    const problem = await closeIn(builder, path)
+    if (problem) problems.push(problem)
+    else elfFiles.push(path)
+  }
+  if (check) problems.push(...(await check.dataProblems(sysroot, builder, elfFiles, policy.dlopen, policy.skipRules)))
   for (const entry of builder.result().missing) {
     const problem: VerifyProblem = {path: entry.neededBy, kind: 'library', name: entry.soname, searched: entry.searched}
     if (entry.error !== undefined) problem.error = entry.error
     problems.push(problem)
   }
-  problems.sort((a, b) => compare(a.path, b.path) || compare(a.name, b.name))
-  return {ok: problems.length === 0, checked, problems, ...policy}
+  const own = problems.filter((problem) => !notClosed.has(problem.path))
+  own.sort((a, b) => compare(a.path, b.path) || compare(a.name, b.name))
+  return {ok: own.length === 0, checked, problems: own, ...policy, notClosed: notClosed.size}
 }
 
 // What the tree was built to hold besides its ELF closure: a --no-data tree is not faulted for the
 // data it left out on purpose. The options win; a tree without a manifest is held to the defaults.
-function dataPolicy(rootfs: string, options: VerifyOptions): DataPolicy {
-  const built = readManifest(rootfs)?.data
+function dataPolicy(manifest: Manifest | undefined, options: VerifyOptions): DataPolicy {
+  const built = manifest?.data
   const data = options.data ?? built?.data ?? DATA_FLAGS.data.default
   const skipped = built?.skipRules?.length ? {skipRules: built.skipRules} : {}
   return {data, dlopen: data ? (options.dlopen ?? built?.dlopen ?? DATA_FLAGS.dlopen.default) : 'none', ...skipped}
@@ -169,22 +188,30 @@ function checkLink(sysroot: Sysroot, path: string): VerifyProblem | undefined {
   }
 }
 
-// One ELF file: a problem, undefined when it resolves, 'ignored' when it is not a loadable object
-// (a relocatable .o, a core dump) and so has nothing to resolve.
-async function checkElf(sysroot: Sysroot, elfSource: ElfSource, builder: ClosureBuilder, path: string): Promise<VerifyProblem | undefined | 'ignored'> {
+// One ELF file: a problem, 'ignored' when it is not a loadable object (a relocatable .o, a core
+// dump) and so has nothing to resolve, else what it is.
+async function elfRole(sysroot: Sysroot, elfSource: ElfSource, path: string): Promise<VerifyProblem | 'ignored' | {elf: ElfObject}> {
   const elf = await elfSource.read(sysroot.hostPath(path))
   if (!('identity' in elf)) return {path, kind: 'elf', name: path, error: `${elf.code}: ${stripPrefix(elf.message, sysroot.hostPath(path))}`}
   const {fileType} = elf.identity
   if (fileType !== 'executable' && fileType !== 'shared') return 'ignored'
-  if (elf.linkage === 'static' || elf.linkage === 'static-pie') return undefined
-  if (elf.linkage === 'dynamic' && elf.interpreter !== undefined && startsAsProgram(elf)) {
+  return {elf}
+}
+
+// A program: its PT_INTERP must be usable, and its link map resolve.
+async function checkProgram(sysroot: Sysroot, elfSource: ElfSource, builder: ClosureBuilder, path: string, elf: ElfObject): Promise<VerifyProblem | undefined> {
+  if (elf.linkage === 'dynamic' && elf.interpreter !== undefined) {
     const problem = await checkInterpreter(sysroot, elfSource, path, elf, elf.interpreter)
     if (problem) return problem
   }
+  return closeIn(builder, path)
+}
+
+// Each executable and each library is closed as the build closed it (ClosureBuilder.addEntered):
+// a library's own needs are checked even when no program in the tree loads it.
+async function closeIn(builder: ClosureBuilder, path: string): Promise<VerifyProblem | undefined> {
   try {
-    // Each executable and each library is its own process: its whole link map is resolved, so
-    // a library's own needs are checked even when no program in the tree loads it.
-    await builder.addExtraFile(path)
+    await builder.addEntered(path)
   } catch (error) {
     if (!(error instanceof NsToolError)) throw error
     return {path, kind: 'elf', name: path, error: stripPrefix(error.message, path)}

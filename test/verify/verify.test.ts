@@ -111,10 +111,20 @@ describe('verify', function () {
   it('checks a library that no program loads', async function () {
     const f = fixtures()
     const root = makeTree(f)
+    unlinkSync(join(root, '/usr/bin/greet'))
     put(root, `${MULTIARCH}/libgreet.so.1`, f.libgreet, 0o644)
     const result = await verify(root)
-    // Its RUNPATH $ORIGIN is the multiarch dir, where no libextra is.
+    // Its RUNPATH $ORIGIN is the multiarch dir, where no libextra is, and no program loads one.
     expect(result.problems.map(({path, name}) => ({path, name}))).to.deep.equal([{path: `${MULTIARCH}/libgreet.so.1`, name: 'libextra.so.1'}])
+  })
+
+  it("matches a module's names against what the tree's programs load first, as glibc does for dlopen", async function () {
+    const f = fixtures()
+    const root = makeTree(f)
+    // greet loads libextra (from /usr/lib/greet); a copy of libgreet where its $ORIGIN has none
+    // can only be loaded by dlopen, in a process where libextra.so.1 is loaded already.
+    put(root, `${MULTIARCH}/libgreet.so.1`, f.libgreet, 0o644)
+    expect((await verify(root)).problems).to.deep.equal([])
   })
 
   it('never follows a symlink out of the tree', async function () {
@@ -233,9 +243,10 @@ describe('verify', function () {
       const json = cli(['verify', '--json', root])
       expect(json.status).to.equal(1)
       const report = JSON.parse(json.stdout)
-      expect(Object.keys(report)).to.deep.equal(['ok', 'checked', 'problems', 'data', 'dlopen'])
+      expect(Object.keys(report)).to.deep.equal(['ok', 'checked', 'problems', 'data', 'dlopen', 'notClosed'])
       expect(report.ok).to.equal(false)
       expect(report.checked).to.equal(5)
+      expect(report.notClosed).to.equal(0)
       expect(report.problems.map((p: {path: string; kind: string; name: string}) => [p.path, p.kind, p.name])).to.deep.equal([
         ['/usr/bin/greet', 'library', 'libgreet.so.1'],
         ['/usr/bin/script', 'interpreter', '/bin/nosuchshell'],

@@ -4,7 +4,7 @@
 import type {Stats} from 'node:fs'
 import {lstatSync, readdirSync, readlinkSync, realpathSync, statSync} from 'node:fs'
 import {posix, resolve as resolvePath} from 'node:path'
-import {isElfFile} from '../../elf/ident.js'
+import {isElfFile, readHead} from '../../elf/ident.js'
 import {UsageError} from '../../errors.js'
 import type {EntryMap} from './entries.js'
 import {HostTree, placeDir, placeHostPath, type Placed} from './host-layout.js'
@@ -31,8 +31,9 @@ const KERNEL_TREES = /^\/(proc|sys|dev)(\/|$)/
 // Places --file requests into a plan. `dirOf` gives the real directory of an in-rootfs directory
 // as the layout places it (host: the host's links on the way recreated).
 export class FilePlacer {
-  // The host files placed that are ELF (their dependencies go to the resolver).
-  readonly elfFiles: string[] = []
+  // The host files placed that the resolver closes: ELF files (their interpreter and libraries)
+  // and executable #! scripts (their interpreter), as verify checks them in the tree.
+  readonly closable: string[] = []
   // Host directories whose entries are placed (or being placed): a link back to one is not walked again.
   private readonly walked = new Set<string>()
   // --file sources are host paths, whatever the sysroot.
@@ -99,13 +100,13 @@ export class FilePlacer {
     // Sockets, fifos and devices are not copied: a rootfs gets its own /dev at run time.
     if (!stat.isFile()) return
     this.map.add({path, type: 'file', source, mode: stat.mode & 0o7777, reason: 'file'})
-    if (isElfFile(source)) this.elfFiles.push(source)
+    if (isClosable(source, stat)) this.closable.push(source)
   }
 
-  // What a placed path turned out to be: a file (ELF: its dependencies), a directory (its entries).
+  // What a placed path turned out to be: a file (ELF or script: its needs), a directory (its entries).
   private placed(placed: Placed, asked: string): void {
     if (placed.stat.isFile()) {
-      if (isElfFile(placed.host)) this.elfFiles.push(placed.host)
+      if (isClosable(placed.host, placed.stat)) this.closable.push(placed.host)
     } else if (placed.stat.isDirectory()) {
       this.walk(placed.host, (child) => this.own(child, asked))
     }
@@ -130,5 +131,16 @@ export class FilePlacer {
       this.warn(`warning: --file ${asked}: ${hostPath} leads nowhere (${code === 'ELOOP' ? 'a symlink loop' : 'its target does not exist'}); left out`)
       return undefined
     }
+  }
+}
+
+// An ELF file, or a script the kernel runs by its #! line (executable: otherwise it is just text).
+function isClosable(path: string, stat: Stats): boolean {
+  if (isElfFile(path)) return true
+  if ((stat.mode & 0o111) === 0) return false
+  try {
+    return readHead(path, 2).toString('latin1') === '#!'
+  } catch {
+    return false
   }
 }

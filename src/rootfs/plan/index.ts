@@ -28,13 +28,15 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
   for (const request of requests) {
     if (!lstatSync(request.source, {throwIfNoEntry: false})) throw new NsToolError(`--file ${request.source}: no such file or directory`)
   }
-  const {closure, data} = await resolveClosure(await programsToResolve(programs, sysroot, options), requests, sysroot, options)
+  const {closure, data, warnings: dataWarnings, notClosed, extraFiles} = await resolveClosure(await programsToResolve(programs, sysroot, options), requests, sysroot, options)
   // An ELF file a data rule or a trace brought, or a library a .note.dlopen names, keeps that reason.
   const dataReasons = new Map(data.map((file) => [file.path, file.reason]))
   const map = new EntryMap(layout)
   const tree = new HostTree(sysroot)
   if (layout === 'host') {
     for (const file of closure.files) {
+      // A --file is placed where it was asked for (below), not at its source's path.
+      if (file.kind === 'file' && extraFiles.has(file.path)) continue
       const reason = dataReasons.get(file.path)
       placeHostPath(map, tree, file.path, reason === undefined ? closureReason(file) : {reason})
       for (const variant of file.variants ?? []) if (variant !== file.path) placeHostPath(map, tree, variant, {reason: 'library (hwcaps variant)'})
@@ -69,8 +71,11 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
   if (layout === 'host') placeTopLinks(map, tree)
   const needsLdCache = dirs.length > 0 && (layout === 'flat' || closure.needsLdCache !== false)
   const ldCache = needsLdCache ? ldCacheRecords(closure, layout) : undefined
-  const warnings = closure.warnings?.length ? {warnings: closure.warnings} : undefined
-  return {output, layout, programs: closure.programs, entries: map.sorted(), missing: closure.missing, libraryDirs: dirs, ...(ldCache && {ldCache}), ...warnings}
+  // Told again by a build that reuses the plan: what the programs are, what is left out or not closed.
+  const told = [...(closure.warnings ?? []), ...dataWarnings]
+  const warnings = told.length > 0 ? {warnings: told} : undefined
+  const unclosed = notClosed.length > 0 ? {notClosed: notClosed.filter((file) => map.has(map.canonical(file.path)))} : undefined
+  return {output, layout, programs: closure.programs, entries: map.sorted(), missing: closure.missing, libraryDirs: dirs, ...(ldCache && {ldCache}), ...warnings, ...unclosed}
 }
 
 // The PROGRAMs that are programs. Every missing one is named in one error; directories and files
@@ -93,16 +98,16 @@ function byReason(refusals: Refusal[]): string {
   return [...names].map(([reason, named]) => `${named.join(', ')}: ${reason}`).join('\n')
 }
 
-// The closure of the programs and of the ELF files among the --file additions (placed after the
-// programs, so that they never shadow one; learnt first, so the resolver includes their needs),
-// with the data files and traced files (src/data) and their closures.
-async function resolveClosure(programs: string[], requests: FileRequest[], sysroot: string, options: BuildOptions): Promise<ResolvedWithData> {
+// The closure of the programs and of the ELF files and scripts among the --file additions (placed
+// after the programs, so that they never shadow one; learnt first, so the resolver includes their
+// needs), with the data files and traced files (src/data) and their closures.
+async function resolveClosure(programs: string[], requests: FileRequest[], sysroot: string, options: BuildOptions): Promise<ResolvedWithData & {extraFiles: Set<string>}> {
   const scratch = new EntryMap()
   const placer = new FilePlacer(scratch, (dir) => scratch.canonical(dir, true))
   for (const request of requests) placer.place(request)
-  const extraHost = placer.elfFiles
+  const extraHost = placer.closable
   const extraFiles = extraHost.map((host) => (sysroot === '/' ? host : host.startsWith(sysroot + '/') ? host.slice(sysroot.length) : host))
-  let resolved: ResolvedWithData = {closure: {programs: [], files: [], missing: []}, data: [], warnings: []}
+  let resolved: ResolvedWithData = {closure: {programs: [], files: [], missing: [], warnings: []}, data: [], warnings: [], notClosed: []}
   if (programs.length > 0 || extraFiles.length > 0 || (options.traces ?? []).length > 0) {
     const {resolveWithData} = await import('../../data/index.js')
     const nsswitch = treeNsswitch(requests, options)
@@ -116,7 +121,7 @@ async function resolveClosure(programs: string[], requests: FileRequest[], sysro
     for (const missing of closure.missing) options.warn?.(`warning: ${missingLine(missing)}`)
   }
   for (const warning of [...(closure.warnings ?? []), ...resolved.warnings]) options.warn?.(warning)
-  return resolved
+  return {...resolved, extraFiles: new Set(extraFiles)}
 }
 
 // The /etc/nsswitch.conf the tree will have: a --file one, else the skeleton's.

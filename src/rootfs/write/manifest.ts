@@ -3,7 +3,7 @@
 import {lstatSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import type {DlopenLevel} from '../../data/dlopen.js'
-import type {BuildOptions, BuildResult, BuildStats, Plan, PlanEntry} from '../types.js'
+import type {BuildOptions, BuildResult, BuildStats, NotClosed, Plan, PlanEntry} from '../types.js'
 import {BUILD_ROOTFS} from '../../options/build-rootfs.js'
 import {PinnedTree} from './beneath.js'
 import {MANIFEST, MANIFEST_DIR} from '../../manifest-path.js'
@@ -55,7 +55,11 @@ export interface Manifest {
   // What the build added besides the ELF closure (--data, --dlopen): verify checks the tree for
   // what it was built to hold, not for what --no-data left out on purpose.
   data?: DataPolicy
+  // Files the tree holds as they are, not closed (docs/data.md): verify does not check their needs.
+  notClosed?: NotClosed[]
 }
+
+export type {NotClosed}
 
 export interface DataPolicy {
   data: boolean
