@@ -87,6 +87,8 @@ export function refuseTraceOutsideHost(sysroot: Sysroot): void {
 class DataCollector {
   readonly warnings: string[] = []
   private readonly entries = new Map<string, string>()
+  // Paths left out with a warning: said once, however many rules or rounds bring them again.
+  private readonly leftOut = new Set<string>()
   private pending: string[] = []
   private named?: NamedProgram[]
   private readonly examined = new Set<string>()
@@ -116,13 +118,14 @@ class DataCollector {
   // stdlib's executable .py, imported) is recorded as not closed. A link that leads nowhere is
   // left out, with a warning.
   add(path: string, reason: string, runs = false, stats = this.lstat(path)): void {
-    if (!stats || this.entries.has(path)) return
+    if (!stats || this.entries.has(path) || this.leftOut.has(path)) return
     // Sockets, fifos and devices are no tree's files (a tree gets its own /dev when it runs).
     if (!stats.isFile() && !stats.isDirectory() && !stats.isSymbolicLink()) return
     if (stats.isSymbolicLink()) {
       const real = this.realpath(path)
       if (real === undefined) {
         this.warnings.push(`warning: ${path} (${this.packageOf(path)}): a link to ${this.readlink(path)}, which leads nowhere on this host; left out`)
+        this.leftOut.add(path)
         return
       }
       this.entries.set(path, reason)
@@ -131,6 +134,7 @@ class DataCollector {
     }
     if (stats.isFile() && !this.readable(path)) {
       this.warnings.push(`warning: ${path} (${reason}): not readable by this user, left out`)
+      this.leftOut.add(path)
       return
     }
     this.entries.set(path, reason)
