@@ -113,6 +113,11 @@ export class ClosureBuilder {
     await this.runExecutable(path, path, classified, 0, false)
   }
 
+  // Whether a file is a #! script (false for what cannot be classified).
+  async isScript(path: string): Promise<boolean> {
+    return (await this.classify(path, path).catch(() => undefined))?.type === 'script'
+  }
+
   // Whether a file would start a process of its own (an ELF program or a script), not be loaded
   // into one (a shared object); false for what cannot be classified.
   async startsProgram(path: string): Promise<boolean> {

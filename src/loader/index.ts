@@ -21,11 +21,24 @@ export {Sysroot} from './sysroot.js'
 export async function resolve(programs: string[], options: ResolveOptions = {}): Promise<Closure> {
   const builder = new ClosureBuilder(options)
   for (const name of programs) await builder.addProgram(name)
-  for (const file of options.extraFiles ?? []) await builder.addExtraFile(file)
+  // A --file script is the user's file, not a program they named: with the data rules on, one
+  // whose interpreter cannot be had is kept as it is and recorded as not closed (expand's unmet),
+  // as a data file is; its ELF files are held to their libraries.
+  const scripts: string[] = []
+  for (const file of options.extraFiles ?? []) {
+    if (options.expand && (await builder.isScript(file))) scripts.push(file)
+    else await builder.addExtraFile(file)
+  }
   if (!options.expand) return builder.result()
   for (;;) {
     const more = await options.expand(builder.result())
-    if (more.files.length === 0 && more.dlopen.length === 0) return builder.result()
+    // The scripts' interpreters enter in the first round, so the next one applies the rules to them.
+    const entering = scripts.splice(0)
+    for (const file of entering) {
+      const unmet = await builder.closeEntered(file)
+      if (unmet.length > 0) more.unmet(file, unmet)
+    }
+    if (entering.length === 0 && more.files.length === 0 && more.dlopen.length === 0) return builder.result()
     // What programs dlopen first is loaded before the modules that match against it.
     for (const request of more.dlopen) await builder.addDlopen(request.from, request.sonames)
     for (const file of await programsFirst(builder, more.files)) {

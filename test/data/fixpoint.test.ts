@@ -45,6 +45,21 @@ describe('data: the closure is a fixpoint, and build and verify agree', function
     expect((await verify(output)).notClosed).to.be.greaterThan(0)
   })
 
+  it('a --file directory holding a script whose interpreter the host lacks: kept as it is, one warning, not closed, and the tree verifies', async function () {
+    const dir = join(makeTempDir(), 'app')
+    mkdirSync(dir)
+    writeFileSync(join(dir, 'tool.ps1'), '#!/nowhere/pwsh\nWrite-Host hi\n', {mode: 0o755})
+    writeFileSync(join(dir, 'run.sh'), '#!/bin/sh\necho hi\n', {mode: 0o755})
+    const output = join(makeTempDir(), 'rootfs')
+    const warnings: string[] = []
+    await build(['/bin/true'], {output, files: [dir], warn: (line) => warnings.push(line)})
+    expect(warnings.filter((line) => line.includes(join(dir, 'tool.ps1')))).to.have.length(1)
+    expect(existsSync(join(output, dir, 'tool.ps1')), 'kept as it is').to.equal(true)
+    // The script that can run gets its interpreter.
+    expect(existsSync(join(output, 'bin', 'sh'))).to.equal(true)
+    await expectVerifies(output)
+  })
+
   it('systemctl builds though its package ships a dangling link (/etc/modules-load.d/modules.conf): left out, with one warning naming it', async function () {
     const link = '/etc/modules-load.d/modules.conf'
     needs(this, '/usr/bin/systemctl')
