@@ -7,7 +7,7 @@ import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import {join} from 'node:path'
 import {cacheDir, cacheKey} from '../../cache-dir.js'
 import type {BuildOptions, Plan, PlanEntry} from '../types.js'
-import {freshPlan, type PlanCache} from './manifest.js'
+import {freshPlan, plansReused, type PlanCache} from './manifest.js'
 
 // The plans a user keeps at most; the least recently used go first.
 const KEPT = 64
@@ -29,7 +29,7 @@ function storePath(request: string): string {
 
 // Whether a build of `options` may keep its plan for others.
 export function storable(options: BuildOptions): boolean {
-  return !options.base && (options.traces?.length ?? 0) === 0 && process.env.NS_TOOL_PLAN_STORE !== 'off'
+  return !options.base && (options.traces?.length ?? 0) === 0 && plansReused()
 }
 
 // The stored plan for `request`, placed at `output`, when nothing it was read from changed.
