@@ -6,7 +6,7 @@
 // mtime, size and inode). Small databases (a test's sysroot) are not saved.
 import {closeSync, constants as fsConstants, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
 import {dirname, join, posix} from 'node:path'
-import {cacheDir} from '../cache-dir.js'
+import {cacheDir, cacheKey} from '../cache-dir.js'
 
 // Values are "NAME:ARCH".
 export interface OwnerIndex {
@@ -23,20 +23,12 @@ const STRIDE = 128
 
 export function ownerIndex(sysroot: string, dpkgDir: string, make: () => Map<string, string>): OwnerIndex {
   const stamp = JSON.stringify([FORMAT, sysroot, ...['status', 'info', 'diversions'].map((name) => fingerprint(posix.join(sysroot, dpkgDir, name)))])
-  const file = cacheDir('dpkg-owners', `${nameHash(sysroot)}.v${FORMAT}.idx`)
+  const file = cacheDir('dpkg-owners', `${cacheKey(sysroot)}.v${FORMAT}.idx`)
   const saved = readSaved(file, stamp)
   if (saved) return saved
   const owners = make()
   if (owners.size >= SAVED_FROM) save(file, stamp, owners)
   return owners
-}
-
-// The index file's name for a sysroot: FNV-1a, 64 bits (node:crypto would cost a small build 5 ms
-// to load). Two sysroots of one name only remake each other's index: the stamp inside names its own.
-function nameHash(text: string): string {
-  let hash = 0xcbf29ce484222325n
-  for (const byte of Buffer.from(text)) hash = BigInt.asUintN(64, (hash ^ BigInt(byte)) * 0x100000001b3n)
-  return hash.toString(16).padStart(16, '0')
 }
 
 function fingerprint(path: string): string {

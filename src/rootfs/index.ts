@@ -2,7 +2,7 @@
 // the atomic switch; src/rootfs/write). The types both share are in types.ts.
 import type {BuildOptions, BuildResult, Plan} from './types.js'
 import {resolve as resolvePath} from 'node:path'
-import {buildOutput, dataPolicyOf} from './write/index.js'
+import {buildOutput, dataPolicyOf, reusedPlan} from './write/index.js'
 import {BUILD_ROOTFS} from '../options/build-rootfs.js'
 
 const defaults = BUILD_ROOTFS.flags
@@ -14,17 +14,25 @@ export {isNsToolRootfs, MANIFEST_DIR, readManifest, type DataPolicy, type Manife
 // for a missing library (unless allowMissing), UsageError (exit 2) for unusable options.
 export async function build(programs: string[], options: BuildOptions = {}): Promise<BuildResult> {
   const output = resolvePath(options.output ?? defaults.output.default)
-  // The request, in the terms that decide the plan; with unchanged inputs its plan is reused.
-  // plan: the plan's format (2: the ld.so.cache records are in the plan; 3: entries name their
-  // package; 4: data and traces; 5: package-aware data, locales and catalogues, the traces' environment).
-  const data = {...dataPolicyOf(options), traces: options.traces ?? [], traceTimeout: options.traceTimeout ?? Number(defaults['trace-timeout'].default), traceEnv: options.traceEnv ?? {}, traceEnvFile: options.traceEnvFile ?? [], locales: options.locales ?? [], langs: options.langs ?? []}
-  const request = JSON.stringify({plan: 5, programs, ...data, files: options.files ?? [], layout: options.layout ?? defaults.layout.default, resolver: options.resolver ?? defaults.resolver.default, sysroot: options.sysroot ?? '/', busybox: options.busybox ?? false, skeleton: options.skeleton ?? defaults.skeleton.default, allowMissing: options.allowMissing ?? false, path: process.env.PATH ?? '', cwd: process.cwd()})
-  return buildOutput(output, request, () => plan(programs, options), options)
+  return buildOutput(output, requestOf(programs, options), () => makePlan(programs, options), options)
 }
 
-// What a build would write; the resolver and planner load only when a plan is made (a no-op
-// rebuild reuses the previous one).
+// What a build would write: the plan stored for the same request when nothing it was read from
+// changed (its warnings told again), else a new one; the resolver and planner load only then.
 export async function plan(programs: string[], options: BuildOptions = {}): Promise<Plan> {
+  const output = resolvePath(options.output ?? defaults.output.default)
+  return (await reusedPlan(requestOf(programs, options), output, options)) ?? makePlan(programs, options)
+}
+
+async function makePlan(programs: string[], options: BuildOptions): Promise<Plan> {
   const module = await import('./plan/index.js')
   return module.plan(programs, options)
+}
+
+// The request, in the terms that decide the plan; with unchanged inputs its plan is reused.
+// plan: the plan's format (2: the ld.so.cache records are in the plan; 3: entries name their
+// package; 4: data and traces; 5: package-aware data, locales and catalogues, the traces' environment).
+function requestOf(programs: string[], options: BuildOptions): string {
+  const data = {...dataPolicyOf(options), traces: options.traces ?? [], traceTimeout: options.traceTimeout ?? Number(defaults['trace-timeout'].default), traceEnv: options.traceEnv ?? {}, traceEnvFile: options.traceEnvFile ?? [], locales: options.locales ?? [], langs: options.langs ?? []}
+  return JSON.stringify({plan: 5, programs, ...data, files: options.files ?? [], layout: options.layout ?? defaults.layout.default, resolver: options.resolver ?? defaults.resolver.default, sysroot: options.sysroot ?? '/', busybox: options.busybox ?? false, skeleton: options.skeleton ?? defaults.skeleton.default, allowMissing: options.allowMissing ?? false, path: process.env.PATH ?? '', cwd: process.cwd()})
 }

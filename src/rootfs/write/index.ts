@@ -30,12 +30,21 @@ export async function buildOutput(output: string, request: string, makePlan: () 
     const manifest = readManifest(output)
     const reused = options.base ? undefined : cachedPlan(manifest, output, request)
     if (reused) await warnMissing(reused, options)
-    const plan = reused ?? (await makePlan())
+    const plan = reused ?? (await reusedPlan(request, output, options)) ?? (await makePlan())
     checkAborted(output, options.signal)
     return await writeLocked(plan, manifest, {...options, request}, reused !== undefined)
   } finally {
     lock.release()
   }
+}
+
+// The plan stored for `request` by an earlier build into any output (plan-store.ts), placed at
+// `output`, with its warnings told again; undefined when there is none or an input changed.
+export async function reusedPlan(request: string, output: string, options: BuildOptions): Promise<Plan | undefined> {
+  const {storable, storedPlan} = await import('./plan-store.js')
+  const plan = storable(options) ? storedPlan(request, output) : undefined
+  if (plan) await warnMissing(plan, options)
+  return plan
 }
 
 // A reused plan's missing libraries and warnings are told again, as a fresh plan's would be.

@@ -93,12 +93,17 @@ export function statInput(path: string): Fingerprint {
 
 // What a plan depends on, cheaply checkable: every source file (with the fingerprint it had when
 // it was copied), the directories they and the programs' PATH live in (a new file there changes
-// the directory's mtime), and the loader's cache and configuration. Not covered: a library
-// dropped into a search directory that provides nothing yet, without ldconfig being run.
+// the directory's mtime), the loader's cache and configuration, dpkg's status file (what the data
+// rules read of packages) and the directories a missing library was looked for in. Not covered: a
+// library dropped, without ldconfig being run, into a directory searched before the one that
+// provided it.
 function planInputs(plan: Plan, files: ManifestFile[], sysroot = '/'): Fingerprint[] {
   const inputs = new Map<string, Fingerprint>(files.map((f) => [f.source, {path: f.source, size: f.size, mtimeMs: f.mtimeMs, ino: f.ino}]))
-  const paths = new Set<string>([join(sysroot, 'etc/ld.so.cache'), join(sysroot, 'etc/ld.so.conf')])
+  // The package database too: a package installed or removed changes what the data rules bring.
+  const paths = new Set<string>([join(sysroot, 'etc/ld.so.cache'), join(sysroot, 'etc/ld.so.conf'), join(sysroot, 'var/lib/dpkg/status')])
   for (const dir of (process.env.PATH ?? '').split(':')) if (dir) paths.add(join(sysroot, dir))
+  // Where a missing library was looked for: one put there later is noticed.
+  for (const missing of plan.missing) for (const path of missing.searched) paths.add(dirname(path))
   for (const entry of plan.entries) {
     if (!entry.source) continue
     if (!inputs.has(entry.source)) paths.add(entry.source)
@@ -116,12 +121,22 @@ export function planCache(plan: Plan, files: ManifestFile[], request: string, sy
 // The plan of the previous build, when it was made for the same request and none of its inputs
 // changed since; undefined otherwise.
 export function cachedPlan(manifest: Manifest | undefined, output: string, request: string): Plan | undefined {
-  const cache = manifest?.cache
-  if (!cache || cache.request !== request) return undefined
+  return manifest?.cache && plansReused() ? freshPlan(manifest.cache, manifest.entries, request, output) : undefined
+}
+
+// NS_TOOL_PLAN_STORE=off: every build plans afresh, and keeps no plan for others.
+export function plansReused(): boolean {
+  return process.env.NS_TOOL_PLAN_STORE !== 'off'
+}
+
+// The plan of `cache` with its entries placed at `output`, when it was made for `request` and none
+// of its inputs changed since (a rebuild's own plan, or one stored for any output: plan-store.ts).
+export function freshPlan(cache: PlanCache, entries: PlanEntry[], request: string, output: string): Plan | undefined {
+  if (cache.request !== request) return undefined
   for (const input of cache.inputs) {
     if (!sameFingerprint(statInput(input.path), input)) return undefined
   }
-  return {...cache.plan, entries: manifest!.entries, output}
+  return {...cache.plan, entries, output}
 }
 
 // The manifest of the tree at `output`, read without following a link on the way (the tree may

@@ -116,7 +116,7 @@ export async function writeLocked(plan: Plan, manifest: Manifest | undefined, op
   const staging = createStaging(output)
   let switched = false
   try {
-    const {stats, outcome} = await stageTree(plan, staging, previous, options)
+    const {stats, outcome} = await stageTree(plan, staging, previous, options, reused)
     await pausePoint('staged', options.signal)
     checkAborted(output, options.signal)
     await switchIn(staging, output, () => (switched = true), options.signal)
@@ -128,8 +128,9 @@ export async function writeLocked(plan: Plan, manifest: Manifest | undefined, op
 }
 
 // Everything of the new tree, in the staging directory: the base, the plan's entries, what is
-// kept of the previous tree, the loader's cache, the manifest.
-async function stageTree(plan: Plan, staging: string, previous: Manifest | undefined, options: Request): Promise<{stats: BuildStats; outcome: CarryOver}> {
+// kept of the previous tree, the loader's cache, the manifest; a plan just made is also stored
+// for later builds of the same request (plan-store.ts).
+async function stageTree(plan: Plan, staging: string, previous: Manifest | undefined, options: Request, reused: boolean): Promise<{stats: BuildStats; outcome: CarryOver}> {
   const stats = emptyStats()
   const tree = new WritableTree(staging)
   if (options.base) {
@@ -153,6 +154,7 @@ async function stageTree(plan: Plan, staging: string, previous: Manifest | undef
     const dirs = directoryTimes(tree, plan)
     const sharesHostInodes = files.some((f) => f.hostInode)
     writeManifest(staging, {tool: 'ns-tool', version: 1, layout: plan.layout, settings: settingsOf(options), sharesHostInodes, files, entries: plan.entries, dirs, cache, data: dataPolicyOf(options), notClosed: plan.notClosed})
+    if (cache && !reused) (await import('./plan-store.js')).storePlan(cache, plan.entries, options)
   } finally {
     old?.close()
   }
