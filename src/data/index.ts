@@ -58,6 +58,8 @@ export interface ResolvedWithData {
   data: DataFile[]
   warnings: string[]
   notClosed: NotClosed[]
+  // The data rules that applied and whose files this host has none of: the tree goes without.
+  unmetRules?: string[]
 }
 
 // The closure of the programs with everything data and traces bring (and their closures).
@@ -75,7 +77,7 @@ export async function resolveWithData(programs: string[], resolveOptions: Resolv
   }
   const closure = await resolve(programs, {...resolveOptions, expand: (partial) => collector.expand(partial)})
   collector.finish(closure)
-  return {closure, data: collector.files(), warnings: collector.warnings, notClosed: collector.unclosed()}
+  return {closure, data: collector.files(), warnings: collector.warnings, notClosed: collector.unclosed(), unmetRules: collector.unmetRuleIds()}
 }
 
 // A trace runs host commands: it describes the host, never a sysroot (bad usage, checked before
@@ -96,6 +98,9 @@ class DataCollector {
   private readonly walks = new Map<string, Array<{path: string; stats: Stats}>>()
   // Files that entered and are not closed, with why.
   private readonly notClosed = new Map<string, string>()
+  // Rules that applied and found nothing on this host, by id; one that finds something later is met.
+  private readonly unmetRules = new Set<string>()
+  private readonly metRules = new Set<string>()
   // ELF files that entered as data, with the entry that brought them (a link's target: the link).
   private readonly entered = new Map<string, string>()
   // What the data rules see of the tree: its ELF programs, by path (undefined: not one).
@@ -110,6 +115,10 @@ class DataCollector {
 
   unclosed(): NotClosed[] {
     return [...this.notClosed].map(([path, reason]) => ({path, reason}))
+  }
+
+  unmetRuleIds(): string[] {
+    return [...this.unmetRules].filter((id) => !this.metRules.has(id)).sort()
   }
 
   // A host path with its reason (the first reason wins). Whatever enters is closed
@@ -221,7 +230,21 @@ class DataCollector {
     const {locales, langs} = this.options
     const context: RuleContext = {sysroot: this.sysroot, programs, libraries, nsswitch: this.options.nsswitch ?? '', packages: db, locales, langs}
     for (const {rule, trigger, paths} of ruleNeeds(context, this.options.skipRules)) {
-      for (const spec of paths) for (const {path, stats} of this.walk(spec)) this.add(path, `${rule.name}: ${spec.why ?? trigger}`, spec.runs === true, stats)
+      let found = false
+      for (const spec of paths) {
+        for (const {path, stats} of this.walk(spec)) {
+          found = true
+          this.add(path, `${rule.name}: ${spec.why ?? trigger}`, spec.runs === true, stats)
+        }
+      }
+      if (found) this.metRules.add(rule.id)
+      else if (paths.length > 0 && !this.unmetRules.has(rule.id)) {
+        // A need this host cannot meet, as a data file's: one warning, the build goes on, and
+        // verify holds the tree to what the host had (the manifest records the rule).
+        this.unmetRules.add(rule.id)
+        const named = paths.slice(0, 3).map((spec) => spec.path).join(' ')
+        this.warnings.push(`warning: ${trigger}, but this host has none of the files of ${rule.name} (${named}${paths.length > 3 ? ' ...' : ''}); the tree goes without (rule ${rule.id})`)
+      }
     }
     this.readDlopenNotes(closure)
   }

@@ -31,8 +31,9 @@ async function makePlan(programs: string[], options: BuildOptions): Promise<Plan
 
 // The request, in the terms that decide the plan; with unchanged inputs its plan is reused.
 // plan: the plan's format (2: the ld.so.cache records are in the plan; 3: entries name their
-// package; 4: data and traces; 5: package-aware data, locales and catalogues, the traces' environment).
+// package; 4: data and traces; 5: package-aware data, locales and catalogues, the traces' environment;
+// 6: the data rules the host could not meet).
 function requestOf(programs: string[], options: BuildOptions): string {
   const data = {...dataPolicyOf(options), traces: options.traces ?? [], traceTimeout: options.traceTimeout ?? Number(defaults['trace-timeout'].default), traceEnv: options.traceEnv ?? {}, traceEnvFile: options.traceEnvFile ?? [], locales: options.locales ?? [], langs: options.langs ?? []}
-  return JSON.stringify({plan: 5, programs, ...data, files: options.files ?? [], layout: options.layout ?? defaults.layout.default, resolver: options.resolver ?? defaults.resolver.default, sysroot: options.sysroot ?? '/', busybox: options.busybox ?? false, skeleton: options.skeleton ?? defaults.skeleton.default, allowMissing: options.allowMissing ?? false, path: process.env.PATH ?? '', cwd: process.cwd()})
+  return JSON.stringify({plan: 6, programs, ...data, files: options.files ?? [], layout: options.layout ?? defaults.layout.default, resolver: options.resolver ?? defaults.resolver.default, sysroot: options.sysroot ?? '/', busybox: options.busybox ?? false, skeleton: options.skeleton ?? defaults.skeleton.default, allowMissing: options.allowMissing ?? false, path: process.env.PATH ?? '', cwd: process.cwd()})
 }

@@ -43,6 +43,9 @@ export interface Plan {
   // Files of the tree deliberately not closed, or whose needs this host cannot meet, each with why
   // (docs/data.md); the manifest keeps them for verify.
   notClosed?: NotClosed[]
+  // The data rules that applied and whose files the host has none of (by id): the tree goes
+  // without, and verify does not ask for them.
+  unmetRules?: string[]
   // Library directories the rootfs's /etc/ld.so.conf lists (an /etc/ld.so.cache is made from it).
   libraryDirs: string[]
   // The /etc/ld.so.cache the writer makes, where the loader needs one: always for the flat layout;

@@ -89,7 +89,9 @@ export async function verify(rootfs: string, options: VerifyOptions = {}): Promi
     if (problem) problems.push(problem)
     else elfFiles.push(path)
   }
-  if (check) problems.push(...(await check.dataProblems(sysroot, builder, elfFiles, policy.dlopen, policy.skipRules)))
+  // The rules the build was told to leave out, and those the host could not meet.
+  const notAsked = [...(policy.skipRules ?? []), ...(manifest?.unmetRules ?? [])]
+  if (check) problems.push(...(await check.dataProblems(sysroot, builder, elfFiles, policy.dlopen, notAsked)))
   for (const entry of builder.result().missing) {
     const problem: VerifyProblem = {path: entry.neededBy, kind: 'library', name: entry.soname, searched: entry.searched}
     if (entry.error !== undefined) problem.error = entry.error

@@ -28,7 +28,7 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
   for (const request of requests) {
     if (!lstatSync(request.source, {throwIfNoEntry: false})) throw new NsToolError(`--file ${request.source}: no such file or directory`)
   }
-  const {closure, data, warnings: dataWarnings, notClosed, extraFiles} = await resolveClosure(await programsToResolve(programs, sysroot, options), requests, sysroot, options)
+  const {closure, data, warnings: dataWarnings, notClosed, unmetRules, extraFiles} = await resolveClosure(await programsToResolve(programs, sysroot, options), requests, sysroot, options)
   // An ELF file a data rule or a trace brought, or a library a .note.dlopen names, keeps that reason.
   const dataReasons = new Map(data.map((file) => [file.path, file.reason]))
   const map = new EntryMap(layout)
@@ -75,7 +75,8 @@ export async function plan(programs: string[], options: BuildOptions = {}): Prom
   const told = [...(closure.warnings ?? []), ...dataWarnings]
   const warnings = told.length > 0 ? {warnings: told} : undefined
   const unclosed = notClosed.length > 0 ? {notClosed: notClosed.filter((file) => map.has(map.canonical(file.path)))} : undefined
-  return {output, layout, programs: closure.programs, entries: map.sorted(), missing: closure.missing, libraryDirs: dirs, ...(ldCache && {ldCache}), ...warnings, ...unclosed}
+  const unmet = unmetRules?.length ? {unmetRules} : undefined
+  return {output, layout, programs: closure.programs, entries: map.sorted(), missing: closure.missing, libraryDirs: dirs, ...(ldCache && {ldCache}), ...warnings, ...unclosed, ...unmet}
 }
 
 // The PROGRAMs that are programs. Every missing one is named in one error; directories and files

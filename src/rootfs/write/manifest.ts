@@ -57,6 +57,8 @@ export interface Manifest {
   data?: DataPolicy
   // Files the tree holds as they are, not closed (docs/data.md): verify does not check their needs.
   notClosed?: NotClosed[]
+  // The data rules the host could not meet (Plan.unmetRules): verify does not ask for them.
+  unmetRules?: string[]
 }
 
 export type {NotClosed}

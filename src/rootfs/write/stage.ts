@@ -109,7 +109,7 @@ export async function writeLocked(plan: Plan, manifest: Manifest | undefined, op
     // with what this build was asked to hold (--data, --dlopen: verify's measure); the manifest is
     // replaced by rename, the tree is not touched.
     if (!reused && options.request) {
-      replaceManifest(output, {...previous, cache: planCache(plan, previous.files, options.request, options.sysroot), data: dataPolicyOf(options), notClosed: plan.notClosed})
+      replaceManifest(output, {...previous, cache: planCache(plan, previous.files, options.request, options.sysroot), data: dataPolicyOf(options), notClosed: plan.notClosed, unmetRules: plan.unmetRules})
     }
     return untouched(plan, previous)
   }
@@ -153,7 +153,7 @@ async function stageTree(plan: Plan, staging: string, previous: Manifest | undef
     // After the last change to the tree's directories (renames keep a directory's mtime).
     const dirs = directoryTimes(tree, plan)
     const sharesHostInodes = files.some((f) => f.hostInode)
-    writeManifest(staging, {tool: 'ns-tool', version: 1, layout: plan.layout, settings: settingsOf(options), sharesHostInodes, files, entries: plan.entries, dirs, cache, data: dataPolicyOf(options), notClosed: plan.notClosed})
+    writeManifest(staging, {tool: 'ns-tool', version: 1, layout: plan.layout, settings: settingsOf(options), sharesHostInodes, files, entries: plan.entries, dirs, cache, data: dataPolicyOf(options), notClosed: plan.notClosed, unmetRules: plan.unmetRules})
     if (cache && !reused) (await import('./plan-store.js')).storePlan(cache, plan.entries, options)
   } finally {
     old?.close()
