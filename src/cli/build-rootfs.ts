@@ -16,7 +16,8 @@ export async function buildRootfsMain(parsed: Parsed<typeof BUILD_ROOTFS>): Prom
   if (flags['dry-run']) {
     const plan = await rootfs.plan(programs, options)
     if (flags.json) process.stdout.write(JSON.stringify(plan, null, 2) + '\n')
-    else for (const entry of plan.entries) process.stdout.write(describe(entry) + '\n')
+    // One write: a write per line costs a small plan ~3 ms.
+    else process.stdout.write(plan.entries.map((entry) => describe(entry) + '\n').join(''))
     return
   }
   const progress = !flags.quiet && !flags.json && process.stderr.isTTY ? await (await import('./progress.js')).progressBar('copying', 'files', 50) : undefined

@@ -2,7 +2,7 @@
 // the atomic switch; src/rootfs/write). The types both share are in types.ts.
 import type {BuildOptions, BuildResult, Plan} from './types.js'
 import {resolve as resolvePath} from 'node:path'
-import {buildOutput, dataPolicyOf, reusedPlan} from './write/index.js'
+import {buildOutput, dataPolicyOf, keepPlan, reusedPlan} from './write/index.js'
 import {BUILD_ROOTFS} from '../options/build-rootfs.js'
 
 const defaults = BUILD_ROOTFS.flags
@@ -21,7 +21,12 @@ export async function build(programs: string[], options: BuildOptions = {}): Pro
 // changed (its warnings told again), else a new one; the resolver and planner load only then.
 export async function plan(programs: string[], options: BuildOptions = {}): Promise<Plan> {
   const output = resolvePath(options.output ?? defaults.output.default)
-  return (await reusedPlan(requestOf(programs, options), output, options)) ?? makePlan(programs, options)
+  const request = requestOf(programs, options)
+  const reused = await reusedPlan(request, output, options)
+  if (reused) return reused
+  const made = await makePlan(programs, options)
+  await keepPlan(made, request, options)
+  return made
 }
 
 async function makePlan(programs: string[], options: BuildOptions): Promise<Plan> {

@@ -47,6 +47,12 @@ export async function reusedPlan(request: string, output: string, options: Build
   return plan
 }
 
+// Keeps a plan made without a build (--dry-run) for later builds of the same request.
+export async function keepPlan(plan: Plan, request: string, options: BuildOptions): Promise<void> {
+  const [{storable, storePlan}, {planCache}] = await Promise.all([import('./plan-store.js'), import('./manifest.js')])
+  if (storable(options)) storePlan(planCache(plan, [], request, options.sysroot), plan.entries, options)
+}
+
 // A reused plan's missing libraries and warnings are told again, as a fresh plan's would be.
 async function warnMissing(plan: Plan, options: BuildOptions): Promise<void> {
   if (plan.missing.length > 0) {

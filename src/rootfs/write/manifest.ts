@@ -85,12 +85,14 @@ export function sameFingerprint(a: Omit<Fingerprint, 'path'>, b: Omit<Fingerprin
 // An input as it is now. One that cannot be looked at (missing, or a PATH directory this user may
 // not enter) is recorded as such, so that its appearing later is noticed too.
 export function statInput(path: string): Fingerprint {
+  let stat
   try {
-    const stat = statSync(path)
-    return {path, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino}
+    // No exception for a missing input: a thrown error costs more than the stat.
+    stat = statSync(path, {throwIfNoEntry: false})
   } catch {
-    return {path, size: -1, mtimeMs: -1, ino: -1}
+    // A directory this user may not enter, a loop.
   }
+  return stat ? {path, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino} : {path, size: -1, mtimeMs: -1, ino: -1}
 }
 
 // What a plan depends on, cheaply checkable: every source file (with the fingerprint it had when
