@@ -6,6 +6,7 @@
 import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {cacheDir, cacheKey} from '../../cache-dir.js'
+import {packageRoot} from '../../helper/locate.js'
 import type {BuildOptions, Plan, PlanEntry} from '../types.js'
 import {freshPlan, plansReused, type PlanCache} from './manifest.js'
 
@@ -22,9 +23,20 @@ function storeDir(): string {
   return cacheDir('plans')
 }
 
-// One file per request and user (what a user may read decides what a plan holds).
+// One file per request, user (what a user may read decides what a plan holds) and build of
+// ns-tool: set-up's stamp of the compiled code, so that a plan made by other code is never used.
 function storePath(request: string): string {
-  return join(storeDir(), `${cacheKey(`${process.getuid?.() ?? ''}\n${request}`)}.json`)
+  return join(storeDir(), `${cacheKey(`${process.getuid?.() ?? ''}\n${buildStamp()}\n${request}`)}.json`)
+}
+
+let stamp: string | undefined
+function buildStamp(): string {
+  try {
+    stamp ??= readFileSync(join(packageRoot(), 'dist', '.build-stamp'), 'utf8').trim()
+  } catch {
+    stamp = ''
+  }
+  return stamp
 }
 
 // Whether a build of `options` may keep its plan for others.
