@@ -130,7 +130,7 @@ function exportRow(programs) {
   const results = alternate(
     [
       {label: 'ns-tool export --format oci --layers 16', argv: [...nsTool, 'export', tree, '--format', 'oci', '--layers', '16', '-q', '-o', join(dir, 'image')], before: () => fresh(join(dir, 'image'))},
-      {label: 'tar -czf', argv: ['tar', '-C', tree, '--exclude', './.ns-tool', '-czf', join(dir, 'tree.tar.gz'), '.'], before: () => fresh(join(dir, 'tree.tar.gz'))},
+      {label: 'tar -czf', argv: ['tar', '-C', tree, '--exclude', './var/lib/ns-tool', '-czf', join(dir, 'tree.tar.gz'), '.'], before: () => fresh(join(dir, 'tree.tar.gz'))},
     ],
     bigRuns,
   )

@@ -3,7 +3,7 @@
 import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {ROOT_PATH} from '../loader/program.js'
-import {MANIFEST_DIR} from '../manifest-path.js'
+import {MANIFEST_DIRS} from '../manifest-path.js'
 import {ociCapabilities} from '../sandbox/capabilities.js'
 import {walk} from './tree.js'
 
@@ -21,7 +21,7 @@ export async function writeBundle(rootfs: string, dir: string, options: BundleOp
   // cp -a keeps links, modes and owners; hard links where the filesystem allows would share inodes
   // with the source tree, which runc may write to.
   execFileSync('cp', ['-a', '--', rootfs, join(dir, 'rootfs')])
-  rmSync(join(dir, 'rootfs', MANIFEST_DIR), {recursive: true, force: true})
+  for (const manifestDir of MANIFEST_DIRS) rmSync(join(dir, 'rootfs', manifestDir), {recursive: true, force: true})
   // The same capabilities, PATH and seccomp filter as `ns-tool run` by default.
   const CAPS = ociCapabilities()
   const hostname = options.hostname ?? 'ns-tool'

@@ -1,11 +1,12 @@
 // A rootfs as export reads it: every path below the root, sorted byte-wise, parents before
-// children, ns-tool's own bookkeeping (/.ns-tool) left out; the time every mtime is clamped to; and
+// children, ns-tool's own bookkeeping (/var/lib/ns-tool) left out; the time every mtime is clamped to; and
 // what its build recorded of where the files came from.
 import {lstatSync, readdirSync, type Stats} from 'node:fs'
 import {join, posix, resolve} from 'node:path'
+import {MANIFEST_DIRS} from '../manifest-path.js'
 import type {Manifest} from '../rootfs/write/manifest.js'
 
-export const SKIPPED = new Set(['/.ns-tool'])
+export const SKIPPED = new Set(MANIFEST_DIRS.map((dir) => `/${dir}`))
 
 export interface TreeEntry {
   path: string

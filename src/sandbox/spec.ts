@@ -1,6 +1,6 @@
 // A run spec (what `run` was asked for, in the API's terms) -> COMMAND's environment and the helper's
 // argv. The command line that produces a spec lives in src/cli/run.ts; running it in supervise.ts.
-import {MANIFEST_DIR} from '../manifest-path.js'
+import {MANIFEST_DIRS} from '../manifest-path.js'
 import {parseCpus, parseMemory, parsePidsLimit, RUN} from '../options/run.js'
 import {parseCapability} from './capabilities.js'
 
@@ -92,7 +92,7 @@ export function helperArgv(spec: RunSpec, compiledFilter = false): string[] {
   if (spec.term) argv.push('--term', spec.term)
   if (spec.workdir) argv.push('--chdir', spec.workdir)
   // The tree's manifest is ns-tool's, not COMMAND's to read or change.
-  argv.push('--hide', `/${MANIFEST_DIR}`)
+  for (const dir of MANIFEST_DIRS) argv.push('--hide', `/${dir}`)
   for (const bind of spec.binds ?? []) argv.push(bind.readOnly ? '--ro-bind' : '--bind', bind.source, bind.dest)
   for (const dest of spec.tmpfs ?? []) argv.push('--tmpfs', dest)
   if (spec.readOnly) argv.push('--read-only')

@@ -8,7 +8,7 @@ import {NsToolError, UsageError} from '../errors.js'
 import {helperPath} from '../helper/locate.js'
 import {commandExecution} from '../loader/execution.js'
 import {ROOT_PATH} from '../loader/program.js'
-import {MANIFEST, MANIFEST_DIR} from '../manifest-path.js'
+import {LEGACY_MANIFEST, MANIFEST} from '../manifest-path.js'
 import {commandEnvironment} from '../environment/index.js'
 import {helperArgv, SECCOMP_FD, termFor, type RunSpec} from './spec.js'
 
@@ -116,11 +116,11 @@ const HEAD = 4096
 // Whether ns-tool built the tree with --copy-mode hardlink. The manifest is read through no link
 // and only when it is a regular file (a FIFO planted there must not block run).
 function sharesHostInodes(rootfs: string): boolean {
-  const dir = join(rootfs, MANIFEST_DIR)
-  if (!lstatSync(dir, {throwIfNoEntry: false})?.isDirectory()) return false
+  const manifest = [MANIFEST, LEGACY_MANIFEST].find((path) => reachedWithoutLink(rootfs, path))
+  if (manifest === undefined) return false
   let fd: number
   try {
-    fd = openSync(join(rootfs, MANIFEST), fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK)
+    fd = openSync(join(rootfs, manifest), fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK)
   } catch {
     return false
   }
@@ -135,6 +135,12 @@ function sharesHostInodes(rootfs: string): boolean {
   } finally {
     closeSync(fd)
   }
+}
+
+// Whether every directory on the way to `path` in the tree is a real directory (no link).
+function reachedWithoutLink(rootfs: string, path: string): boolean {
+  const parts = path.split('/').slice(0, -1)
+  return parts.every((_, i) => lstatSync(join(rootfs, ...parts.slice(0, i + 1)), {throwIfNoEntry: false})?.isDirectory() === true)
 }
 
 // A manifest whose settings are not in its first bytes (written by another version).

@@ -4,7 +4,7 @@
 // (An export into a missing directory: test/export/output.test.ts.)
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
-import {chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readdirSync, renameSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {oclifArgv, parseArgv} from '../../src/cli/argv.js'
 import {UsageError} from '../../src/errors.js'
@@ -126,6 +126,17 @@ describe('a newcomer\'s first commands', function () {
     })
   })
 
+  it('a tree built before, with its manifest at /.ns-tool, is still ns-tool\'s: rebuilt without --force, the manifest moves to /var/lib/ns-tool', function () {
+    const out = join(makeTempDir(), 'old')
+    const first = cli(['build-rootfs', '-q', '--no-data', '-o', out, 'true'])
+    expect(first.status, first.stderr).to.equal(0)
+    renameSync(join(out, 'var/lib/ns-tool'), join(out, '.ns-tool'))
+    const again = cli(['build-rootfs', '-q', '--no-data', '-o', out, 'true'])
+    expect(again.status, again.stderr).to.equal(0)
+    expect(existsSync(join(out, '.ns-tool')), 'the old record is not carried over').to.equal(false)
+    expect(readdirSync(join(out, 'var/lib/ns-tool'))).to.include('manifest.json')
+  })
+
   describe('run: the tree\'s manifest is not visible inside', () => {
     let box = ''
     before(function () {
@@ -135,12 +146,13 @@ describe('a newcomer\'s first commands', function () {
       if (r.status !== 0) throw new Error(r.stderr)
     })
     for (const {name, rootless} of runModes) {
-      it(`${name}: /.ns-tool holds nothing COMMAND can read or change; the tree keeps its manifest`, function () {
+      it(`${name}: the manifest is not at the root, and /var/lib/ns-tool holds nothing COMMAND can read or change; the tree keeps it`, function () {
         if (rootless) requireRootless(this)
-        const r = nsTool(['run', box, '/bin/sh', '-c', 'ls -A /.ns-tool | wc -l; touch /.ns-tool/x 2>/dev/null && echo written; cat /.ns-tool/manifest.json 2>/dev/null | wc -c'], rootless)
-        expect(r.status, r.stderr).to.equal(0)
-        expect(r.stdout.split('\n').map((line) => line.trim()).filter(Boolean)).to.deep.equal(['0', '0'])
-        expect(readdirSync(join(box, '.ns-tool'))).to.include('manifest.json')
+        const r = nsTool(['run', box, '/bin/sh', '-c', 'ls -A /; echo ==; ls -A /var/lib/ns-tool | wc -l; touch /var/lib/ns-tool/x 2>/dev/null && echo written; cat /var/lib/ns-tool/manifest.json 2>/dev/null | wc -c'], rootless)
+        const [root, rest] = r.stdout.split('==\n')
+        expect(root.split('\n').filter((name) => name.includes('ns-tool')), r.stderr).to.deep.equal([])
+        expect(rest.split('\n').map((line) => line.trim()).filter(Boolean), r.stderr).to.deep.equal(['0', '0'])
+        expect(readdirSync(join(box, 'var/lib/ns-tool'))).to.include('manifest.json')
       })
     }
   })

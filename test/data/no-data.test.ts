@@ -14,9 +14,9 @@ const PROGRAMS = ['bash', 'ls', 'ps']
 // The package-aware rules (docs/data-rules.md); --locale and --lang add only what is asked for.
 const PACKAGE_RULES = ['library-packages', 'data-packages', 'helpers', 'c-utf8']
 
-// Bytes as `du -sb` counts them, ns-tool's own bookkeeping (/.ns-tool, left out of exports) aside.
+// Bytes as `du -sb` counts them, ns-tool's own bookkeeping (/var/lib/ns-tool, left out of exports) aside.
 function treeBytes(dir: string): number {
-  return Number(spawnSync('du', ['-sb', '--exclude=.ns-tool', dir], {encoding: 'utf8'}).stdout.split('\t')[0])
+  return Number(spawnSync('du', ['-sb', '--exclude=./var/lib/ns-tool', dir], {encoding: 'utf8'}).stdout.split('\t')[0])
 }
 
 describe('data: --no-data and the size budget', function () {
@@ -74,7 +74,7 @@ describe('data: --no-data and the size budget', function () {
     expect(rules).to.include.members(['gconv modules', 'zoneinfo'])
 
     // Without the manifest nothing says how the tree was built: the defaults hold (data on).
-    rmSync(join(output, '.ns-tool'), {recursive: true})
+    rmSync(join(output, 'var/lib/ns-tool'), {recursive: true})
     expect(cli(['verify', output]).status).to.equal(1)
     // With data, the same programs' tree passes with the data checked.
     const full = join(makeTempDir(), 'data')

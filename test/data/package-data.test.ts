@@ -127,13 +127,13 @@ describe('data: package-aware rules, each with a real job that needs it', functi
   })
 })
 
-// The bytes of the regular files under dir (not ns-tool's own records at the top).
-function filesSize(dir: string, top = false): number {
+// The bytes of the regular files under dir (not ns-tool's own records, var/lib/ns-tool).
+function filesSize(dir: string, top = false, rel = ''): number {
   let bytes = 0
   for (const entry of readdirSync(dir, {withFileTypes: true})) {
-    if (top && entry.name === '.ns-tool') continue
+    if (top && `${rel}${entry.name}` === 'var/lib/ns-tool') continue
     const path = join(dir, entry.name)
-    if (entry.isDirectory()) bytes += filesSize(path)
+    if (entry.isDirectory()) bytes += filesSize(path, top, `${rel}${entry.name}/`)
     else if (entry.isFile()) bytes += statSync(path).size
   }
   return bytes

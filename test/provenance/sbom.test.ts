@@ -63,7 +63,7 @@ describe('sbom', function () {
   })
 
   it('lists every regular file with its SHA-256, and each package present with the host\'s version', function () {
-    const listed = spawnSync('find', ['.', '-path', './.ns-tool', '-prune', '-o', '-type', 'f', '-print'], {cwd: rootfs, encoding: 'utf8'}).stdout.split('\n').filter(Boolean).map((p) => p.slice(1)).sort()
+    const listed = spawnSync('find', ['.', '-path', './var/lib/ns-tool', '-prune', '-o', '-type', 'f', '-print'], {cwd: rootfs, encoding: 'utf8'}).stdout.split('\n').filter(Boolean).map((p) => p.slice(1)).sort()
     const files = new Map<string, string>(spdx.files.map((f: any) => [f.fileName.slice(1), f.checksums.find((c: any) => c.algorithm === 'SHA256').checksumValue]))
     expect([...files.keys()].sort()).to.deep.equal(listed)
     for (const path of ['/usr/bin/ls', '/usr/lib/x86_64-linux-gnu/libc.so.6', '/etc/passwd']) expect(files.get(path), path).to.equal(sha256sum(rootfs, path))

@@ -264,7 +264,7 @@ describe('build-rootfs', function () {
     const path = `/nonexistent:${process.env.PATH}`
     const other = build(['--json', '-o', out, 'bash', 'ls'], {PATH: path})
     expect(JSON.parse(other.stdout).stats.copied).to.equal(0)
-    const manifest = JSON.parse(readFileSync(join(out, '.ns-tool/manifest.json'), 'utf8'))
+    const manifest = JSON.parse(readFileSync(join(out, 'var/lib/ns-tool/manifest.json'), 'utf8'))
     expect(JSON.parse(manifest.cache.request).path).to.equal(path)
     // A file deleted from the tree (its directory's mtime changes) is put back, and only it.
     rmSync(join(out, 'usr/bin/ls'))

@@ -34,7 +34,7 @@ export function field(pkg: string, name: string): string {
 
 // The manifest of a tree ns-tool built.
 export function manifestEntries(rootfs: string): Array<{path: string; type: string; source?: string; content?: string; reason: string; package?: {name: string; version: string; architecture: string}}> {
-  return JSON.parse(readFileSync(join(rootfs, '.ns-tool', 'manifest.json'), 'utf8')).entries
+  return JSON.parse(readFileSync(join(rootfs, 'var/lib/ns-tool', 'manifest.json'), 'utf8')).entries
 }
 
 // What dpkg says is present: the owners of the tree's copies of host files and host links.

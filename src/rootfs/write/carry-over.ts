@@ -2,7 +2,7 @@
 // replace (linked, not copied); with it, nothing. Either way the list of what went is returned.
 import {posix} from 'node:path'
 import type {Manifest} from './manifest.js'
-import {MANIFEST_DIR} from './manifest.js'
+import {MANIFEST_DIRS} from './manifest.js'
 import type {PinnedTree, WritableTree} from './beneath.js'
 
 export interface CarryOver {
@@ -34,7 +34,7 @@ export function carryOver(old: PinnedTree, tree: WritableTree, previous: Manifes
   const walk = (dir: string) => {
     for (const name of old.readdir(dir).sort()) {
       const path = posix.join(dir, name)
-      if (path === `/${MANIFEST_DIR}`) continue
+      if (MANIFEST_DIRS.some((dir) => path === `/${dir}`)) continue
       const stat = old.lstat(path)
       if (!stat) continue
       const staged = tree.lstat(path)

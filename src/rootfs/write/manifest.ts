@@ -1,4 +1,4 @@
-// The manifest a build leaves in OUT/.ns-tool/manifest.json: what it wrote (each file's own inode,
+// The manifest a build leaves in OUT/var/lib/ns-tool/manifest.json: what it wrote (each file's own inode,
 // and whether that inode is the host's), its plan, and the inputs that plan was read from.
 import {lstatSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
@@ -6,9 +6,9 @@ import type {DlopenLevel} from '../../data/dlopen.js'
 import type {BuildOptions, BuildResult, BuildStats, NotClosed, Plan, PlanEntry} from '../types.js'
 import {BUILD_ROOTFS} from '../../options/build-rootfs.js'
 import {PinnedTree} from './beneath.js'
-import {MANIFEST, MANIFEST_DIR} from '../../manifest-path.js'
+import {LEGACY_MANIFEST, MANIFEST, MANIFEST_DIR, MANIFEST_DIRS} from '../../manifest-path.js'
 
-export {MANIFEST, MANIFEST_DIR}
+export {MANIFEST, MANIFEST_DIR, MANIFEST_DIRS}
 
 // A file's contents as seen from outside: a changed file changes one of these.
 export interface Fingerprint {
@@ -149,7 +149,7 @@ export function readManifest(output: string): Manifest | undefined {
   const tree = PinnedTree.open(output)
   if (!tree) return undefined
   try {
-    const bytes = tree.readFile(`/${MANIFEST}`)
+    const bytes = tree.readFile(`/${MANIFEST}`) ?? tree.readFile(`/${LEGACY_MANIFEST}`)
     const manifest = bytes && (JSON.parse(bytes.toString('utf8')) as Manifest)
     return manifest && manifest.tool === 'ns-tool' ? manifest : undefined
   } catch {
@@ -169,7 +169,7 @@ export function writeManifest(root: string, manifest: Manifest): void {
 }
 
 // Replaces the manifest of the tree in place at `output` (a tree others may use: written beneath
-// its pinned .ns-tool directory, then renamed over the old one).
+// its pinned manifest directory, then renamed over the old one).
 export function replaceManifest(output: string, manifest: Manifest): void {
   const tree = PinnedTree.open(output)
   if (!tree) return

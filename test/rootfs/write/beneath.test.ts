@@ -123,8 +123,8 @@ describe('rootfs/write/beneath', function () {
     const work = makeTempDir()
     const out = join(work, 'rootfs')
     expect(cli(['build-rootfs', '-q', '-o', out, 'true']).status).to.equal(0)
-    rmSync(join(out, '.ns-tool/manifest.json'))
-    expect(spawnSync('mkfifo', [join(out, '.ns-tool/manifest.json')]).status).to.equal(0)
+    rmSync(join(out, 'var/lib/ns-tool/manifest.json'))
+    expect(spawnSync('mkfifo', [join(out, 'var/lib/ns-tool/manifest.json')]).status).to.equal(0)
     // No manifest ns-tool can read: the tree is a directory it did not make.
     const r = cli(['build-rootfs', '-o', out, 'true'], {timeout: 60_000})
     expect(r.signal, 'it did not hang').to.equal(null)

@@ -29,7 +29,7 @@ describe('rootfs/write: reuse of the previous tree', function () {
       expect(statSync(join(LIBDIR, 'libc.so.6')).nlink, 'the host file got no new link').to.equal(host.nlink)
       expect(readFileSync(join(out, LIBDIR, 'libc.so.6')).equals(readFileSync(join(LIBDIR, 'libc.so.6')))).to.equal(true)
       // The manifest records the tree's own inode of each file it wrote.
-      const manifest = JSON.parse(readFileSync(join(out, '.ns-tool/manifest.json'), 'utf8'))
+      const manifest = JSON.parse(readFileSync(join(out, 'var/lib/ns-tool/manifest.json'), 'utf8'))
       const record = manifest.files.find((f: {path: string}) => f.path === `${LIBDIR}/libc.so.6`)
       expect(record.tree.ino).to.equal(copy.ino)
       expect(record.tree.dev).to.equal(copy.dev)
