@@ -11,10 +11,11 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 // Release -> the packages its tests need beyond minbase. trixie also runs ns-tool itself: npm
-// start (ps) and a part of npm test (busybox-static for the helper's trees).
+// start (ps) and a part of npm test (busybox-static for the helper's trees, git for a test that
+// reads the checkout).
 export const RELEASES = {
   bullseye: {version: 11, packages: ['python3', 'gcc', 'libc6-dev']},
-  trixie: {version: 13, packages: ['python3', 'gcc', 'libc6-dev', 'nodejs', 'npm', 'procps', 'busybox-static']},
+  trixie: {version: 13, packages: ['python3', 'gcc', 'libc6-dev', 'nodejs', 'npm', 'procps', 'busybox-static', 'git']},
 }
 
 export function sysrootDir(release) {
