@@ -1,7 +1,7 @@
 // Supervision: starts the helper for a run spec, forwards the signals ns-tool receives, and
 // resolves with the command's exit status.
 import {spawn} from 'node:child_process'
-import {closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readFileSync, readSync, statSync, writeSync} from 'node:fs'
+import {closeSync, constants as fsConstants, fstatSync, openSync, readFileSync, readSync, statSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
 import {constants} from 'node:os'
 import {NsToolError, UsageError} from '../errors.js'
@@ -9,6 +9,7 @@ import {helperPath} from '../helper/locate.js'
 import {commandExecution} from '../loader/execution.js'
 import {ROOT_PATH} from '../loader/program.js'
 import {LEGACY_MANIFEST, MANIFEST} from '../manifest-path.js'
+import {PinnedTree} from '../rootfs/write/beneath.js'
 import {commandEnvironment} from '../environment/index.js'
 import {helperArgv, SECCOMP_FD, termFor, type RunSpec} from './spec.js'
 
@@ -116,14 +117,24 @@ const HEAD = 4096
 // Whether ns-tool built the tree with --copy-mode hardlink. The manifest is read through no link
 // and only when it is a regular file (a FIFO planted there must not block run).
 function sharesHostInodes(rootfs: string): boolean {
-  const manifest = [MANIFEST, LEGACY_MANIFEST].find((path) => reachedWithoutLink(rootfs, path))
-  if (manifest === undefined) return false
-  let fd: number
+  const tree = PinnedTree.open(rootfs)
+  if (!tree) return false
+  let fd: number | undefined
   try {
-    fd = openSync(join(rootfs, manifest), fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK)
-  } catch {
-    return false
+    for (const manifest of [MANIFEST, LEGACY_MANIFEST]) {
+      const at = tree.at(`/${manifest}`)
+      if (at === undefined) continue
+      try {
+        fd = openSync(at, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK)
+        break
+      } catch {
+        // Not there: the other place, or none.
+      }
+    }
+  } finally {
+    tree.close()
   }
+  if (fd === undefined) return false
   try {
     if (!fstatSync(fd).isFile()) return false
     const head = Buffer.alloc(HEAD)
@@ -135,12 +146,6 @@ function sharesHostInodes(rootfs: string): boolean {
   } finally {
     closeSync(fd)
   }
-}
-
-// Whether every directory on the way to `path` in the tree is a real directory (no link).
-function reachedWithoutLink(rootfs: string, path: string): boolean {
-  const parts = path.split('/').slice(0, -1)
-  return parts.every((_, i) => lstatSync(join(rootfs, ...parts.slice(0, i + 1)), {throwIfNoEntry: false})?.isDirectory() === true)
 }
 
 // A manifest whose settings are not in its first bytes (written by another version).
