@@ -1,16 +1,16 @@
 // The data rules: ONE table of what programs need that no ELF header and no package names, each
 // entry with its trigger (a symbol a named program imports, a library in the closure, an
 // interpreter) and the host paths it brings. Every entry has a test in test/data/rules.test.ts.
-import {closeSync, fstatSync, openSync, readSync} from 'node:fs'
 import {posix} from 'node:path'
-import {isElfFile} from '../elf/ident.js'
 import {readElfSections} from '../elf/sections.js'
 import {findProgramIn, ROOT_PATH} from '../loader/program.js'
 import type {Sysroot} from '../loader/sysroot.js'
 import {UsageError} from '../errors.js'
 import {compiledLocale} from './locales.js'
-import {cataloguesOf, runtimeFilesOf, shipsPrograms} from './package-files.js'
-import {firstInstalled, relationsOf, type InstalledPackage, type PackageDatabase} from './packages.js'
+import {binaryPaths, readText} from './binary-text.js'
+import {cataloguesOf, runtimeFilesOf} from './package-files.js'
+import {dataPackages, libraryPackages, translatedPackages} from './package-relations.js'
+import type {PackageDatabase} from './packages.js'
 
 // A program named on the command line, or a #! interpreter one of them runs.
 export interface NamedProgram {
@@ -321,85 +321,11 @@ function isExecutable(sysroot: Sysroot, path: string): boolean {
   return file !== undefined && (file.stats.mode & 0o111) !== 0
 }
 
-// The packages of the programs (named, and the file each leads to) and of the libraries.
-function treePackages(context: RuleContext): InstalledPackage[] {
-  const db = context.packages
-  if (!db) return []
-  const paths = [...context.programs.flatMap((program) => [program.path, program.real]), ...context.libraries]
-  return [...new Set(paths.map((path) => db.ownerOf(path)).filter((pkg) => pkg !== undefined))]
-}
-
-function libraryPackages(context: RuleContext): Array<{pkg: InstalledPackage; library: string}> {
-  const db = context.packages
-  if (!db) return []
-  const found = new Map<InstalledPackage, string>()
-  for (const library of context.libraries) {
-    const pkg = db.ownerOf(library)
-    if (pkg && !found.has(pkg)) found.set(pkg, library)
-  }
-  return [...found].map(([pkg, library]) => ({pkg, library}))
-}
-
 // Directories whose contents another rule chooses from (gconv modules, python's library), as
 // canonical prefixes: the package rules leave them to it.
 function chosenElsewhere(context: RuleContext): string[] {
   const dirs = [...(libcPath(context) ? [gconvDir(context)] : []), ...pythonLibs(context)]
   return dirs.map((dir) => context.packages!.canonical(dir) + '/')
-}
-
-// The data-only packages the tree's packages depend on or recommend, with the relation that
-// brings each; packages of the same source are one program split in parts, and are followed.
-const DATA_FIELDS = ['Pre-Depends', 'Depends', 'Recommends']
-function dataPackages(context: RuleContext): Array<{pkg: InstalledPackage; why: string}> {
-  const db = context.packages
-  if (!db) return []
-  const queue = treePackages(context)
-  const seen = new Set(queue)
-  const found: Array<{pkg: InstalledPackage; why: string}> = []
-  for (let i = 0; i < queue.length; i++) {
-    const from = queue[i]
-    for (const field of DATA_FIELDS) {
-      for (const group of relationsOf(from, field)) {
-        const pkg = firstInstalled(db, group, from.architecture)
-        if (!pkg || seen.has(pkg)) continue
-        seen.add(pkg)
-        if (isDataOnly(context, pkg)) found.push({pkg, why: `${field} of ${from.name}`})
-        else if (sourceOf(pkg) === sourceOf(from)) queue.push(pkg)
-      }
-    }
-  }
-  return found
-}
-
-// Known per package: the rules run again on every library the closure gains, and telling means
-// reading the head of each of the package's files (tzdata has 1,800).
-const dataOnly = new WeakMap<InstalledPackage, boolean>()
-function isDataOnly(context: RuleContext, pkg: InstalledPackage): boolean {
-  if (pkg.architecture !== 'all') return false
-  let known = dataOnly.get(pkg)
-  if (known === undefined) dataOnly.set(pkg, (known = !shipsPrograms(context.packages!, pkg, (path) => isElfIn(context.sysroot, path))))
-  return known
-}
-
-function isElfIn(sysroot: Sysroot, path: string): boolean {
-  try {
-    return isElfFile(sysroot.hostPath(sysroot.realpath(path)))
-  } catch {
-    return false
-  }
-}
-
-// The source package a binary package was built from ("glibc" of "Source: glibc (2.36-9)").
-function sourceOf(pkg: InstalledPackage): string {
-  return pkg.fields.Source?.split(' ')[0] || pkg.name
-}
-
-// The tree's packages and the translation packages of their sources (NAME-l10n, NAME-locales).
-function translatedPackages(context: RuleContext): InstalledPackage[] {
-  const own = treePackages(context)
-  const sources = new Set(own.map(sourceOf))
-  const translations = context.packages!.packages().filter((pkg) => /-(l10n|locales)$/.test(pkg.name) && sources.has(sourceOf(pkg)))
-  return [...new Set([...own, ...translations])]
 }
 
 function helpersOf(context: RuleContext): Array<{program: string; helper: string; path: string}> {
@@ -475,50 +401,4 @@ function perlCoreDirs(sysroot: Sysroot, binaries: string[]): PathSpec[] {
   const configured = ['archlibexp', 'privlibexp'].map((key) => new RegExp(`^\\s*${key} => '([^']+)'`, 'm').exec(config)?.[1]).filter((dir): dir is string => dir !== undefined)
   const dirs = [...new Set([...candidates.filter((dir) => dir.startsWith('/etc/')), configDir, ...configured])]
   return dirs.map((path) => ({path, tree: true, skip: PERL_SKIP}))
-}
-
-// The bytes a path of binaryPaths may hold: A-Z a-z 0-9 _ . / + -
-const PATH_BYTE = new Uint8Array(256).map((_, byte) => (/[A-Za-z0-9_./+-]/.test(String.fromCharCode(byte)) ? 1 : 0))
-const NUL_SLASH = Buffer.from([0, 0x2f])
-
-// NUL-terminated strings of a binary that look like absolute paths (3 to 201 bytes, each a
-// PATH_BYTE, between two NULs). Found with indexOf on the bytes: a regular expression over libc's
-// 2 MB read as text cost a plan ~8 ms.
-function binaryPaths(hostPath: string): string[] {
-  const bytes = readBytes(hostPath, 16 * 1024 * 1024)
-  const found = new Set<string>()
-  for (let at = bytes.indexOf(NUL_SLASH); at !== -1; at = bytes.indexOf(NUL_SLASH, at + 1)) {
-    const start = at + 1
-    let end = start + 1
-    while (end < bytes.length && end - start <= 201 && PATH_BYTE[bytes[end]] === 1) end++
-    if (end < bytes.length && bytes[end] === 0 && end - start >= 3 && end - start <= 201) found.add(bytes.toString('latin1', start, end))
-  }
-  return [...found]
-}
-
-// The first `limit` bytes of a file (all of it when smaller); none when it cannot be read.
-function readBytes(hostPath: string, limit: number): Buffer {
-  let fd: number | undefined
-  try {
-    fd = openSync(hostPath, 'r')
-    const buffer = Buffer.allocUnsafe(Math.min(limit, fstatSync(fd).size))
-    return buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0))
-  } catch {
-    return Buffer.alloc(0)
-  } finally {
-    if (fd !== undefined) closeSync(fd)
-  }
-}
-
-function readText(hostPath: string, limit = 1024 * 1024): string {
-  let fd: number | undefined
-  try {
-    fd = openSync(hostPath, 'r')
-    const buffer = Buffer.alloc(limit)
-    return buffer.toString('latin1', 0, readSync(fd, buffer, 0, limit, 0))
-  } catch {
-    return ''
-  } finally {
-    if (fd !== undefined) closeSync(fd)
-  }
 }
